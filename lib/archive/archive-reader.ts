@@ -1,0 +1,175 @@
+// Walks the tar stream once, as it arrives. Small files and JSON documents stay in memory (bounded);
+// everything else is streamed straight into the object store by `stage`. Nothing is trusted yet:
+// the layout step verifies what the entries claim to be.
+import tar from 'tar-stream'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { ImportError } from './import-error'
+import { normalizeEntryPath, resolveSymlinkTarget } from './archive-path'
+import { looksLikeJson } from './bounded-json'
+import { detectCompression } from './compression'
+import type { StagedBlob } from './staged-blob'
+import type { Limits } from '../config'
+
+export type ArchiveEntry =
+  | { kind: 'doc'; path: string; bytes: Buffer; entryBytes: number }
+  | { kind: 'blob'; path: string; staged: StagedBlob; entryBytes: number }
+  | { kind: 'symlink' | 'hardlink'; path: string; target: string }
+  | { kind: 'special'; path: string; type: string }
+
+export type ArchiveContents = {
+  entries: Map<string, ArchiveEntry>
+  entryCount: number
+}
+
+export type Stager = (body: Readable, entryName: string) => Promise<StagedBlob>
+
+/** Files known to be archive metadata: always JSON, always held in memory, size-checked from the header. */
+const METADATA_FILES = new Set(['manifest.json', 'index.json', 'repositories', 'oci-layout'])
+/** Regular files up to this size are kept in memory (tiny layers, VERSION, legacy json)... */
+export const SMALL_ENTRY_BYTES = 64 * 1024
+/** ...as long as all in-memory entries together stay under this budget. */
+export const MEMORY_BUDGET_BYTES = 64 * 1024 * 1024
+
+/** Bytes an entry occupies in a tar stream: one header block plus data padded to 512. */
+export const tarEntryBytes = (size: number) => 512 + Math.ceil(size / 512) * 512
+
+export async function readArchive(input: Readable, limits: Limits, stage: Stager): Promise<ArchiveContents> {
+  const entries = new Map<string, ArchiveEntry>()
+  const extract = tar.extract()
+  const feeding = pipeline(input, extract)
+  feeding.catch(() => {}) // surfaced through the iterator below
+  let count = 0
+  let memory = 0
+
+  try {
+    for await (const tarEntry of extract) {
+      // tar-stream entries are streamx readables; they behave as Node readables for what we use
+      const entry = tarEntry as unknown as Readable
+      const h = tarEntry.header
+      if (++count > limits.maxEntries) {
+        throw new ImportError('TOO_MANY_ENTRIES', `the archive has more than ${limits.maxEntries} entries; a docker save archive has a few per layer`)
+      }
+      const path = normalizeEntryPath(h.name)
+      if (h.type === 'directory' || path === '') {
+        entry.resume()
+        await finished(entry)
+        continue
+      }
+      if (entries.has(path)) {
+        entry.resume()
+        throw new ImportError('DUPLICATE_ENTRY', `the archive contains "${path}" more than once`)
+      }
+      if (h.type === 'symlink') {
+        entries.set(path, { kind: 'symlink', path, target: resolveSymlinkTarget(path, h.linkname ?? '') })
+      } else if (h.type === 'link') {
+        entries.set(path, { kind: 'hardlink', path, target: normalizeEntryPath(h.linkname ?? '') })
+      } else if (h.type === 'file' || h.type === 'contiguous-file') {
+        const size = h.size ?? 0
+        if (METADATA_FILES.has(path)) {
+          if (size > limits.maxJsonBytes) {
+            throw new ImportError('JSON_TOO_LARGE', `${path} is ${size} bytes; JSON documents are limited to ${limits.maxJsonBytes} bytes`, 413)
+          }
+          memory = reserve(memory, size)
+          entries.set(path, { kind: 'doc', path, bytes: await collect(entry, size), entryBytes: tarEntryBytes(size) })
+          continue
+        }
+        if (size > limits.maxLayerBytes) {
+          throw new ImportError('LAYER_TOO_LARGE', `archive entry "${path}" is ${size} bytes; layers are limited to ${limits.maxLayerBytes} bytes`, 413)
+        }
+        entries.set(path, await readFileEntry(entry, path, size))
+        continue
+      } else {
+        // devices, fifos: remembered so a manifest pointing at one gets a precise error
+        entries.set(path, { kind: 'special', path, type: h.type ?? 'unknown' })
+      }
+      entry.resume()
+      await finished(entry)
+    }
+    await feeding
+  } catch (e) {
+    extract.destroy()
+    input.destroy()
+    throw translateTarError(e, count)
+  }
+  if (count === 0) throw new ImportError('NOT_A_TAR', 'the upload contains no tar entries')
+  return { entries, entryCount: count }
+
+  async function readFileEntry(entry: Readable, path: string, size: number): Promise<ArchiveEntry> {
+    const small = size <= SMALL_ENTRY_BYTES
+    const fitsJson = size <= limits.maxJsonBytes
+    if ((small || fitsJson) && memory + size <= MEMORY_BUDGET_BYTES) {
+      // Buffer it only if it is small, or if it turns out to be JSON (a config); compressed data is always streamed.
+      const first = await firstChunk(entry)
+      if (first === null) return { kind: 'doc', path, bytes: Buffer.alloc(0), entryBytes: tarEntryBytes(0) }
+      const compressed = detectCompression(first) !== 'none'
+      if (!compressed && (small || looksLikeJson(first))) {
+        memory = reserve(memory, size)
+        const rest = await collect(entry, size - first.length)
+        return { kind: 'doc', path, bytes: Buffer.concat([first, rest]), entryBytes: tarEntryBytes(size) }
+      }
+      entry.unshift(first)
+    }
+    return { kind: 'blob', path, staged: await stage(entry, path), entryBytes: tarEntryBytes(size) }
+  }
+}
+
+function reserve(used: number, size: number) {
+  if (used + size > MEMORY_BUDGET_BYTES) {
+    throw new ImportError('METADATA_TOO_LARGE', `the archive's metadata files exceed ${MEMORY_BUDGET_BYTES} bytes in total`, 413)
+  }
+  return used + size
+}
+
+function firstChunk(stream: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const done = (value: Buffer | null, err?: Error) => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', onError)
+      stream.pause()
+      if (err) reject(err)
+      else resolve(value)
+    }
+    const onData = (c: Buffer) => done(c)
+    const onEnd = () => done(null)
+    const onError = (e: Error) => done(null, e)
+    stream.on('data', onData)
+    stream.once('end', onEnd)
+    stream.once('error', onError)
+  })
+}
+
+async function collect(stream: Readable, expected: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let n = 0
+  for await (const c of stream) {
+    chunks.push(c)
+    n += c.length
+  }
+  if (n !== expected) throw new ImportError('TRUNCATED', `archive ended inside an entry (${n} of ${expected} bytes)`)
+  return Buffer.concat(chunks)
+}
+
+function finished(stream: Readable) {
+  return new Promise<void>((resolve, reject) => {
+    if (stream.readableEnded) return resolve()
+    stream.once('end', () => resolve())
+    stream.once('error', reject)
+  })
+}
+
+function translateTarError(e: unknown, count: number): unknown {
+  if (e instanceof ImportError) return e
+  const msg = String((e as Error)?.message ?? e)
+  if (/Unexpected end of data/i.test(msg) || (e as any)?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) {
+    return new ImportError('TRUNCATED', `the archive ends unexpectedly after ${count} entr${count === 1 ? 'y' : 'ies'} (truncated upload or file)`)
+  }
+  if (/Invalid tar header|Invalid header|unknown format/i.test(msg)) {
+    return count <= 1
+      ? new ImportError('NOT_A_TAR', 'the upload is not a tar archive (make it with `docker save -o image.tar repo:tag`)')
+      : new ImportError('NOT_A_TAR', `the archive is corrupt: entry ${count} has an invalid tar header`)
+  }
+  if ((e as any)?.code?.startsWith?.('Z_')) return new ImportError('CORRUPT_COMPRESSION', `the archive's compression is corrupt: ${msg}`)
+  return e
+}

@@ -1,0 +1,214 @@
+// One archive upload, end to end: receive and stage as the bytes arrive, verify, name, commit
+// atomically, then clean up. On any failure every staged object is deleted and nothing is visible.
+import { randomUUID } from 'node:crypto'
+import { Transform, type Readable } from 'node:stream'
+import type { Services } from '../services'
+import { ImportError, isImportError } from './import-error'
+import { peekStream } from './stream-head'
+import { detectCompression, decompressorFor } from './compression'
+import { readArchive, tarEntryBytes, type ArchiveContents } from './archive-reader'
+import { stageBlob } from './staged-blob'
+import { planImages, type ImagePlan } from './image-layout'
+import { parseImageReference, NameError, repositoryNameProblem, tagNameProblem, type ImageName } from '../registry/names'
+import { buildImageManifest } from '../registry/image-manifest'
+import { commitImport, type CommitImage, type TagResult } from '../registry/commit-import'
+import { registerStaged, discardStaged, discardAllStagedOf } from '../registry/staging'
+
+export type ImportRequest = {
+  body: Readable
+  filename?: string | null
+  /** names an untagged image, or retags a single-image archive */
+  repository?: string | null
+  tag?: string | null
+  signal?: AbortSignal
+}
+
+export type ImportedImage = {
+  names: ImageName[]
+  manifestDigest: string
+  configDigest: string
+  layers: number
+  uncompressedSize: number
+  packedSize: number
+  platform: string | null
+}
+
+export type ImportResult = {
+  uploadId: string
+  receivedBytes: number
+  compression: string
+  images: ImportedImage[]
+  tags: TagResult[]
+}
+
+export async function importArchive(services: Services, req: ImportRequest): Promise<ImportResult> {
+  const uploadId = randomUUID()
+  await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null } })
+  const counter = new ByteCounter()
+  try {
+    const result = await runImport(services, uploadId, req, counter)
+    await services.db.upload.update({
+      where: { id: uploadId },
+      data: { state: 'committed', receivedBytes: BigInt(counter.bytes), finishedAt: new Date(), result: JSON.stringify(result) },
+    })
+    return result
+  } catch (e) {
+    const error = toImportError(e, req.signal)
+    req.body.destroy()
+    await discardAllStagedOf(services, uploadId).catch(() => {}) // the sweeper retries whatever remains
+    await services.db.upload
+      .update({
+        where: { id: uploadId },
+        data: { state: 'failed', receivedBytes: BigInt(counter.bytes), errorCode: error.code, errorMessage: error.message, finishedAt: new Date() },
+      })
+      .catch(() => {})
+    throw error
+  }
+}
+
+async function runImport(services: Services, uploadId: string, req: ImportRequest, counter: ByteCounter): Promise<ImportResult> {
+  const { limits } = services
+  req.body.on('error', (e) => counter.destroy(e))
+  const { head, stream } = await peekStream(req.body.pipe(counter), 512)
+  if (head.length === 0) throw new ImportError('EMPTY_UPLOAD', 'the upload is empty (0 bytes)', 400)
+  const compression = detectCompression(head)
+  if (compression === 'zip') {
+    throw new ImportError('NOT_A_TAR', 'this is a zip file, not a tar archive; upload the .tar that `docker save -o image.tar repo:tag` writes', 415)
+  }
+  const decompress = decompressorFor(compression)
+  if (compression !== 'none' && !decompress) {
+    throw new ImportError('UNSUPPORTED_COMPRESSION', `the archive is ${compression}-compressed; upload it uncompressed or gzip-compressed`, 415)
+  }
+  const tarStream = decompress ? stream.pipe(decompress) : stream
+  if (decompress) stream.on('error', (e) => decompress.destroy(e))
+
+  const contents = await readArchive(tarStream, limits, async (body, entryName) => {
+    const key = await registerStaged(services, uploadId)
+    return stageBlob(services.store, key, body, { maxLayerBytes: limits.maxLayerBytes, entryName, signal: req.signal })
+  })
+  const plans = planImages(contents, limits)
+  const names = nameImages(plans, req)
+
+  const images: CommitImage[] = []
+  for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes))
+  const { tags, adoptedKeys } = await commitImport(services, uploadId, images)
+
+  // Entries nobody referenced (legacy json, duplicates of stored layers) are not needed any more.
+  const leftovers = (await services.db.stagedObject.findMany({ where: { ownerId: uploadId }, select: { objectKey: true } }))
+    .map((r) => r.objectKey)
+    .filter((k) => !adoptedKeys.has(k))
+  await discardStaged(services, leftovers).catch(() => {})
+
+  return {
+    uploadId,
+    receivedBytes: counter.bytes,
+    compression,
+    tags,
+    images: images.map((img) => ({
+      names: img.names,
+      manifestDigest: img.manifest.digest,
+      configDigest: img.config.digest,
+      layers: img.layers.length,
+      uncompressedSize: img.layers.reduce((n, l) => n + l.size, 0),
+      packedSize: img.packedSize,
+      platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/') || null,
+    })),
+  }
+}
+
+/** Writes config and small in-memory layers to the store and builds the manifest to record. */
+async function prepareImage(
+  services: Services,
+  uploadId: string,
+  plan: ImagePlan,
+  names: ImageName[],
+  imageCount: number,
+  archiveBytes: number,
+): Promise<CommitImage> {
+  const configKey = await registerStaged(services, uploadId)
+  await services.store.write(configKey, plan.config.bytes)
+  const layers = []
+  for (const layer of plan.layers) {
+    let key: string
+    if (layer.source.kind === 'blob') key = layer.source.staged.key
+    else {
+      key = await registerStaged(services, uploadId)
+      await services.store.write(key, layer.source.bytes)
+    }
+    layers.push({ digest: layer.diffId, size: layer.size, key, sourceDigest: layer.sourceDigest, packedSize: layer.entryBytes })
+  }
+  const configDescriptor = { digest: plan.config.digest, size: plan.config.bytes.length }
+  const manifest = buildImageManifest(configDescriptor, layers)
+  // "packed" = what the browser sent: the whole archive when it carried one image, else this image's entries.
+  const packedSize = imageCount === 1 ? archiveBytes : plan.config.entryBytes + plan.layers.reduce((n, l) => n + l.entryBytes, 0)
+  return { names, manifest, config: { ...configDescriptor, key: configKey }, layers, platform: plan.platform, packedSize }
+}
+
+function nameImages(plans: ImagePlan[], req: ImportRequest): ImageName[][] {
+  const repository = req.repository?.trim() || null
+  const tag = req.tag?.trim() || null
+  if (repository || tag) {
+    if (plans.length > 1) {
+      throw new ImportError('NAME_AMBIGUOUS', `the archive holds ${plans.length} images; a repository/tag can only be given for an archive with one image`, 400)
+    }
+    const plan = plans[0]
+    const fallback = plan.refs.length ? safeParse(plan.refs[0]) : null
+    const name: ImageName = {
+      repository: repository ?? fallback?.repository ?? '',
+      tag: tag ?? plan.tagHint ?? (repository ? 'latest' : fallback?.tag ?? 'latest'),
+    }
+    if (!name.repository) throw new ImportError('NAME_REQUIRED', 'the image has no repository name in the archive; give one with ?repository=', 400)
+    const problem = repositoryNameProblem(name.repository) ?? tagNameProblem(name.tag)
+    if (problem) throw new ImportError('NAME_INVALID', problem, 400)
+    return [[name]]
+  }
+  return plans.map((plan, i) => {
+    if (!plan.refs.length) {
+      throw new ImportError(
+        'NAME_REQUIRED',
+        `image ${i + 1} (${plan.config.digest.slice(0, 19)}) has no repository:tag in the archive; give one with ?repository=NAME&tag=TAG`,
+        400,
+      )
+    }
+    const names = plan.refs.map((ref) => {
+      try {
+        return parseImageReference(ref)
+      } catch (e) {
+        if (e instanceof NameError) throw new ImportError('NAME_INVALID', e.message, 400)
+        throw e
+      }
+    })
+    const unique = new Map(names.map((n) => [`${n.repository}:${n.tag}`, n]))
+    return [...unique.values()]
+  })
+}
+
+function safeParse(ref: string): ImageName | null {
+  try {
+    return parseImageReference(ref)
+  } catch {
+    return null
+  }
+}
+
+function toImportError(e: unknown, signal?: AbortSignal): ImportError {
+  if (signal?.aborted) return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  if (isImportError(e)) return e
+  const msg = String((e as Error)?.message ?? e)
+  if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {
+    return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  }
+  return new ImportError('STORAGE_FAILED', `the import failed on the server: ${msg}`, 500)
+}
+
+/** Counts the bytes the client sent (the "packed" size). */
+class ByteCounter extends Transform {
+  bytes = 0
+  _transform(chunk: Buffer, _e: BufferEncoding, cb: (err: Error | null, data?: Buffer) => void) {
+    this.bytes += chunk.length
+    cb(null, chunk)
+  }
+}
+
+export type { ArchiveContents }
+export { tarEntryBytes }

@@ -1,0 +1,80 @@
+// Streams one archive entry into the object store while hashing it; gzip layers are stored uncompressed.
+import { PassThrough, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { BlobStore } from '../storage/blob-store'
+import { DigestStream } from './digest-stream'
+import { detectCompression, decompressorFor } from './compression'
+import { ImportError } from './import-error'
+import { peekStream } from './stream-head'
+
+export type StagedBlob = {
+  key: string
+  /** digest and size of the bytes as they were in the archive */
+  rawDigest: string
+  rawSize: number
+  /** digest and size of what was stored (uncompressed content) */
+  digest: string
+  size: number
+  /** compression the entry had inside the archive */
+  compression: 'none' | 'gzip' | 'zstd'
+}
+
+export type StageOptions = { maxLayerBytes: number; entryName: string; signal?: AbortSignal }
+
+const tooLarge = (name: string, limit: number) => () =>
+  new ImportError('LAYER_TOO_LARGE', `layer "${name}" is larger than the limit of ${limit} bytes`, 413)
+
+/** Writes an entry's bytes (a stream, or a small buffer already in memory) to `key`. */
+export async function stageBlob(store: BlobStore, key: string, body: Readable | Buffer, opts: StageOptions): Promise<StagedBlob> {
+  const { stream, head } = Buffer.isBuffer(body) ? { stream: null, head: body } : await peekStream(body, 8)
+  const compression = detectCompression(head)
+  if (compression === 'zstd' || compression === 'bzip2' || compression === 'xz' || compression === 'zip') {
+    if (compression !== 'zstd' || !decompressorFor('zstd')) {
+      stream?.destroy()
+      throw new ImportError('UNSUPPORTED_COMPRESSION', `layer "${opts.entryName}" is ${compression}-compressed, which this server cannot decompress`)
+    }
+  }
+
+  const raw = new DigestStream(opts.maxLayerBytes, tooLarge(opts.entryName, opts.maxLayerBytes))
+  const stored = new DigestStream(opts.maxLayerBytes, tooLarge(opts.entryName, opts.maxLayerBytes))
+  const decompress = decompressorFor(compression)
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 })
+  const source: Readable = stream ?? readableOf(body as Buffer)
+
+  // Uncompressed entries are hashed once: what was in the archive is what gets stored.
+  const stages: any[] = decompress ? [source, raw, decompress, stored, out] : [source, raw, out]
+  const piping = pipeline(stages).catch((e) => {
+    if (e instanceof ImportError) throw e
+    if (decompress && /incorrect header|invalid|unexpected end|zlib/i.test(String(e?.message ?? e))) {
+      throw new ImportError('CORRUPT_COMPRESSION', `layer "${opts.entryName}" is not valid ${compression} data: ${e.message}`)
+    }
+    throw e
+  })
+  const writing = store.write(key, out, { signal: opts.signal })
+  // Whichever fails first decides the error; the other side is torn down so nothing hangs.
+  await Promise.all([
+    piping.catch((e) => {
+      out.destroy(e)
+      throw e
+    }),
+    writing.catch((e) => {
+      source.destroy(e)
+      throw e
+    }),
+  ])
+  const rawDigest = raw.digest()
+  return {
+    key,
+    rawDigest,
+    rawSize: raw.bytes,
+    digest: decompress ? stored.digest() : rawDigest,
+    size: decompress ? stored.bytes : raw.bytes,
+    compression: compression === 'gzip' || compression === 'zstd' ? compression : 'none',
+  }
+}
+
+function readableOf(buf: Buffer): Readable {
+  const p = new PassThrough()
+  p.end(buf)
+  return p
+}

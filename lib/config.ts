@@ -1,0 +1,101 @@
+// Configuration from environment variables, validated once at start with one message per bad value.
+import path from 'node:path'
+
+export type S3Settings = {
+  endpoint?: string // unset = start the embedded S3-compatible server
+  bucket: string
+  region: string
+  accessKeyId: string
+  secretAccessKey: string
+  forcePathStyle: boolean
+}
+
+export type Limits = {
+  maxLayerBytes: number
+  maxJsonBytes: number
+  maxEntries: number
+  maxJsonDepth: number
+}
+
+export type Config = {
+  port: number
+  host: string
+  dataDir: string
+  databaseUrl: string
+  s3: S3Settings
+  limits: Limits
+  analysisConcurrency: number
+}
+
+export class ConfigError extends Error {
+  constructor(public problems: string[]) {
+    super('Invalid configuration:\n' + problems.map((p) => `  - ${p}`).join('\n'))
+  }
+}
+
+export const defaultLimits: Limits = {
+  maxLayerBytes: 10 * 1000 ** 3,
+  maxJsonBytes: 4 * 1024 * 1024,
+  maxEntries: 20_000,
+  maxJsonDepth: 64,
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cpus = 2): Config {
+  const problems: string[] = []
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    const n = Number(raw)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}="${raw}" must be an integer between ${min} and ${max}`)
+      return fallback
+    }
+    return n
+  }
+  const bool = (name: string, fallback: boolean) => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false
+    problems.push(`${name}="${raw}" must be true or false`)
+    return fallback
+  }
+
+  const dataDir = path.resolve(env.STOWAGE_DATA_DIR || 'data')
+  const databaseUrl = env.DATABASE_URL || `file:${path.join(dataDir, 'stowage.db')}`
+  if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be file:PATH (SQLite) or postgresql://USER@HOST:PORT/DB, got "${databaseUrl.slice(0, 40)}"`)
+  }
+
+  const endpoint = env.S3_ENDPOINT || undefined
+  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) problems.push(`S3_ENDPOINT="${endpoint}" must be an http(s):// URL`)
+  const bucket = env.S3_BUCKET || 'layers'
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`S3_BUCKET="${bucket}" is not a valid bucket name`)
+  if (endpoint && (!env.S3_ACCESS_KEY_ID || !env.S3_SECRET_ACCESS_KEY)) {
+    problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required when S3_ENDPOINT is set')
+  }
+
+  const config: Config = {
+    port: int('PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    databaseUrl,
+    s3: {
+      endpoint,
+      bucket,
+      region: env.S3_REGION || 'us-east-1',
+      accessKeyId: env.S3_ACCESS_KEY_ID || 'S3RVER',
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY || 'S3RVER',
+      forcePathStyle: bool('S3_FORCE_PATH_STYLE', true),
+    },
+    limits: {
+      maxLayerBytes: int('STOWAGE_MAX_LAYER_BYTES', defaultLimits.maxLayerBytes, 1),
+      maxJsonBytes: int('STOWAGE_MAX_JSON_BYTES', defaultLimits.maxJsonBytes, 1024, 256 * 1024 * 1024),
+      maxEntries: int('STOWAGE_MAX_ENTRIES', defaultLimits.maxEntries, 10),
+      maxJsonDepth: int('STOWAGE_MAX_JSON_DEPTH', defaultLimits.maxJsonDepth, 8, 1000),
+    },
+    analysisConcurrency: int('STOWAGE_ANALYSIS_CONCURRENCY', Math.max(1, cpus), 1, 64),
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return config
+}

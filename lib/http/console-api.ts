@@ -1,0 +1,101 @@
+// The console's JSON API (/api/...). Handlers are thin: parse, authorize, call lib/, answer.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Services } from '../services'
+import { ApiError, sendJson, sendConsoleError } from './respond'
+import { authorize, type Action, type Resource } from './authorize'
+import { importArchive } from '../archive/import-archive'
+import { isImportError } from '../archive/import-error'
+import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
+
+type Ctx = { services: Services; req: IncomingMessage; res: ServerResponse; url: URL }
+
+export function isConsoleApi(pathname: string) {
+  return pathname === '/api' || pathname.startsWith('/api/')
+}
+
+export async function handleConsoleApi(services: Services, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  const ctx: Ctx = { services, req, res, url }
+  try {
+    await route(ctx)
+  } catch (e) {
+    if (e instanceof ApiError) return sendConsoleError(res, e)
+    console.error('console api error', e)
+    if (!res.headersSent) sendConsoleError(res, new ApiError(500, 'INTERNAL', 'internal server error'))
+    else res.destroy()
+  }
+}
+
+function allow(ctx: Ctx, action: Action, resource: Resource) {
+  const d = authorize(ctx.req, action, resource)
+  if (!d.allowed) throw new ApiError(d.status, d.status === 401 ? 'UNAUTHORIZED' : 'DENIED', d.reason)
+}
+
+async function route(ctx: Ctx) {
+  const { req, url } = ctx
+  const path = url.pathname.replace(/\/+$/, '')
+  const method = req.method ?? 'GET'
+
+  if (path === '/api/uploads') {
+    if (method !== 'POST') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use POST with the archive as the request body')
+    return upload(ctx)
+  }
+  if (path === '/api/repositories') {
+    if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
+    allow(ctx, 'read', { kind: 'catalog' })
+    const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
+    const pageSize = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('pageSize') ?? '20', 10) || 20))
+    return sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize))
+  }
+  const m = /^\/api\/repositories\/(.+?)\/tags(?:\/([^/]+))?$/.exec(path)
+  if (m) {
+    const name = decodeURIComponent(m[1])
+    const tag = m[2] === undefined ? null : decodeURIComponent(m[2])
+    if (tag === null) {
+      if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
+      allow(ctx, 'read', { kind: 'repository', name })
+      const tags = await listTags(ctx.services, name)
+      if (!tags) throw new ApiError(404, 'REPOSITORY_NOT_FOUND', `repository "${name}" does not exist`)
+      return sendJson(ctx.res, 200, tags)
+    }
+    if (method === 'GET') {
+      allow(ctx, 'read', { kind: 'repository', name })
+      const detail = await getTagDetail(ctx.services, name, tag)
+      if (!detail) throw new ApiError(404, 'TAG_NOT_FOUND', `${name}:${tag} does not exist`)
+      return sendJson(ctx.res, 200, detail)
+    }
+    if (method === 'DELETE') {
+      allow(ctx, 'delete', { kind: 'repository', name })
+      if (!(await deleteTag(ctx.services, name, tag))) throw new ApiError(404, 'TAG_NOT_FOUND', `${name}:${tag} does not exist`)
+      ctx.res.writeHead(204).end()
+      return
+    }
+    throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET or DELETE')
+  }
+  throw new ApiError(404, 'NOT_FOUND', `no API endpoint at ${url.pathname}`)
+}
+
+async function upload(ctx: Ctx) {
+  allow(ctx, 'write', { kind: 'upload' })
+  const { req, res, url } = ctx
+  const aborted = new AbortController()
+  // 'close' on the request before it ended = the client went away mid-upload.
+  req.on('close', () => {
+    if (!req.complete) aborted.abort()
+  })
+  try {
+    const result = await importArchive(ctx.services, {
+      body: req,
+      filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null,
+      repository: url.searchParams.get('repository'),
+      tag: url.searchParams.get('tag'),
+      signal: aborted.signal,
+    })
+    sendJson(res, 201, result)
+  } catch (e) {
+    if (!isImportError(e)) throw e
+    if (aborted.signal.aborted) return res.destroy()
+    // Tell the client now, even if it is still sending; closing lets it stop uploading.
+    sendJson(res, e.status, { error: { code: e.code, message: e.message } }, req.complete ? {} : { Connection: 'close' })
+  }
+}

@@ -1,0 +1,46 @@
+// The HTTP front door: /v2/ (registry API) and /api/ (console API) are plain Node handlers (they need
+// exact Content-Length, streaming bodies of any size and no 300 s request timeout); everything else
+// is the Next.js console.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Services } from '../services'
+import { handleConsoleApi, isConsoleApi } from './console-api'
+import { handleRegistryApi, isRegistryApi } from '../oci/registry-api'
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
+
+export type RunningServer = { server: http.Server; port: number; url: string; close(): Promise<void> }
+
+export function createRequestHandler(services: Services, pages?: PageHandler) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const pathname = (req.url ?? '/').split('?')[0]
+    if (isRegistryApi(pathname)) return void handleRegistryApi(services, req, res)
+    if (isConsoleApi(pathname)) return void handleConsoleApi(services, req, res)
+    if (pages) return void pages(req, res)
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+  }
+}
+
+export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler }): Promise<RunningServer> {
+  const server = http.createServer(createRequestHandler(services, opts.pages))
+  // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout.
+  server.requestTimeout = 0
+  server.headersTimeout = 60_000
+  server.keepAliveTimeout = 5_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, opts.host, resolve)
+  })
+  const port = (server.address() as AddressInfo).port
+  const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
+  return {
+    server,
+    port,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,168 @@
+// Read models for the console: repositories, tags, and one image in detail with its three sizes.
+import type { Services } from '../services'
+
+export const PAGE_SIZE = 20
+
+export type SizeSummary = {
+  packed: number | null
+  uncompressed: number
+  compressed: number | null // null while the background computation is still running
+  compressedState: 'pending' | 'done' | 'failed'
+}
+
+const num = (v: bigint | number | null | undefined) => (v === null || v === undefined ? null : Number(v))
+
+export async function listRepositories(services: Services, q: string, page: number, pageSize = PAGE_SIZE) {
+  // A repository whose last tag was deleted drops out of the list (its data waits for garbage collection).
+  const where = { tags: { some: {} }, ...(q ? { name: { contains: q.toLowerCase() } } : {}) }
+  const [total, rows] = await Promise.all([
+    services.db.repository.count({ where }),
+    services.db.repository.findMany({
+      where,
+      orderBy: { name: 'asc' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+      include: { _count: { select: { tags: true } }, tags: { orderBy: { updatedAt: 'desc' }, take: 1, select: { updatedAt: true } } },
+    }),
+  ])
+  return {
+    repositories: rows.map((r) => ({ name: r.name, tagCount: r._count.tags, updatedAt: r.tags[0]?.updatedAt ?? r.createdAt })),
+    page,
+    pageSize,
+    total,
+  }
+}
+
+type LayerRow = { digest: string; position: number; packedSize: bigint | null; blob: { size: bigint; uncompressedSize: bigint | null; compressedSize: bigint | null; analysisState: string; sourceDigest: string | null } }
+
+function sizesOf(layers: LayerRow[], packed: bigint | null): SizeSummary {
+  const states = layers.map((l) => l.blob.analysisState)
+  const compressedState = states.includes('failed') ? 'failed' : states.every((s) => s === 'done') ? 'done' : 'pending'
+  return {
+    packed: num(packed),
+    uncompressed: layers.reduce((n, l) => n + Number(l.blob.uncompressedSize ?? l.blob.size), 0),
+    compressed: compressedState === 'done' ? layers.reduce((n, l) => n + Number(l.blob.compressedSize ?? 0), 0) : null,
+    compressedState,
+  }
+}
+
+const layerInclude = {
+  where: { role: 'layer' },
+  orderBy: { position: 'asc' as const },
+  include: { blob: { select: { size: true, uncompressedSize: true, compressedSize: true, analysisState: true, sourceDigest: true } } },
+}
+
+export async function findRepository(services: Services, name: string) {
+  return services.db.repository.findUnique({ where: { name } })
+}
+
+export async function listTags(services: Services, repository: string) {
+  const repo = await findRepository(services, repository)
+  if (!repo) return null
+  const tags = await services.db.tag.findMany({
+    where: { repositoryId: repo.id },
+    orderBy: { updatedAt: 'desc' },
+    include: { manifest: { include: { blobs: layerInclude } } },
+  })
+  return {
+    repository: repo.name,
+    tags: tags.map((t) => ({
+      name: t.name,
+      digest: t.manifest.digest,
+      platform: platformString(t.manifest),
+      layerCount: t.manifest.blobs.length,
+      sizes: sizesOf(t.manifest.blobs as LayerRow[], t.manifest.packedSize),
+      updatedAt: t.updatedAt,
+    })),
+  }
+}
+
+export async function getTagDetail(services: Services, repository: string, tag: string) {
+  const repo = await findRepository(services, repository)
+  if (!repo) return null
+  const row = await services.db.tag.findUnique({
+    where: { repositoryId_name: { repositoryId: repo.id, name: tag } },
+    include: { manifest: { include: { blobs: layerInclude } } },
+  })
+  if (!row) return null
+  const m = row.manifest
+  const config = m.configDigest ? await readConfig(services, m.configDigest) : null
+  const history = await services.db.tagEvent.findMany({
+    where: { repositoryId: repo.id, tag },
+    orderBy: { id: 'desc' },
+    take: 50,
+  })
+  const layers = m.blobs as LayerRow[]
+  const historyEntries: any[] = Array.isArray(config?.history) ? config.history : []
+  const layerHistory = historyEntries.filter((h) => !h?.empty_layer)
+  const cfg = config?.config ?? {}
+  return {
+    repository: repo.name,
+    tag,
+    digest: m.digest,
+    mediaType: m.mediaType,
+    configDigest: m.configDigest,
+    platform: { os: m.os, architecture: m.architecture, variant: m.variant },
+    created: typeof config?.created === 'string' ? config.created : null,
+    updatedAt: row.updatedAt,
+    sizes: sizesOf(layers, m.packedSize),
+    config: {
+      entrypoint: cfg.Entrypoint ?? null,
+      cmd: cfg.Cmd ?? null,
+      env: Array.isArray(cfg.Env) ? cfg.Env : [],
+      labels: cfg.Labels && typeof cfg.Labels === 'object' ? cfg.Labels : {},
+      workingDir: cfg.WorkingDir || null,
+      user: cfg.User || null,
+      exposedPorts: cfg.ExposedPorts ? Object.keys(cfg.ExposedPorts) : [],
+    },
+    history: historyEntries.map((h) => ({
+      created: h?.created ?? null,
+      createdBy: h?.created_by ?? null,
+      comment: h?.comment ?? null,
+      emptyLayer: !!h?.empty_layer,
+    })),
+    layers: layers.map((l, i) => ({
+      position: l.position,
+      digest: l.digest,
+      uncompressedSize: Number(l.blob.uncompressedSize ?? l.blob.size),
+      compressedSize: num(l.blob.compressedSize),
+      packedSize: num(l.packedSize),
+      compressedState: l.blob.analysisState === 'done' ? 'done' : l.blob.analysisState === 'failed' ? 'failed' : 'pending',
+      sourceDigest: l.blob.sourceDigest,
+      createdBy: layerHistory[i]?.created_by ?? null,
+    })),
+    tagHistory: history.map((h) => ({ digest: h.manifestDigest, action: h.action, source: h.source, at: h.createdAt })),
+  }
+}
+
+async function readConfig(services: Services, digest: string): Promise<any> {
+  const blob = await services.db.blob.findUnique({ where: { digest } })
+  if (!blob || Number(blob.size) > services.limits.maxJsonBytes) return null
+  const chunks: Buffer[] = []
+  for await (const c of await services.store.read(blob.objectKey)) chunks.push(c as Buffer)
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    return null
+  }
+}
+
+function platformString(m: { os: string | null; architecture: string | null; variant: string | null }) {
+  return [m.os, m.architecture, m.variant].filter(Boolean).join('/') || null
+}
+
+/** Removes a tag (the manifest and blobs stay for garbage collection); records it in the history. */
+export async function deleteTag(services: Services, repository: string, tag: string, source: 'console' | 'push' = 'console') {
+  return services.db.$transaction(async (tx) => {
+    const repo = await tx.repository.findUnique({ where: { name: repository } })
+    if (!repo) return false
+    const row = await tx.tag.findUnique({
+      where: { repositoryId_name: { repositoryId: repo.id, name: tag } },
+      include: { manifest: { select: { digest: true } } },
+    })
+    if (!row) return false
+    await tx.tag.delete({ where: { repositoryId_name: { repositoryId: repo.id, name: tag } } })
+    await tx.tagEvent.create({ data: { repositoryId: repo.id, tag, manifestDigest: row.manifest.digest, action: 'delete', source } })
+    return true
+  })
+}

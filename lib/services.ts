@@ -1,0 +1,11 @@
+// The long-lived parts of a running Stowage (database, object store, limits), created once and
+// passed explicitly, so tests can build as many independent instances as they like.
+import type { Db } from './db/client'
+import type { BlobStore } from './storage/blob-store'
+import type { Limits } from './config'
+
+export type Services = {
+  db: Db
+  store: BlobStore
+  limits: Limits
+}

@@ -1,0 +1,19 @@
+// `npm start`: build the console once if needed, then run the server (which starts the embedded S3
+// server, migrates the database and listens on PORT, default 3000).
+import { spawnSync, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
+const bin = (name) => path.join(root, 'node_modules', '.bin', name)
+
+if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID')) || process.env.STOWAGE_REBUILD === '1') {
+  console.log('Building the console (first start)…')
+  const r = spawnSync(bin('next'), ['build'], { cwd: root, env, stdio: 'inherit' })
+  if (r.status !== 0) process.exit(r.status ?? 1)
+}
+const child = spawn(bin('tsx'), ['server.ts'], { cwd: root, env, stdio: 'inherit' })
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
+child.on('exit', (code) => process.exit(code ?? 0))

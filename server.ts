@@ -1,0 +1,31 @@
+// Stowage's process: registry API, console API and the Next.js console on one port.
+import next from 'next'
+import { boot } from './lib/boot'
+import { listen } from './lib/http/stowage-server'
+import { ConfigError } from './lib/config'
+import { projectRoot } from './lib/paths'
+
+process.env.NEXT_TELEMETRY_DISABLED = '1'
+
+async function main() {
+  const runtime = await boot()
+  const dev = process.env.STOWAGE_DEV === '1'
+  const app = next({ dev, dir: projectRoot })
+  await app.prepare()
+  const pages = app.getRequestHandler()
+  const { url, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages })
+  console.log(`Stowage listening on ${url} (console: ${url}/, registry: ${url.replace(/^https?:\/\//, '')}/v2/)`)
+  const stop = async () => {
+    await close()
+    await runtime.shutdown()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+main().catch((e) => {
+  if (e instanceof ConfigError) console.error(e.message)
+  else console.error('Stowage failed to start:', e)
+  process.exit(1)
+})

@@ -1,0 +1,101 @@
+// A real stack for integration tests: s3rver (in-process, random port, temp dir) and a fresh
+// database, SQLite or PostgreSQL, migrated with the project's own migrations.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import S3rver from 's3rver'
+import pg from 'pg'
+import { openDatabase } from '../../lib/db/client'
+import { migrateDatabase } from '../../lib/db/migrate'
+import { openS3Store } from '../../lib/storage/open-store'
+import { defaultLimits, type Limits } from '../../lib/config'
+import type { Services } from '../../lib/services'
+import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
+import type { DbProvider } from '../../lib/db/provider'
+
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
+export const fixtures = process.env.STOWAGE_FIXTURES ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures')
+export const fixture = (rel: string) => path.join(fixtures, rel)
+
+export type Stack = Services & {
+  store: S3BlobStore
+  provider: DbProvider
+  databaseUrl: string
+  s3Endpoint: string
+  close(): Promise<void>
+}
+
+export async function startS3(dir: string) {
+  const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true, configureBuckets: [{ name: 'layers', configs: [] }] } as any)
+  const { port } = (await server.run()) as any
+  return { server, endpoint: `http://127.0.0.1:${port}` }
+}
+
+export async function createDatabase(provider: DbProvider, dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (provider === 'sqlite') return { url: `file:${path.join(dir, 'test.db')}`, drop: async () => {} }
+  const name = `stowage_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(PG_ADMIN_URL)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+    },
+  }
+}
+
+export async function startStack(provider: DbProvider, limits: Partial<Limits> = {}): Promise<Stack> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-test-'))
+  const s3 = await startS3(path.join(dir, 's3'))
+  const database = await createDatabase(provider, dir)
+  await migrateDatabase(database.url)
+  const db = await openDatabase(database.url)
+  const store = await openS3Store({
+    endpoint: s3.endpoint,
+    bucket: 'layers',
+    region: 'us-east-1',
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    forcePathStyle: true,
+  })
+  return {
+    db,
+    store,
+    limits: { ...defaultLimits, ...limits },
+    provider,
+    databaseUrl: database.url,
+    s3Endpoint: s3.endpoint,
+    async close() {
+      await db.$disconnect()
+      await s3.server.close()
+      await database.drop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Everything visible in the database and the bucket, to prove a failed upload changed nothing. */
+export async function snapshot(stack: Stack) {
+  const keys: string[] = []
+  for await (const o of stack.store.list('')) keys.push(o.key)
+  const db = stack.db
+  return {
+    objects: keys.sort(),
+    repositories: await db.repository.findMany({ orderBy: { name: 'asc' } }),
+    tags: await db.tag.findMany({ orderBy: [{ repositoryId: 'asc' }, { name: 'asc' }] }),
+    manifests: await db.manifest.count(),
+    blobs: await db.blob.findMany({ orderBy: { digest: 'asc' }, select: { digest: true, objectKey: true } }),
+    staged: await db.stagedObject.count(),
+  }
+}
+
+export const providers: DbProvider[] = ['sqlite', 'postgresql']
