@@ -2,7 +2,7 @@
 // everything else is streamed straight into the object store by `stage`. Nothing is trusted yet:
 // the layout step verifies what the entries claim to be.
 import tar from 'tar-stream'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ImportError } from './import-error'
 import { normalizeEntryPath, resolveSymlinkTarget } from './archive-path'
@@ -44,8 +44,9 @@ export async function readArchive(input: Readable, limits: Limits, stage: Stager
 
   try {
     for await (const tarEntry of extract) {
-      // tar-stream entries are streamx readables; they behave as Node readables for what we use
-      const entry = tarEntry as unknown as Readable
+      // tar-stream entries are streamx readables, whose pause/unshift/end semantics differ from Node's:
+      // wrap each in a Node Readable (backpressure is kept through async iteration).
+      const entry = Readable.from(tarEntry as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 1024 * 1024 })
       const h = tarEntry.header
       if (++count > limits.maxEntries) {
         throw new ImportError('TOO_MANY_ENTRIES', `the archive has more than ${limits.maxEntries} entries; a docker save archive has a few per layer`)

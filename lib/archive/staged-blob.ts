@@ -45,23 +45,19 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
   const stages: any[] = decompress ? [source, raw, decompress, stored, out] : [source, raw, out]
   const piping = pipeline(stages).catch((e) => {
     if (e instanceof ImportError) throw e
-    if (decompress && /incorrect header|invalid|unexpected end|zlib/i.test(String(e?.message ?? e))) {
+    if (decompress && (String(e?.code).startsWith('Z_') || /unexpected end of file/i.test(String(e?.message)))) {
       throw new ImportError('CORRUPT_COMPRESSION', `layer "${opts.entryName}" is not valid ${compression} data: ${e.message}`)
     }
     throw e
   })
   const writing = store.write(key, out, { signal: opts.signal })
-  // Whichever fails first decides the error; the other side is torn down so nothing hangs.
-  await Promise.all([
-    piping.catch((e) => {
-      out.destroy(e)
-      throw e
-    }),
-    writing.catch((e) => {
-      source.destroy(e)
-      throw e
-    }),
-  ])
+  // Wait for both sides; a failure while reading (bad data, limit) explains more than the write
+  // failure it causes, so it wins. Either failure tears the other side down so nothing hangs.
+  piping.catch((e) => out.destroy(e))
+  writing.catch((e) => source.destroy(e))
+  const [read, written] = await Promise.allSettled([piping, writing])
+  if (read.status === 'rejected') throw read.reason
+  if (written.status === 'rejected') throw written.reason
   const rawDigest = raw.digest()
   return {
     key,
