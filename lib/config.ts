@@ -40,7 +40,7 @@ export const defaultLimits: Limits = {
   maxJsonDepth: 64,
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cpus = 2): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, cpus = 2): Config {
   const problems: string[] = []
   const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const raw = env[name]

@@ -11,8 +11,8 @@ export type RawEntry = { name: string; data?: Buffer; type?: 'file' | 'symlink' 
 export async function packToBuffer(entries: RawEntry[]): Promise<Buffer> {
   const pack = tar.pack()
   const chunks: Buffer[] = []
-  pack.on('data', (c: Buffer) => chunks.push(c))
-  const done = new Promise((r) => pack.on('end', r))
+  pack.on('data', (c: unknown) => void chunks.push(c as Buffer))
+  const done = new Promise<void>((r) => pack.on('end', () => r()))
   for (const e of entries) {
     const type = e.type ?? 'file'
     if (type === 'file') pack.entry({ name: e.name, size: e.data!.length, mtime: new Date(0) }, e.data!)
