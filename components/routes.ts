@@ -1,0 +1,47 @@
+// Console URLs and the console API's URLs. Repository names contain slashes, so a repository page is
+// /repositories/<name...> and an image page /repositories/<name...>/-/tags/<tag>: "-" can never be a
+// path component of a repository name, which makes the split unambiguous.
+
+const segments = (name: string) => name.split('/').map(encodeURIComponent).join('/')
+
+export const repositoryHref = (repository: string) => `/repositories/${segments(repository)}`
+export const tagHref = (repository: string, tag: string) => `${repositoryHref(repository)}/-/tags/${encodeURIComponent(tag)}`
+
+export type RepositoryRoute = { repository: string; tag: string | null } | null
+
+/** The catch-all segments of /repositories/[...path] -> which page to show; null = no such page. */
+export function parseRepositoryPath(path: string[]): RepositoryRoute {
+  const parts = path.map(safeDecode).filter((p) => p !== '')
+  const dash = parts.indexOf('-')
+  if (dash === -1) return parts.length ? { repository: parts.join('/'), tag: null } : null
+  const rest = parts.slice(dash + 1)
+  if (dash === 0 || rest.length !== 2 || rest[0] !== 'tags') return null
+  return { repository: parts.slice(0, dash).join('/'), tag: rest[1] }
+}
+
+function safeDecode(s: string) {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+export const api = {
+  uploads: (params: { filename: string; repository?: string; tag?: string }) => {
+    const q = new URLSearchParams({ filename: params.filename })
+    if (params.repository) q.set('repository', params.repository)
+    if (params.tag) q.set('tag', params.tag)
+    return `/api/uploads?${q}`
+  },
+  repositories: (q: string, page: number, pageSize?: number) => {
+    const params = new URLSearchParams({ page: String(page) })
+    if (q) params.set('q', q)
+    if (pageSize) params.set('pageSize', String(pageSize))
+    return `/api/repositories?${params}`
+  },
+  tags: (repository: string) => `/api/repositories/${segments(repository)}/tags`,
+  tag: (repository: string, tag: string) => `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}`,
+  // Served by the archive export endpoint (docker save format).
+  archive: (repository: string, tag: string) => `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive`,
+}
