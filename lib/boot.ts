@@ -8,12 +8,13 @@ import { openS3Store } from './storage/open-store'
 import { migrateDatabase } from './db/migrate'
 import { openDatabase } from './db/client'
 import { collectInterruptedUploads } from './registry/staging'
+import { sweepUploadSessions } from './oci/upload-sweeper'
 import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
 import type { Services } from './services'
 
 export type Runtime = { config: Config; services: Services; analysis: BlobAnalysis; embeddedS3: EmbeddedS3 | null; shutdown(): Promise<void> }
 
-export async function boot(env: NodeJS.ProcessEnv = process.env, log = (m: string) => console.log(m)): Promise<Runtime> {
+export async function boot(env: Record<string, string | undefined> = process.env, log = (m: string) => console.log(m)): Promise<Runtime> {
   const config = loadConfig(env, os.cpus().length)
   fs.mkdirSync(config.dataDir, { recursive: true })
   const embeddedS3 = config.s3.endpoint ? null : await startEmbeddedS3(config.dataDir, config.s3.bucket)
@@ -26,6 +27,9 @@ export async function boot(env: NodeJS.ProcessEnv = process.env, log = (m: strin
   const services: Services = { db, store, limits: config.limits }
   const collected = await collectInterruptedUploads(services)
   if (collected) log(`collected ${collected} staged objects of uploads interrupted by the last shutdown`)
+  // registry push sessions survive restarts; only expired ones (and objects of vanished ones) go
+  const swept = await sweepUploadSessions(services)
+  if (swept) log(`collected ${swept} expired registry upload sessions and leftover objects`)
   const analysis = startBlobAnalysis(services, { concurrency: config.analysisConcurrency })
   return {
     config,

@@ -8,6 +8,7 @@ import { ImportError } from './import-error'
 import { normalizeEntryPath, resolveSymlinkTarget } from './archive-path'
 import { looksLikeJson } from './bounded-json'
 import { detectCompression } from './compression'
+import { deadStreamError } from './stream-head'
 import type { StagedBlob } from './staged-blob'
 import type { Limits } from '../config'
 
@@ -37,8 +38,11 @@ export const tarEntryBytes = (size: number) => 512 + Math.ceil(size / 512) * 512
 export async function readArchive(input: Readable, limits: Limits, stage: Stager): Promise<ArchiveContents> {
   const entries = new Map<string, ArchiveEntry>()
   const extract = tar.extract()
+  let current: Readable | null = null
   const feeding = pipeline(input, extract)
-  feeding.catch(() => {}) // surfaced through the iterator below
+  // A broken or truncated input must also fail the entry being streamed right now: its consumer
+  // (an S3 upload) would otherwise wait for bytes that never come.
+  feeding.catch((e) => current?.destroy(e))
   let count = 0
   let memory = 0
 
@@ -47,6 +51,11 @@ export async function readArchive(input: Readable, limits: Limits, stage: Stager
       // tar-stream entries are streamx readables, whose pause/unshift/end semantics differ from Node's:
       // wrap each in a Node Readable (backpressure is kept through async iteration).
       const entry = Readable.from(tarEntry as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 1024 * 1024 })
+      current = entry
+      // The archive may break while nobody reads this entry yet (we may be awaiting the database):
+      // keep the error on the stream (readers check deadStreamError) instead of crashing the process.
+      tarEntry.on('error', (e: Error) => entry.destroy(e))
+      entry.on('error', () => {})
       const h = tarEntry.header
       if (++count > limits.maxEntries) {
         throw new ImportError('TOO_MANY_ENTRIES', `the archive has more than ${limits.maxEntries} entries; a docker save archive has a few per layer`)
@@ -124,10 +133,13 @@ function reserve(used: number, size: number) {
 
 function firstChunk(stream: Readable): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
+    const dead = deadStreamError(stream)
+    if (dead) return reject(dead)
     const done = (value: Buffer | null, err?: Error) => {
       stream.off('data', onData)
       stream.off('end', onEnd)
       stream.off('error', onError)
+      stream.off('close', onClose)
       stream.pause()
       if (err) reject(err)
       else resolve(value)
@@ -135,9 +147,11 @@ function firstChunk(stream: Readable): Promise<Buffer | null> {
     const onData = (c: Buffer) => done(c)
     const onEnd = () => done(null)
     const onError = (e: Error) => done(null, e)
+    const onClose = () => (stream.readableEnded ? done(null) : done(null, deadStreamError(stream) ?? new Error('stream closed before its end')))
     stream.on('data', onData)
     stream.once('end', onEnd)
     stream.once('error', onError)
+    stream.once('close', onClose)
   })
 }
 

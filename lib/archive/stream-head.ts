@@ -1,10 +1,19 @@
 // Reads the first bytes of a stream without losing them: returns the head and a stream that replays it.
 import { PassThrough, type Readable } from 'node:stream'
 
+/** The error a stream died of, if it is already dead (it may have died before anyone listened). */
+export function deadStreamError(s: Readable): Error | null {
+  if (s.errored) return s.errored as Error
+  if (s.destroyed && !s.readableEnded) return new Error('stream closed before its end')
+  return null
+}
+
 export async function peekStream(source: Readable, want: number): Promise<{ head: Buffer; stream: Readable }> {
   const chunks: Buffer[] = []
   let length = 0
   while (length < want) {
+    const dead = deadStreamError(source)
+    if (dead) throw dead
     const chunk: Buffer | null = source.read()
     if (chunk !== null) {
       chunks.push(chunk)
@@ -13,22 +22,20 @@ export async function peekStream(source: Readable, want: number): Promise<{ head
     }
     if (source.readableEnded) break
     const ended = await new Promise<boolean>((resolve, reject) => {
-      const done = (v: boolean) => {
+      const cleanup = () => {
         source.off('readable', onReadable)
         source.off('end', onEnd)
         source.off('error', onError)
-        resolve(v)
+        source.off('close', onClose)
       }
-      const onReadable = () => done(false)
-      const onEnd = () => done(true)
-      const onError = (e: Error) => {
-        source.off('readable', onReadable)
-        source.off('end', onEnd)
-        reject(e)
-      }
+      const onReadable = () => (cleanup(), resolve(false))
+      const onEnd = () => (cleanup(), resolve(true))
+      const onError = (e: Error) => (cleanup(), reject(e))
+      const onClose = () => (cleanup(), source.readableEnded ? resolve(true) : reject(deadStreamError(source) ?? new Error('stream closed before its end')))
       source.once('readable', onReadable)
       source.once('end', onEnd)
       source.once('error', onError)
+      source.once('close', onClose)
     })
     if (ended) break
   }

@@ -6,6 +6,7 @@ import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
 import { isImportError } from '../archive/import-error'
 import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
+import { serveImageArchive } from '../registry/export-archive'
 
 type Ctx = { services: Services; req: IncomingMessage; res: ServerResponse; url: URL }
 
@@ -46,6 +47,13 @@ async function route(ctx: Ctx) {
     const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
     const pageSize = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('pageSize') ?? '20', 10) || 20))
     return sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize))
+  }
+  const archive = /^\/api\/repositories\/(.+)\/tags\/([^/]+)\/archive$/.exec(path)
+  if (archive) {
+    if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
+    const name = decodeURIComponent(archive[1])
+    allow(ctx, 'read', { kind: 'repository', name })
+    return serveImageArchive(ctx.services, req, ctx.res, name, decodeURIComponent(archive[2]))
   }
   const m = /^\/api\/repositories\/(.+?)\/tags(?:\/([^/]+))?$/.exec(path)
   if (m) {

@@ -1,17 +1,103 @@
-// OCI Distribution API (/v2/). Minimal entry point; the full implementation lands with issue 4.
+// The OCI Distribution API (/v2/): routing, authorization and error answers. The endpoints live in
+// manifests.ts, blobs.ts, uploads.ts, listings.ts and referrers.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Services } from '../services'
+import type { Ctx } from './context'
+import { OciError, isOciError, sendOciError } from './errors'
+import { sendJsonDocument } from './http'
+import { parseRoute, type Route } from './routes'
+import { authorizeOrThrow } from './authorization'
+import { getManifest, putManifest, deleteManifest } from './manifests'
+import { serveBlob, deleteBlob } from './blobs'
+import { startUpload, patchUpload, finishUpload, uploadStatus, cancelUpload } from './uploads'
+import { listTags, listCatalog } from './listings'
+import { listReferrers } from './referrers'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
 }
 
-export async function handleRegistryApi(_services: Services, req: IncomingMessage, res: ServerResponse) {
-  const body = JSON.stringify({ errors: [{ code: 'UNSUPPORTED', message: 'the registry API is not available yet', detail: null }] })
-  res.writeHead(req.url === '/v2/' || req.url === '/v2' ? 200 : 404, {
-    'Content-Type': 'application/json',
-    'Content-Length': String(Buffer.byteLength(body)),
-    'Docker-Distribution-API-Version': 'registry/2.0',
-  })
-  res.end(req.method === 'HEAD' ? undefined : body)
+export async function handleRegistryApi(services: Services, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  const ctx: Ctx = { services, req, res, url }
+  try {
+    const route = parseRoute(url.pathname)
+    if (!route) throw new OciError('UNSUPPORTED', `no registry API endpoint at ${url.pathname.slice(0, 200)}`, { status: 404 })
+    await dispatch(ctx, route)
+  } catch (e) {
+    const gone = isClientGone(e, res)
+    if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, e)
+    if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download
+    sendOciError(req, res, isOciError(e) ? e : new OciError('UNKNOWN', 'internal server error'))
+  }
+}
+
+const isClientGone = (e: unknown, res: ServerResponse) => {
+  const code = (e as { code?: string })?.code
+  return res.destroyed || !!res.socket?.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE'
+}
+
+const methodNotAllowed = (method: string, allowed: string[]) =>
+  new OciError('UNSUPPORTED', `${method} is not supported here; use ${allowed.join(', ')}`, { headers: { Allow: allowed.join(', ') } })
+
+async function dispatch(ctx: Ctx, route: Route) {
+  const method = ctx.req.method ?? 'GET'
+  const read = method === 'GET' || method === 'HEAD'
+  const only = (allowed: string[]) => {
+    if (!allowed.includes(method)) throw methodNotAllowed(method, allowed)
+  }
+  switch (route.kind) {
+    case 'base':
+      only(['GET', 'HEAD'])
+      authorizeOrThrow(ctx, 'read', { kind: 'catalog' })
+      return sendJsonDocument(ctx.req, ctx.res, {})
+    case 'catalog':
+      only(['GET', 'HEAD'])
+      authorizeOrThrow(ctx, 'read', { kind: 'catalog' })
+      return listCatalog(ctx)
+    case 'tags':
+      only(['GET', 'HEAD'])
+      authorizeOrThrow(ctx, 'read', { kind: 'repository', name: route.name })
+      return listTags(ctx, route.name)
+    case 'referrers':
+      only(['GET', 'HEAD'])
+      authorizeOrThrow(ctx, 'read', { kind: 'repository', name: route.name })
+      return listReferrers(ctx, route.name, route.digest)
+    case 'manifest': {
+      only(['GET', 'HEAD', 'PUT', 'DELETE'])
+      const resource = { kind: 'repository', name: route.name } as const
+      if (read) {
+        authorizeOrThrow(ctx, 'read', resource)
+        return getManifest(ctx, route.name, route.reference)
+      }
+      if (method === 'PUT') {
+        authorizeOrThrow(ctx, 'write', resource)
+        return putManifest(ctx, route.name, route.reference)
+      }
+      authorizeOrThrow(ctx, 'delete', resource)
+      return deleteManifest(ctx, route.name, route.reference)
+    }
+    case 'blob': {
+      only(['GET', 'HEAD', 'DELETE'])
+      const resource = { kind: 'repository', name: route.name } as const
+      if (read) {
+        authorizeOrThrow(ctx, 'read', resource)
+        return serveBlob(ctx, route.name, route.digest)
+      }
+      authorizeOrThrow(ctx, 'delete', resource)
+      return deleteBlob(ctx, route.name, route.digest)
+    }
+    case 'upload': {
+      authorizeOrThrow(ctx, 'write', { kind: 'repository', name: route.name })
+      if (route.sessionId === null) {
+        only(['POST'])
+        return startUpload(ctx, route.name)
+      }
+      only(['GET', 'HEAD', 'PATCH', 'PUT', 'DELETE'])
+      if (read) return uploadStatus(ctx, route.name, route.sessionId)
+      if (method === 'PATCH') return patchUpload(ctx, route.name, route.sessionId)
+      if (method === 'PUT') return finishUpload(ctx, route.name, route.sessionId)
+      return cancelUpload(ctx, route.name, route.sessionId)
+    }
+  }
 }

@@ -5,6 +5,7 @@ import type { ImageName } from './names'
 import type { Platform } from '../archive/image-layout'
 import { MediaType } from './media-types'
 import { isUniqueViolation } from '../db/client'
+import { setTag, type TagStatus } from './set-tag'
 
 export type CommitBlob = { digest: string; size: number; key: string }
 export type CommitLayer = CommitBlob & { sourceDigest: string | null; packedSize: number }
@@ -22,7 +23,7 @@ export type TagResult = {
   repository: string
   tag: string
   digest: string
-  status: 'created' | 'updated' | 'unchanged'
+  status: TagStatus
   previousDigest: string | null
 }
 
@@ -102,19 +103,13 @@ async function commitOnce(tx: Services['db'], uploadId: string, images: CommitIm
           },
         })
       }
-      const current = await tx.tag.findUnique({
-        where: { repositoryId_name: { repositoryId: repo.id, name: name.tag } },
-        include: { manifest: { select: { digest: true } } },
-      })
-      const previousDigest = current?.manifest.digest ?? null
-      const status: TagResult['status'] = !current ? 'created' : previousDigest === image.manifest.digest ? 'unchanged' : 'updated'
-      await tx.tag.upsert({
-        where: { repositoryId_name: { repositoryId: repo.id, name: name.tag } },
-        create: { repositoryId: repo.id, name: name.tag, manifestId: manifest.id },
-        update: { manifestId: manifest.id, updatedAt: new Date() },
-      })
-      await tx.tagEvent.create({
-        data: { repositoryId: repo.id, tag: name.tag, manifestDigest: image.manifest.digest, action: 'set', source: 'upload', uploadId },
+      const { status, previousDigest } = await setTag(tx, {
+        repositoryId: repo.id,
+        tag: name.tag,
+        manifestId: manifest.id,
+        manifestDigest: image.manifest.digest,
+        source: 'upload',
+        uploadId,
       })
       tags.push({ repository: name.repository, tag: name.tag, digest: image.manifest.digest, status, previousDigest })
     }

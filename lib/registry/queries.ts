@@ -4,8 +4,8 @@ import type { Services } from '../services'
 export const PAGE_SIZE = 20
 
 export type SizeSummary = {
-  packed: number | null
-  uncompressed: number
+  packed: number | null // null for images pushed through the registry API (no archive was uploaded)
+  uncompressed: number | null // null while a pushed (gzip) layer's uncompressed size is being measured
   compressed: number | null // null while the background computation is still running
   compressedState: 'pending' | 'done' | 'failed'
 }
@@ -35,13 +35,33 @@ export async function listRepositories(services: Services, q: string, page: numb
 
 type LayerRow = { digest: string; position: number; packedSize: bigint | null; blob: { size: bigint; uncompressedSize: bigint | null; compressedSize: bigint | null; analysisState: string; sourceDigest: string | null } }
 
+/** Where the background measurement of a layer stands ("skipped": a layer type nothing is measured for). */
+function analysisStateOf(state: string): SizeSummary['compressedState'] {
+  if (state === 'failed') return 'failed'
+  return state === 'pending' || state === 'running' ? 'pending' : 'done'
+}
+
+/** Sum of a size over all layers, or null while any layer's is unknown. */
+function total(layers: LayerRow[], size: (l: LayerRow) => bigint | null): number | null {
+  let n = 0
+  for (const l of layers) {
+    const v = size(l)
+    if (v === null) return null
+    n += Number(v)
+  }
+  return n
+}
+
+// Imported layers are stored uncompressed (uncompressedSize = size, compressedSize measured); layers
+// pushed through the registry API are stored as pushed, usually gzip (compressedSize = size,
+// uncompressedSize measured). Either way, a figure not measured yet is null, never a stand-in.
 function sizesOf(layers: LayerRow[], packed: bigint | null): SizeSummary {
-  const states = layers.map((l) => l.blob.analysisState)
-  const compressedState = states.includes('failed') ? 'failed' : states.every((s) => s === 'done') ? 'done' : 'pending'
+  const states = layers.map((l) => analysisStateOf(l.blob.analysisState))
+  const compressedState = states.includes('failed') ? 'failed' : states.includes('pending') ? 'pending' : 'done'
   return {
     packed: num(packed),
-    uncompressed: layers.reduce((n, l) => n + Number(l.blob.uncompressedSize ?? l.blob.size), 0),
-    compressed: compressedState === 'done' ? layers.reduce((n, l) => n + Number(l.blob.compressedSize ?? 0), 0) : null,
+    uncompressed: total(layers, (l) => l.blob.uncompressedSize),
+    compressed: compressedState === 'done' ? total(layers, (l) => l.blob.compressedSize) : null,
     compressedState,
   }
 }
@@ -124,10 +144,10 @@ export async function getTagDetail(services: Services, repository: string, tag: 
     layers: layers.map((l, i) => ({
       position: l.position,
       digest: l.digest,
-      uncompressedSize: Number(l.blob.uncompressedSize ?? l.blob.size),
+      uncompressedSize: num(l.blob.uncompressedSize),
       compressedSize: num(l.blob.compressedSize),
       packedSize: num(l.packedSize),
-      compressedState: l.blob.analysisState === 'done' ? 'done' : l.blob.analysisState === 'failed' ? 'failed' : 'pending',
+      compressedState: analysisStateOf(l.blob.analysisState),
       sourceDigest: l.blob.sourceDigest,
       createdBy: layerHistory[i]?.created_by ?? null,
     })),

@@ -15,4 +15,15 @@ export interface BlobStore {
   delete(keys: string[]): Promise<void>
   /** All keys under a prefix. */
   list(prefix: string): AsyncIterable<{ key: string; size: number }>
+
+  // Multipart primitives for objects that arrive in pieces over several requests (registry push
+  // sessions). Every part but the last must be at least 5 MiB (S3's minimum).
+  /** Starts a multipart upload of `key`; returns its upload id. */
+  startMultipart(key: string): Promise<string>
+  /** Stores part `partNumber` (1-based); returns its ETag. Writing a number again replaces the part. */
+  writePart(key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string>
+  /** Assembles the parts, in the order given, into the object `key`. */
+  completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>
+  /** Discards an unfinished multipart upload and its parts. */
+  abortMultipart(key: string, uploadId: string): Promise<void>
 }

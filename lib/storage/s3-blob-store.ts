@@ -8,6 +8,10 @@ import {
   ListObjectsV2Command,
   CreateBucketCommand,
   PutObjectCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  CompleteMultipartUploadCommand,
+  AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import type { BlobStore, ByteRange } from './blob-store'
@@ -17,6 +21,8 @@ export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
 const MULTIPART_QUEUE = 4 // parts in flight per object: bounds memory at ~32 MiB per write
 
 export function createS3Client(s: S3Settings & { endpoint: string }) {
+  // The SDK version is pinned (package.json) for Node 20; its notice about future releases is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   return new S3Client({
     endpoint: s.endpoint,
     region: s.region,
@@ -105,5 +111,34 @@ export class S3BlobStore implements BlobStore {
       if (!out.IsTruncated || !items.length) return
       startAfter = items[items.length - 1].Key
     }
+  }
+
+  async startMultipart(key: string) {
+    const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }))
+    if (!out.UploadId) throw new Error(`the object store started no multipart upload for ${key}`)
+    return out.UploadId
+  }
+
+  async writePart(key: string, uploadId: string, partNumber: number, body: Buffer) {
+    const out = await this.client.send(
+      new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
+    )
+    if (!out.ETag) throw new Error(`the object store returned no ETag for part ${partNumber} of ${key}`)
+    return out.ETag
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]) {
+    await this.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+      }),
+    )
+  }
+
+  async abortMultipart(key: string, uploadId: string) {
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
   }
 }

@@ -158,6 +158,16 @@ describe.each(providers)('import fixtures (%s)', (provider) => {
     expect(detail!.tagHistory.map((h) => h.digest)).toEqual([r.tags[0].digest, r.tags[0].previousDigest])
   })
 
+  it('rejects a truncated archive whatever the read chunk size, without hanging', async () => {
+    // regression: when the tar broke while the database was being written, the layer upload waited forever
+    const before = await snapshot(stack)
+    for (let kib = 1; kib <= 64; kib += 3) {
+      const body = fs.createReadStream(fixture('bad/truncated-mid-layer.tar'), { highWaterMark: kib * 1024 })
+      await expect(importArchive(stack, { body })).rejects.toMatchObject({ code: 'TRUNCATED' })
+    }
+    expect(await snapshot(stack)).toEqual(before)
+  })
+
   it.each([
     ['real/go-containerregistry_null_manifest.tar', 'MANIFEST_INVALID', /null/],
     ['bad/empty.tar', 'EMPTY_UPLOAD', /empty/],

@@ -1,0 +1,55 @@
+// GET/HEAD/DELETE /v2/<name>/blobs/<digest>: downloads with byte ranges, straight from the bucket.
+import type { Ctx } from './context'
+import { OciError } from './errors'
+import { API_VERSION_HEADERS, sendDocument, sendEmpty } from './http'
+import { checkDigest } from './references'
+import { decideRange } from './range'
+import { streamObject } from './blob-stream'
+import { findLinkedBlob, findRepositoryId, unlinkBlob } from './blob-links'
+
+const unknownBlob = (digest: string) => new OciError('BLOB_UNKNOWN', `blob ${digest} is not in this repository`, { detail: { digest } })
+
+export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
+  const { services, req, res } = ctx
+  const digest = checkDigest(rawDigest)
+  const blob = await findLinkedBlob(services, name, digest)
+  if (!blob) return serveManifestAsBlob(ctx, name, digest)
+  const headers: Record<string, string> = {
+    ...API_VERSION_HEADERS,
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': digest,
+    'Accept-Ranges': 'bytes',
+    ETag: `"${digest}"`,
+    // content-addressed: the bytes behind a digest never change
+    'Cache-Control': 'max-age=31536000, immutable',
+  }
+  const range = req.method === 'GET' ? decideRange(req.headers.range, blob.size) : ({ kind: 'full' } as const)
+  if (range.kind === 'unsatisfiable') {
+    return sendEmpty(res, 416, { 'Content-Range': `bytes */${blob.size}` })
+  }
+  if (range.kind === 'partial') {
+    res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) })
+    return streamObject(services.store, blob.objectKey, blob.size, res, range)
+  }
+  res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
+  if (req.method === 'HEAD') return void res.end()
+  return streamObject(services.store, blob.objectKey, blob.size, res)
+}
+
+/** Clients may fetch a manifest through the blob endpoint (the reference registry stores both alike). */
+async function serveManifestAsBlob(ctx: Ctx, name: string, digest: string) {
+  const repositoryId = await findRepositoryId(ctx.services, name)
+  const manifest = repositoryId === null ? null : await ctx.services.db.manifest.findUnique({ where: { repositoryId_digest: { repositoryId, digest } } })
+  if (!manifest) throw unknownBlob(digest)
+  sendDocument(ctx.req, ctx.res, 200, Buffer.from(manifest.content), {
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': digest,
+    ETag: `"${digest}"`,
+  })
+}
+
+export async function deleteBlob(ctx: Ctx, name: string, rawDigest: string) {
+  const digest = checkDigest(rawDigest)
+  if (!(await unlinkBlob(ctx.services, name, digest))) throw unknownBlob(digest)
+  sendEmpty(ctx.res, 202, { 'Docker-Content-Digest': digest })
+}

@@ -1,0 +1,24 @@
+// GET /v2/<name>/tags/list and GET /v2/_catalog, paginated with n/last and a Link to the next page.
+import type { Ctx } from './context'
+import { OciError } from './errors'
+import { sendJsonDocument } from './http'
+import { byCodePoint, nextLink, paginate, parsePage, MAX_PAGE } from './pagination'
+import { findRepositoryId } from './blob-links'
+
+export async function listTags(ctx: Ctx, name: string) {
+  const repositoryId = await findRepositoryId(ctx.services, name)
+  if (repositoryId === null) throw new OciError('NAME_UNKNOWN', `repository "${name}" does not exist`, { detail: { name } })
+  const page = parsePage(ctx.url)
+  // Sorted here, not by the database: PostgreSQL's collation is not the code-point order the spec means.
+  const rows = await ctx.services.db.tag.findMany({ where: { repositoryId }, select: { name: true } })
+  const { items, more } = paginate(rows.map((r) => r.name).sort(byCodePoint), page, null)
+  const path = `/v2/${name}/tags/list`
+  sendJsonDocument(ctx.req, ctx.res, { name, tags: items }, more ? { Link: nextLink(path, page.n ?? items.length, items[items.length - 1]) } : {})
+}
+
+export async function listCatalog(ctx: Ctx) {
+  const page = parsePage(ctx.url)
+  const rows = await ctx.services.db.repository.findMany({ select: { name: true } })
+  const { items, more } = paginate(rows.map((r) => r.name).sort(byCodePoint), page, MAX_PAGE)
+  sendJsonDocument(ctx.req, ctx.res, { repositories: items }, more ? { Link: nextLink('/v2/_catalog', page.n ?? MAX_PAGE, items[items.length - 1]) } : {})
+}

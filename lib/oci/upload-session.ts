@@ -1,0 +1,98 @@
+// Blob upload sessions in the database: create, load, the write lease, cancel. A session's objects in the
+// bucket (the multipart target and its tail objects) are staged objects owned by the session, so a
+// cancelled, expired or crashed session leaves nothing behind.
+import { randomUUID } from 'node:crypto'
+import type { Services } from '../services'
+import { discardAllStagedOf, newObjectKey } from '../registry/staging'
+import { OciError } from './errors'
+import { forgetRunningDigest } from './upload-digests'
+
+export type UploadPart = { number: number; etag: string; size: number }
+
+export type UploadSession = {
+  id: string
+  repository: string
+  receivedBytes: number
+  objectKey: string
+  multipartId: string | null
+  tailKey: string | null
+  tailSize: number
+  parts: UploadPart[]
+}
+
+/** A PATCH or PUT holds the session this long after its last progress; a crashed one frees it then. */
+export const LEASE_MS = 10 * 60 * 1000
+
+export const STAGING_OWNER_PREFIX = 'blob-upload:'
+export const stagingOwnerOf = (sessionId: string) => STAGING_OWNER_PREFIX + sessionId
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+export const leaseUntil = () => new Date(Date.now() + LEASE_MS)
+
+export async function createSession(services: Services, repository: string, opts: { locked?: boolean } = {}): Promise<UploadSession> {
+  const id = randomUUID()
+  const objectKey = newObjectKey()
+  await services.db.$transaction([
+    services.db.blobUploadSession.create({ data: { id, repository, objectKey, lockedUntil: opts.locked ? leaseUntil() : null } }),
+    services.db.stagedObject.create({ data: { objectKey, ownerId: stagingOwnerOf(id) } }),
+  ])
+  return { id, repository, receivedBytes: 0, objectKey, multipartId: null, tailKey: null, tailSize: 0, parts: [] }
+}
+
+const unknownUpload = (id: string) => new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${id.slice(0, 40)} does not exist (finished, cancelled or expired)`, { detail: { uuid: id } })
+
+export async function loadSession(services: Services, repository: string, id: string): Promise<UploadSession> {
+  if (!SESSION_ID.test(id)) throw unknownUpload(id)
+  const row = await services.db.blobUploadSession.findUnique({ where: { id }, include: { parts: { orderBy: { number: 'asc' } } } })
+  if (!row || row.repository !== repository) throw unknownUpload(id)
+  return {
+    id: row.id,
+    repository: row.repository,
+    receivedBytes: Number(row.receivedBytes),
+    objectKey: row.objectKey,
+    multipartId: row.multipartId,
+    tailKey: row.tailKey,
+    tailSize: Number(row.tailSize),
+    parts: row.parts.map((p) => ({ number: p.number, etag: p.etag, size: Number(p.size) })),
+  }
+}
+
+/** Takes the session's write lease: chunks of one upload are written one request at a time. */
+export async function acquireSession(services: Services, repository: string, id: string): Promise<UploadSession> {
+  const session = await loadSession(services, repository, id)
+  const now = new Date()
+  const { count } = await services.db.blobUploadSession.updateMany({
+    where: { id, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+    data: { lockedUntil: leaseUntil() },
+  })
+  if (count !== 1) {
+    throw new OciError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload; wait for it to finish', { status: 409, detail: { uuid: id } })
+  }
+  return loadSession(services, repository, id) // the state the lease now protects
+}
+
+export async function releaseSession(services: Services, id: string) {
+  await services.db.blobUploadSession.updateMany({ where: { id }, data: { lockedUntil: null } })
+}
+
+/** Ends a session and deletes everything it stored. */
+export async function cancelSession(services: Services, session: Pick<UploadSession, 'id' | 'objectKey' | 'multipartId'>) {
+  forgetRunningDigest(services, session.id)
+  if (session.multipartId) await discardMultipart(services, session.id, session.objectKey, session.multipartId)
+  await discardAllStagedOf(services, stagingOwnerOf(session.id)) // includes objectKey, if it was assembled
+  await services.db.blobUploadSession.deleteMany({ where: { id: session.id } })
+}
+
+async function discardMultipart(services: Services, sessionId: string, key: string, multipartId: string) {
+  try {
+    await services.store.abortMultipart(key, multipartId)
+    return
+  } catch {
+    // s3rver answers AbortMultipartUpload with 405. Completing the upload frees its parts just as well
+    // (the object it makes is staged and deleted with the session); on real S3, a bucket lifecycle
+    // rule for incomplete multipart uploads is the backstop.
+  }
+  const parts = await services.db.blobUploadPart.findMany({ where: { sessionId }, orderBy: { number: 'asc' } })
+  if (!parts.length) return
+  await services.store.completeMultipart(key, multipartId, parts.map((p) => ({ partNumber: p.number, etag: p.etag }))).catch(() => {})
+}

@@ -1,0 +1,137 @@
+// The blob upload endpoints: POST /v2/<name>/blobs/uploads/ (session, monolithic ?digest=, ?mount=&from=),
+// PATCH (chunk), PUT ?digest= (finish, optionally with a last chunk), GET (status), DELETE (cancel).
+import type { Ctx } from './context'
+import { requestLength } from './context'
+import { OciError } from './errors'
+import { sendEmpty } from './http'
+import { checkDigest } from './references'
+import { parseChunkRange } from './range'
+import { authorizeOrThrow } from './authorization'
+import { repositoryNameProblem } from '../registry/names'
+import { findLinkedBlob, linkBlob } from './blob-links'
+import { acquireSession, cancelSession, createSession, loadSession, releaseSession, type UploadSession } from './upload-session'
+import { appendToSession, SizeLimitExceeded, type AppendLimits } from './chunk-writer'
+import { finishSession } from './upload-finish'
+import { sweepUploadSessionsOccasionally } from './upload-sweeper'
+
+const sessionPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`
+
+/** Where the session stands: the Range is inclusive, "0-0" also for an empty session (as the reference registry answers). */
+function progressHeaders(name: string, s: UploadSession) {
+  return {
+    Location: sessionPath(name, s.id),
+    'Docker-Upload-UUID': s.id,
+    Range: `0-${Math.max(0, s.receivedBytes - 1)}`,
+  }
+}
+
+function blobCreated(ctx: Ctx, name: string, digest: string) {
+  sendEmpty(ctx.res, 201, { Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest })
+}
+
+export async function startUpload(ctx: Ctx, name: string) {
+  const { url } = ctx
+  const mount = url.searchParams.get('mount')
+  if (mount !== null && (await tryMount(ctx, name, mount, url.searchParams.get('from')))) return
+  const digest = url.searchParams.get('digest')
+  if (digest !== null) return monolithicUpload(ctx, name, checkDigest(digest))
+  await sweepUploadSessionsOccasionally(ctx.services)
+  const session = await createSession(ctx.services, name)
+  sendEmpty(ctx.res, 202, progressHeaders(name, session))
+}
+
+/** Links a blob another repository has; false (start a normal upload) when it cannot. */
+async function tryMount(ctx: Ctx, name: string, rawDigest: string, from: string | null): Promise<boolean> {
+  const digest = checkDigest(rawDigest, 'mount digest')
+  if (!from || repositoryNameProblem(from)) return false
+  if (!authorizeOrThrow(ctx, 'read', { kind: 'repository', name: from }, { quiet: true })) return false
+  if (!(await findLinkedBlob(ctx.services, from, digest))) return false
+  await linkBlob(ctx.services, name, digest)
+  blobCreated(ctx, name, digest)
+  return true
+}
+
+/** POST ?digest=: the whole blob in one request. */
+async function monolithicUpload(ctx: Ctx, name: string, digest: string) {
+  const length = requestLength(ctx)
+  if (length !== null && length > ctx.services.limits.maxLayerBytes) throw new SizeLimitExceeded(ctx.services.limits.maxLayerBytes)
+  const session = await createSession(ctx.services, name, { locked: true })
+  try {
+    const stored = await appendToSession(ctx.services, session, ctx.req, { ...limitsFor(ctx, null), sizeHint: length })
+    await finishSession(ctx.services, stored, digest)
+  } catch (e) {
+    await cancelSession(ctx.services, session).catch(() => {})
+    throw e
+  }
+  blobCreated(ctx, name, digest)
+}
+
+export async function uploadStatus(ctx: Ctx, name: string, id: string) {
+  const session = await loadSession(ctx.services, name, id)
+  sendEmpty(ctx.res, 204, progressHeaders(name, session))
+}
+
+export async function cancelUpload(ctx: Ctx, name: string, id: string) {
+  const session = await loadSession(ctx.services, name, id)
+  await cancelSession(ctx.services, session)
+  sendEmpty(ctx.res, 204)
+}
+
+export async function patchUpload(ctx: Ctx, name: string, id: string) {
+  const session = await acquireSession(ctx.services, name, id)
+  let stored: UploadSession
+  try {
+    stored = await appendChecked(ctx, name, session)
+  } finally {
+    // released before answering: the client sends its next chunk as soon as it has the answer
+    await releaseSession(ctx.services, id).catch(() => {})
+  }
+  sendEmpty(ctx.res, 202, progressHeaders(name, stored))
+}
+
+export async function finishUpload(ctx: Ctx, name: string, id: string) {
+  const digest = checkDigest(ctx.url.searchParams.get('digest'))
+  const session = await acquireSession(ctx.services, name, id)
+  try {
+    const stored = await appendChecked(ctx, name, session)
+    await finishSession(ctx.services, stored, digest)
+  } finally {
+    await releaseSession(ctx.services, id).catch(() => {}) // a no-op once the session is gone
+  }
+  blobCreated(ctx, name, digest)
+}
+
+/** Checks the chunk's Content-Range against what the session holds, then appends the body. */
+async function appendChecked(ctx: Ctx, name: string, session: UploadSession): Promise<UploadSession> {
+  const header = ctx.req.headers['content-range']
+  const range = parseChunkRange(header)
+  if (header !== undefined && !range) {
+    throw new OciError('BLOB_UPLOAD_INVALID', `Content-Range "${header.slice(0, 60)}" is not <start>-<end>`, { detail: { contentRange: header } })
+  }
+  const length = requestLength(ctx)
+  if (range) {
+    if (range.start !== session.receivedBytes || range.end < range.start) {
+      throw new OciError('BLOB_UPLOAD_INVALID', `the chunk ${range.start}-${range.end} does not continue the upload, which has ${session.receivedBytes} bytes`, {
+        status: 416,
+        detail: { received: session.receivedBytes },
+        headers: progressHeaders(name, session),
+      })
+    }
+    if (length !== null && length !== range.end - range.start + 1) {
+      throw new OciError('BLOB_UPLOAD_INVALID', `Content-Range ${range.start}-${range.end} and Content-Length ${length} disagree`, {
+        detail: { contentRange: header, contentLength: length },
+      })
+    }
+  }
+  const limits = { ...limitsFor(ctx, range ? range.end - range.start + 1 : null), sizeHint: length }
+  if (length !== null && session.receivedBytes + length > limits.maxBlobBytes) throw new SizeLimitExceeded(limits.maxBlobBytes)
+  try {
+    return await appendToSession(ctx.services, session, ctx.req, limits)
+  } catch (e) {
+    // a blob over the limit can never finish: do not keep its bytes around
+    if (e instanceof SizeLimitExceeded) await cancelSession(ctx.services, session).catch(() => {})
+    throw e
+  }
+}
+
+const limitsFor = (ctx: Ctx, expectedBytes: number | null): AppendLimits => ({ maxBlobBytes: ctx.services.limits.maxLayerBytes, expectedBytes })

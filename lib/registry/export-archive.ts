@@ -1,0 +1,221 @@
+// "Download back": one tag as a `docker load`-compatible tar, laid out as Docker 25+ writes it
+// (blobs/sha256/<hex> for config, layers and the OCI manifest, index.json, manifest.json, oci-layout,
+// repositories). Layers stream from the bucket one at a time (bounded memory). A layer pushed
+// gzip-compressed is decompressed on the way and checked against its diff_id, because `docker load`
+// wants the uncompressed layers the config names.
+import zlib from 'node:zlib'
+import { once } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Readable, Writable } from 'node:stream'
+import tar from 'tar-stream'
+import type { Services } from '../services'
+import { ApiError } from '../http/respond'
+import { MediaType } from './media-types'
+import { buildImageManifest } from './image-manifest'
+import { DigestStream } from '../archive/digest-stream'
+import { gunzipSize } from '../analysis/measure'
+
+type ExportLayer = { diffId: string; size: number; objectKey: string; gzip: boolean }
+
+export type ExportPlan = {
+  repository: string
+  tag: string
+  config: { digest: string; bytes: Buffer }
+  layers: ExportLayer[]
+  platform: { os: string | null; architecture: string | null; variant: string | null }
+}
+
+const GZIP_LAYERS = new Set<string>([MediaType.ociLayerGzip, MediaType.dockerLayerGzip])
+const TAR_LAYERS = new Set<string>([MediaType.ociLayer, 'application/vnd.docker.image.rootfs.diff.tar'])
+
+/** What the archive of repository:tag will hold; throws ApiError when the tag cannot be exported. */
+export async function planImageArchive(services: Services, repository: string, tag: string): Promise<ExportPlan> {
+  const row = await services.db.tag.findFirst({
+    where: { name: tag, repository: { name: repository } },
+    include: { manifest: { include: { blobs: { orderBy: { position: 'asc' }, include: { blob: true } } } } },
+  })
+  if (!row) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
+  const m = row.manifest
+  const configRow = m.blobs.find((b) => b.role === 'config')
+  if (!configRow || (m.mediaType !== MediaType.ociManifest && m.mediaType !== MediaType.dockerManifest)) {
+    throw new ApiError(409, 'NOT_EXPORTABLE', `${repository}:${tag} is a ${m.mediaType}, not a single-platform image; pull it with a registry client instead`)
+  }
+  if (Number(configRow.blob.size) > services.limits.maxJsonBytes) throw new ApiError(409, 'NOT_EXPORTABLE', 'the image config is too large to export')
+  const bytes = await readAll(await services.store.read(configRow.blob.objectKey))
+  let diffIds: unknown
+  try {
+    diffIds = JSON.parse(bytes.toString('utf8'))?.rootfs?.diff_ids
+  } catch {
+    diffIds = null
+  }
+  const layerRows = m.blobs.filter((b) => b.role === 'layer')
+  if (!Array.isArray(diffIds) || diffIds.length !== layerRows.length) {
+    throw new ApiError(409, 'NOT_EXPORTABLE', `the config of ${repository}:${tag} does not list one diff_id per layer, so docker load could not use it`)
+  }
+  const layers: ExportLayer[] = []
+  for (const [i, l] of layerRows.entries()) {
+    const type = l.blob.mediaType ?? ''
+    const gzip = GZIP_LAYERS.has(type)
+    if (!gzip && !TAR_LAYERS.has(type)) {
+      throw new ApiError(409, 'NOT_EXPORTABLE', `layer ${i + 1} of ${repository}:${tag} is ${type || 'of unknown type'}; only tar and tar+gzip layers can be exported`)
+    }
+    // a gzip layer's uncompressed size is measured in the background; if that has not happened yet, measure now
+    const size = gzip ? Number(l.blob.uncompressedSize ?? (await gunzipSize(await services.store.read(l.blob.objectKey)))) : Number(l.blob.size)
+    layers.push({ diffId: diffIds[i] as string, size, objectKey: l.blob.objectKey, gzip })
+  }
+  return { repository, tag, config: { digest: configRow.digest, bytes }, layers, platform: { os: m.os, architecture: m.architecture, variant: m.variant } }
+}
+
+type Entry = { name: string; size: number; write: (pack: tar.Pack, signal: AbortSignal) => Promise<void> } | { name: string; directory: true }
+
+const hexOf = (digest: string) => digest.slice('sha256:'.length)
+const blobPath = (digest: string) => `blobs/sha256/${hexOf(digest)}`
+
+/** The archive's entries, in the order Docker 25 writes them. */
+function entriesOf(services: Services, plan: ExportPlan): Entry[] {
+  const small = (name: string, data: Buffer): Entry => ({ name, size: data.length, write: (pack) => writeBuffer(pack, name, data) })
+  const json = (name: string, value: unknown) => small(name, Buffer.from(JSON.stringify(value)))
+  const reference = `${plan.repository}:${plan.tag}`
+  const manifest = buildImageManifest({ digest: plan.config.digest, size: plan.config.bytes.length }, plan.layers.map((l) => ({ digest: l.diffId, size: l.size })))
+  const platform = Object.fromEntries(Object.entries({ architecture: plan.platform.architecture, os: plan.platform.os, variant: plan.platform.variant }).filter(([, v]) => v))
+
+  const entries: Entry[] = [{ name: 'blobs/', directory: true }, { name: 'blobs/sha256/', directory: true }, small(blobPath(plan.config.digest), plan.config.bytes)]
+  const written = new Set([plan.config.digest])
+  for (const layer of plan.layers) {
+    if (written.has(layer.diffId)) continue // a layer repeated in one image is stored once
+    written.add(layer.diffId)
+    entries.push({ name: blobPath(layer.diffId), size: layer.size, write: (pack, signal) => writeLayer(services, pack, blobPath(layer.diffId), layer, signal) })
+  }
+  entries.push(
+    small(blobPath(manifest.digest), manifest.bytes),
+    json('index.json', {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: manifest.digest,
+          size: manifest.bytes.length,
+          annotations: { 'io.containerd.image.name': reference, 'org.opencontainers.image.ref.name': plan.tag },
+          ...(Object.keys(platform).length ? { platform } : {}),
+        },
+      ],
+    }),
+    json('manifest.json', [{ Config: blobPath(plan.config.digest), RepoTags: [reference], Layers: plan.layers.map((l) => blobPath(l.diffId)) }]),
+    json('oci-layout', { imageLayoutVersion: '1.0.0' }),
+    json('repositories', plan.layers.length ? { [plan.repository]: { [plan.tag]: hexOf(plan.layers[plan.layers.length - 1].diffId) } } : {}),
+  )
+  return entries
+}
+
+const BLOCK = 512
+/** Bytes of the tar: a 512-byte header per entry, contents padded to 512, two zero blocks at the end (names stay under 100 bytes). */
+export function archiveSize(entries: Entry[]) {
+  return entries.reduce((n, e) => n + BLOCK + ('directory' in e ? 0 : Math.ceil(e.size / BLOCK) * BLOCK), 2 * BLOCK)
+}
+
+const MTIME = new Date(0)
+
+export async function writeImageArchive(services: Services, plan: ExportPlan, out: Writable, entries = entriesOf(services, plan)) {
+  const pack = tar.pack()
+  // if the client goes away, the entry being written stops waiting for room and its S3 stream closes
+  const gone = new AbortController()
+  const pumping = pump(pack, out).catch((e) => {
+    gone.abort(e)
+    throw e
+  })
+  pumping.catch(() => {}) // awaited below
+  try {
+    for (const e of entries) {
+      if ('directory' in e) await addEntry(pack, { name: e.name, type: 'directory', mode: 0o755, mtime: MTIME })
+      else await e.write(pack, gone.signal)
+    }
+    pack.finalize()
+  } catch (e) {
+    // cut the download: a client must never take a truncated archive for a complete one
+    pack.destroy()
+    out.destroy()
+    throw e
+  }
+  await pumping
+}
+
+/** Answers GET /api/repositories/<name>/tags/<tag>/archive. */
+export async function serveImageArchive(services: Services, req: IncomingMessage, res: ServerResponse, repository: string, tag: string) {
+  const plan = await planImageArchive(services, repository, tag)
+  const entries = entriesOf(services, plan)
+  res.writeHead(200, {
+    'Content-Type': 'application/x-tar',
+    'Content-Length': String(archiveSize(entries)),
+    'Content-Disposition': `attachment; filename="${repository.replaceAll('/', '_')}_${tag}.tar"`,
+    'Cache-Control': 'no-store',
+  })
+  if (req.method === 'HEAD') return void res.end()
+  await writeImageArchive(services, plan, res, entries)
+}
+
+type EntryHeader = { name: string; type: 'file' | 'directory'; mode: number; mtime: Date; size?: number }
+
+function addEntry(pack: tar.Pack, header: EntryHeader, data?: Buffer) {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error | null) => (err ? reject(err) : resolve())
+    if (data) pack.entry(header, data, done)
+    else pack.entry(header, done)
+  })
+}
+
+function writeBuffer(pack: tar.Pack, name: string, data: Buffer) {
+  return addEntry(pack, { name, size: data.length, mode: 0o644, mtime: MTIME, type: 'file' }, data)
+}
+
+/** Streams one layer into the archive with backpressure; a gzip layer must decompress to its diff_id. */
+async function writeLayer(services: Services, pack: tar.Pack, name: string, layer: ExportLayer, signal: AbortSignal) {
+  let finish!: (err?: Error | null) => void
+  const written = new Promise<void>((ok, fail) => (finish = (err) => (err ? fail(err) : ok())))
+  written.catch(() => {}) // awaited below; may also fail while we are still writing
+  const sink = pack.entry({ name, size: layer.size, mode: 0o644, mtime: MTIME, type: 'file' }, (err) => finish(err))
+  const source = await services.store.read(layer.objectKey)
+  const digest = layer.gzip ? new DigestStream() : null
+  const content: Readable = digest ? source.pipe(zlib.createGunzip({ chunkSize: 128 * 1024 })).pipe(digest) : source
+  if (digest) source.on('error', (e) => content.destroy(e))
+  try {
+    for await (const chunk of content as AsyncIterable<Buffer>) {
+      if (!sink.write(chunk)) await once(sink as unknown as NodeJS.EventEmitter, 'drain', { signal })
+    }
+  } finally {
+    source.destroy()
+  }
+  const actual = digest?.digest()
+  if (actual && actual !== layer.diffId) throw new Error(`layer ${layer.diffId} decompresses to ${actual}; the pushed image is inconsistent`)
+  sink.end(undefined)
+  await written
+}
+
+/** Copies the pack's output to the client, waiting for room; fails when the client goes away. */
+async function pump(pack: tar.Pack, out: Writable) {
+  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) {
+    if (!out.write(chunk)) await drained(out)
+  }
+  out.end()
+}
+
+function drained(out: Writable) {
+  return new Promise<void>((resolve, reject) => {
+    if (out.destroyed) return reject(new Error('the client closed the connection'))
+    const onDrain = () => settle(resolve)
+    const onClose = () => settle(() => reject(new Error('the client closed the connection')))
+    const settle = (then: () => void) => {
+      out.off('drain', onDrain)
+      out.off('close', onClose)
+      then()
+    }
+    out.on('drain', onDrain)
+    out.on('close', onClose)
+  })
+}
+
+async function readAll(stream: Readable) {
+  const chunks: Buffer[] = []
+  for await (const c of stream) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}

@@ -1,0 +1,60 @@
+// Shared by the registry API tests: a real Stowage HTTP server over a real stack, skopeo, small helpers.
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { promisify } from 'node:util'
+import { startStack, type Stack } from '../helpers/stack'
+import { listen, type RunningServer } from '../../lib/http/stowage-server'
+import { openDatabase } from '../../lib/db/client'
+import type { DbProvider } from '../../lib/db/provider'
+import type { Services } from '../../lib/services'
+
+export type Registry = { stack: Stack; server: RunningServer; url: string; host: string; close(): Promise<void> }
+
+export async function startRegistry(provider: DbProvider, services?: (stack: Stack) => Services): Promise<Registry> {
+  const stack = await startStack(provider)
+  const server = await listen(services ? services(stack) : stack, { port: 0, host: '127.0.0.1' })
+  return {
+    stack,
+    server,
+    url: server.url,
+    host: `127.0.0.1:${server.port}`,
+    async close() {
+      await server.close()
+      await stack.close()
+    },
+  }
+}
+
+/** A second Stowage instance on the same database and bucket, with its own database client (a "restart"). */
+export async function reopen(stack: Stack) {
+  const db = await openDatabase(stack.databaseUrl)
+  const services: Services = { db, store: stack.store, limits: stack.limits }
+  const server = await listen(services, { port: 0, host: '127.0.0.1' })
+  return {
+    services,
+    server,
+    async close() {
+      await server.close()
+      await db.$disconnect()
+    },
+  }
+}
+
+const run = promisify(execFile)
+
+/** Runs skopeo; the registry is plain HTTP on 127.0.0.1. */
+export async function skopeo(...args: string[]): Promise<string> {
+  const { stdout } = await run('skopeo', args, { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })
+  return stdout
+}
+
+export const sha256 = (b: Buffer | string) => 'sha256:' + createHash('sha256').update(b).digest('hex')
+
+/** fetch with Buffer or stream bodies (streamed bodies need duplex: 'half'). */
+export type Init = Omit<RequestInit, 'body'> & { body?: Buffer | ReadableStream | null }
+export const request = (url: string, init: Init = {}) => fetch(url, { duplex: 'half', ...init } as RequestInit)
+
+export async function errorOf(res: Response) {
+  const body = await res.json()
+  return { status: res.status, code: body.errors?.[0]?.code as string, message: body.errors?.[0]?.message as string, detail: body.errors?.[0]?.detail }
+}
