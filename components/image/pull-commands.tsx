@@ -19,7 +19,7 @@ export function PullCommands({ repository, tag, digest }: { repository: string; 
           </div>
         </div>
       ))}
-      {!registry.secure && (
+      {!registry.secure && !isLoopback(registry.host) && (
         <p className="pt-1 text-xs text-slate-500">
           This registry is served over plain HTTP: Docker pulls from it only when{' '}
           <code className="rounded bg-slate-100 px-1 font-mono">{registry.host}</code> is listed in <code className="rounded bg-slate-100 px-1 font-mono">insecure-registries</code> of
@@ -28,4 +28,10 @@ export function PullCommands({ repository, tag, digest }: { repository: string; 
       )}
     </div>
   )
+}
+
+/** Docker trusts plain HTTP for loopback registries (127.0.0.0/8, localhost) without configuration. */
+function isLoopback(host: string) {
+  const name = host.replace(/:\d+$/, '')
+  return name === 'localhost' || name.startsWith('127.') || name === '[::1]'
 }
