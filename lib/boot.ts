@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import { loadConfig, type Config } from './config'
 import { startEmbeddedS3, type EmbeddedS3 } from './storage/embedded-s3'
 import { openS3Store } from './storage/open-store'
-import { migrateDatabase } from './db/migrate'
+import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
 import { collectInterruptedUploads } from './registry/staging'
 import { sweepUploadSessions } from './oci/upload-sweeper'
@@ -21,7 +21,7 @@ export async function boot(env: Record<string, string | undefined> = process.env
   const endpoint = config.s3.endpoint ?? embeddedS3!.endpoint
   if (embeddedS3) log(`embedded S3 server at ${endpoint} (data in ${config.dataDir}/s3)`)
   const store = await openS3Store({ ...config.s3, endpoint })
-  const applied = await migrateDatabase(config.databaseUrl)
+  const applied = await migrateInChildProcess(config.databaseUrl)
   if (applied.length) log(`database migrated: ${applied.join(', ')}`)
   const db = await openDatabase(config.databaseUrl)
   const services: Services = { db, store, limits: config.limits }

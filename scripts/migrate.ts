@@ -9,7 +9,8 @@ if (cmd === 'create') {
   console.log('sqlite:', await createMigration(sqlite, name))
   console.log('postgresql:', await createMigration(pg, name))
 } else if (cmd === 'deploy') {
-  console.log('applied:', await migrateDatabase(process.env.DATABASE_URL ?? 'file:./data/stowage.db'))
+  const applied = await migrateDatabase(process.env.DATABASE_URL ?? 'file:./data/stowage.db')
+  console.log(process.argv.includes('--json') ? JSON.stringify(applied) : `applied: ${applied.join(', ') || 'nothing'}`)
 } else {
   console.error('usage: tsx scripts/migrate.ts create NAME | deploy')
   process.exitCode = 2

@@ -1,0 +1,27 @@
+// Runs the migrations in a short-lived child process. The wasm schema engine costs ~50 MB of memory
+// that a long-running server would otherwise keep for its whole life.
+import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { projectRoot } from '../paths'
+
+export function migrateInChildProcess(databaseUrl: string): Promise<string[]> {
+  const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+  const script = path.join(projectRoot, 'scripts', 'migrate.ts')
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [tsx, script, 'deploy', '--json'],
+      { cwd: projectRoot, env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 4 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`database migration failed: ${stderr.trim() || err.message}`))
+        const last = stdout.trim().split('\n').pop() ?? '[]'
+        try {
+          resolve(JSON.parse(last))
+        } catch {
+          reject(new Error(`database migration printed no result: ${stdout.slice(0, 500)}`))
+        }
+      },
+    )
+  })
+}
