@@ -24,7 +24,7 @@ export async function boot(env: Record<string, string | undefined> = process.env
   const applied = await migrateInChildProcess(config.databaseUrl)
   if (applied.length) log(`database migrated: ${applied.join(', ')}`)
   const db = await openDatabase(config.databaseUrl)
-  const services: Services = { db, store, limits: config.limits }
+  const services: Services = { db, store, limits: config.limits, blobRedirectSeconds: config.blobRedirectSeconds }
   const collected = await collectInterruptedUploads(services)
   if (collected) log(`collected ${collected} staged objects of uploads interrupted by the last shutdown`)
   // registry push sessions survive restarts; only expired ones (and objects of vanished ones) go

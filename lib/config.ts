@@ -25,6 +25,7 @@ export type Config = {
   s3: S3Settings
   limits: Limits
   analysisConcurrency: number
+  blobRedirectSeconds: number | null
 }
 
 export class ConfigError extends Error {
@@ -95,7 +96,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonDepth: int('STOWAGE_MAX_JSON_DEPTH', defaultLimits.maxJsonDepth, 8, 1000),
     },
     analysisConcurrency: int('STOWAGE_ANALYSIS_CONCURRENCY', Math.max(1, cpus), 1, 64),
+    blobRedirectSeconds: bool('STOWAGE_BLOB_REDIRECT', false) ? int('STOWAGE_BLOB_REDIRECT_SECONDS', 600, 10, 7 * 24 * 3600) : null,
   }
+  // The embedded S3 server listens on 127.0.0.1: other machines could not follow a redirect to it.
+  if (config.blobRedirectSeconds !== null && !endpoint) problems.push('STOWAGE_BLOB_REDIRECT needs S3_ENDPOINT (clients must reach the object store)')
   if (problems.length) throw new ConfigError(problems)
   return config
 }

@@ -8,4 +8,6 @@ export type Services = {
   db: Db
   store: BlobStore
   limits: Limits
+  /** Answer blob downloads with a redirect to a presigned object-store URL valid this many seconds. */
+  blobRedirectSeconds?: number | null
 }

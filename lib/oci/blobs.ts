@@ -23,6 +23,11 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     // content-addressed: the bytes behind a digest never change
     'Cache-Control': 'max-age=31536000, immutable',
   }
+  if (req.method === 'GET' && services.blobRedirectSeconds && services.store.readUrl) {
+    // Clients re-send Range to the redirect target, so partial reads work the same way.
+    const location = await services.store.readUrl(blob.objectKey, services.blobRedirectSeconds)
+    return sendEmpty(res, 307, { Location: location, 'Docker-Content-Digest': digest })
+  }
   const range = req.method === 'GET' ? decideRange(req.headers.range, blob.size) : ({ kind: 'full' } as const)
   if (range.kind === 'unsatisfiable') {
     return sendEmpty(res, 416, { 'Content-Range': `bytes */${blob.size}` })

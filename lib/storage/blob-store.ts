@@ -26,4 +26,6 @@ export interface BlobStore {
   completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>
   /** Discards an unfinished multipart upload and its parts. */
   abortMultipart(key: string, uploadId: string): Promise<void>
+  /** A time-limited URL from which a client can read the object directly (drivers that can sign). */
+  readUrl?(key: string, expiresInSeconds: number): Promise<string>
 }

@@ -14,6 +14,7 @@ import {
   AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { BlobStore, ByteRange } from './blob-store'
 import type { S3Settings } from '../config'
 
@@ -140,5 +141,10 @@ export class S3BlobStore implements BlobStore {
 
   async abortMultipart(key: string, uploadId: string) {
     await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+  }
+
+  /** A presigned GET: the client downloads from the object store, the server moves no bytes. */
+  async readUrl(key: string, expiresInSeconds: number) {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds })
   }
 }
