@@ -41,12 +41,16 @@ export type ImportResult = {
   tags: TagResult[]
 }
 
+/** Layer writes whose completion may still be running while the next entry is read. */
+const MAX_PENDING_WRITES = 2
+
 export async function importArchive(services: Services, req: ImportRequest): Promise<ImportResult> {
   const uploadId = randomUUID()
   await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null } })
   const counter = new ByteCounter()
+  const pendingWrites: Promise<void>[] = []
   try {
-    const result = await runImport(services, uploadId, req, counter)
+    const result = await runImport(services, uploadId, req, counter, pendingWrites)
     await services.db.upload.update({
       where: { id: uploadId },
       data: { state: 'committed', receivedBytes: BigInt(counter.bytes), finishedAt: new Date(), result: JSON.stringify(result) },
@@ -55,6 +59,8 @@ export async function importArchive(services: Services, req: ImportRequest): Pro
   } catch (e) {
     const error = toImportError(e, req.signal)
     req.body.destroy()
+    // Let writes in flight settle first, or an object could land after its deletion.
+    await Promise.allSettled(pendingWrites)
     await discardAllStagedOf(services, uploadId).catch(() => {}) // the sweeper retries whatever remains
     await services.db.upload
       .update({
@@ -66,7 +72,13 @@ export async function importArchive(services: Services, req: ImportRequest): Pro
   }
 }
 
-async function runImport(services: Services, uploadId: string, req: ImportRequest, counter: ByteCounter): Promise<ImportResult> {
+async function runImport(
+  services: Services,
+  uploadId: string,
+  req: ImportRequest,
+  counter: ByteCounter,
+  pendingWrites: Promise<void>[],
+): Promise<ImportResult> {
   const { limits } = services
   req.body.on('error', (e) => counter.destroy(e))
   const { head, stream } = await peekStream(req.body.pipe(counter), 512)
@@ -83,9 +95,15 @@ async function runImport(services: Services, uploadId: string, req: ImportReques
   if (decompress) stream.on('error', (e) => decompress.destroy(e))
 
   const contents = await readArchive(tarStream, limits, async (body, entryName) => {
+    // Overlap finishing one layer's upload with receiving the next one, a bounded number at a time.
+    while (pendingWrites.length >= MAX_PENDING_WRITES) await pendingWrites.shift()
     const key = await registerStaged(services, uploadId)
-    return stageBlob(services.store, key, body, { maxLayerBytes: limits.maxLayerBytes, entryName, signal: req.signal })
+    const staged = await stageBlob(services.store, key, body, { maxLayerBytes: limits.maxLayerBytes, entryName, signal: req.signal })
+    pendingWrites.push(staged.written)
+    return staged
   })
+  await Promise.all(pendingWrites) // kept in the list until all settled: the failure path waits for them too
+  pendingWrites.length = 0
   const plans = planImages(contents, limits)
   const names = nameImages(plans, req)
 

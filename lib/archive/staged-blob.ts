@@ -17,6 +17,12 @@ export type StagedBlob = {
   size: number
   /** compression the entry had inside the archive */
   compression: 'none' | 'gzip' | 'zstd'
+  /**
+   * Settles when the object store has the object. All bytes are read and hashed before stageBlob
+   * returns, but finishing the write (S3 CompleteMultipartUpload; s3rver rewrites the object then)
+   * may overlap with reading the next entry. Await it before anything refers to the object.
+   */
+  written: Promise<void>
 }
 
 export type StageOptions = { maxLayerBytes: number; entryName: string; signal?: AbortSignal }
@@ -51,13 +57,16 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
     throw e
   })
   const writing = store.write(key, out, { signal: opts.signal })
-  // Wait for both sides; a failure while reading (bad data, limit) explains more than the write
-  // failure it causes, so it wins. Either failure tears the other side down so nothing hangs.
+  // Either failure tears the other side down so nothing hangs. A failure while reading (bad data,
+  // a limit) explains more than the write failure it causes, so it is the one reported.
   piping.catch((e) => out.destroy(e))
   writing.catch((e) => source.destroy(e))
-  const [read, written] = await Promise.allSettled([piping, writing])
-  if (read.status === 'rejected') throw read.reason
-  if (written.status === 'rejected') throw written.reason
+  try {
+    await piping
+  } catch (e) {
+    await writing.catch(() => {})
+    throw e
+  }
   const rawDigest = raw.digest()
   return {
     key,
@@ -66,6 +75,7 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
     digest: decompress ? stored.digest() : rawDigest,
     size: decompress ? stored.bytes : raw.bytes,
     compression: compression === 'gzip' || compression === 'zstd' ? compression : 'none',
+    written: writing,
   }
 }
 
