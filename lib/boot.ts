@@ -31,6 +31,7 @@ export async function boot(env: Record<string, string | undefined> = process.env
   const swept = await sweepUploadSessions(services)
   if (swept) log(`collected ${swept} expired registry upload sessions and leftover objects`)
   const analysis = startBlobAnalysis(services, { concurrency: config.analysisConcurrency })
+  services.analysis = analysis
   return {
     config,
     services,

@@ -10,4 +10,6 @@ export type Services = {
   limits: Limits
   /** Answer blob downloads with a redirect to a presigned object-store URL valid this many seconds. */
   blobRedirectSeconds?: number | null
+  /** Wakes the background analysis at once (after a commit) instead of at its next poll. */
+  analysis?: { kick(): void }
 }

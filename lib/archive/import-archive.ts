@@ -110,6 +110,7 @@ async function runImport(
   const images: CommitImage[] = []
   for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes))
   const { tags, adoptedKeys } = await commitImport(services, uploadId, images)
+  services.analysis?.kick()
 
   // Entries nobody referenced (legacy json, duplicates of stored layers) are not needed any more.
   const leftovers = (await services.db.stagedObject.findMany({ where: { ownerId: uploadId }, select: { objectKey: true } }))

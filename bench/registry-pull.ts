@@ -1,0 +1,54 @@
+// The two ways the registry benchmark reads a blob: through Stowage's /v2/<name>/blobs/<digest> (as a
+// registry client does) and straight from the S3 server with GetObject (the baseline). Both count the
+// bytes and discard them; with `verify`, they also hash them (kept out of the timed runs: hashing costs
+// the client CPU that the two compared paths would share unevenly on a 2-core machine).
+import crypto from 'node:crypto'
+import http from 'node:http'
+import type { Readable } from 'node:stream'
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+
+export type PullResult = { bytes: number; seconds: number; digest?: string }
+
+/** Consumes a body, counting (and optionally hashing) it; resolves with the byte count. */
+function drain(body: Readable, hash?: crypto.Hash): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+      hash?.update(chunk)
+    })
+    body.once('end', () => resolve(bytes))
+    body.once('error', reject)
+    body.once('aborted', () => reject(new Error(`the response was cut after ${bytes} bytes`)))
+  })
+}
+
+/** GET `url` with a fresh connection (each client its own socket); fails unless 200 and complete. */
+export function pullHttp(url: string, opts: { verify?: boolean } = {}): Promise<PullResult> {
+  const started = performance.now()
+  const hash = opts.verify ? crypto.createHash('sha256') : undefined
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume()
+        return reject(new Error(`GET ${url} answered ${res.statusCode}`))
+      }
+      const expected = Number(res.headers['content-length'])
+      drain(res, hash).then((bytes) => {
+        if (bytes !== expected) return reject(new Error(`GET ${url}: ${bytes} bytes, Content-Length ${expected}`))
+        resolve({ bytes, seconds: (performance.now() - started) / 1000, digest: hash && `sha256:${hash.digest('hex')}` })
+      }, reject)
+    })
+    req.on('error', reject)
+  })
+}
+
+/** GetObject of the whole object, as the S3 driver reads it. */
+export async function pullS3(client: S3Client, bucket: string, key: string, opts: { verify?: boolean } = {}): Promise<PullResult> {
+  const started = performance.now()
+  const hash = opts.verify ? crypto.createHash('sha256') : undefined
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  const bytes = await drain(out.Body as Readable, hash)
+  if (bytes !== out.ContentLength) throw new Error(`GetObject ${key}: ${bytes} bytes, ContentLength ${out.ContentLength}`)
+  return { bytes, seconds: (performance.now() - started) / 1000, digest: hash && `sha256:${hash.digest('hex')}` }
+}

@@ -1,0 +1,88 @@
+// Runs Stowage the way it really runs (`tsx server.ts`, embedded s3rver in its own process) and finds
+// the processes to measure: tsx starts the server in a child node process, and that process starts s3rver.
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { commandLine, descendants } from './proc-stats'
+
+export type StowageProcess = {
+  url: string
+  s3Endpoint: string
+  /** the node process executing server.ts (not the tsx launcher) */
+  serverPid: number
+  s3Pid: number
+  launcherPid: number
+  output(): string
+  stop(): Promise<void>
+}
+
+const START_TIMEOUT_MS = 120_000
+
+/** Builds the Next.js console if no production build exists (server.ts refuses to start without one). */
+export function ensureNextBuild(root: string, log: (m: string) => void) {
+  if (fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) return
+  log('no .next/BUILD_ID: running `next build` first')
+  const r = spawnSync(path.join(root, 'node_modules', '.bin', 'next'), ['build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  })
+  if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`)
+}
+
+export async function startStowage(root: string, dataDir: string): Promise<StowageProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1' }
+  // embedded defaults only: a SQLite file and s3rver under dataDir
+  for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'STOWAGE_DEV']) delete env[name]
+  const launcher = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)))
+
+  const { url, s3Endpoint } = await new Promise<{ url: string; s3Endpoint: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Stowage did not start within ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS)
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      const listening = /Stowage listening on (http:\/\/\S+)/.exec(output)
+      const s3 = /embedded S3 server at (http:\/\/\S+)/.exec(output)
+      if (listening && s3) {
+        clearTimeout(timer)
+        resolve({ url: listening[1], s3Endpoint: s3[1] })
+      }
+    }
+    launcher.stdout!.on('data', onData)
+    launcher.stderr!.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`Stowage exited during start-up (code ${code}):\n${output}`))
+    })
+  })
+
+  const tree = descendants(launcher.pid!)
+  const serverPid = tree.find((p) => / server\.ts\b/.test(commandLine(p)) && !commandLine(p).includes('s3rver')) ?? launcher.pid!
+  const s3Pid = tree.find((p) => commandLine(p).includes('s3rver'))
+  if (!s3Pid) throw new Error(`could not find the embedded s3rver process among ${tree.join(', ')}`)
+
+  return {
+    url,
+    s3Endpoint,
+    serverPid,
+    s3Pid,
+    launcherPid: launcher.pid!,
+    output: () => output,
+    async stop() {
+      const all = [launcher.pid!, ...descendants(launcher.pid!)].map((pid) => ({ pid, cmd: commandLine(pid) }))
+      launcher.kill('SIGTERM') // tsx relays it; the server shuts s3rver down
+      const timeout = new Promise((r) => setTimeout(r, 20_000).unref())
+      await Promise.race([exited, timeout])
+      // Whatever of ours is still alive after a graceful stop is ended by its pid (if the pid was not reused).
+      for (const { pid, cmd } of all) {
+        if (commandLine(pid) !== cmd) continue
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // already gone
+        }
+      }
+    },
+  }
+}
