@@ -18,7 +18,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { createS3Client, MULTIPART_PART_SIZE } from '../lib/storage/s3-blob-store'
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { parseSize } from './image-plan'
-import { RssSampler, CpuWindow, memory, machineBusySeconds } from './proc-stats'
+import { RssSampler, CpuWindow, memory, machineBusySeconds, machineSummary } from './proc-stats'
 import { startStowage, ensureNextBuild, type StowageProcess } from './stowage-process'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -406,17 +406,6 @@ function summary(results: SizeResult[]): string[] {
   ]
 }
 
-function machineSummary() {
-  const cpus = os.cpus()
-  let commit = 'unknown'
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
-  } catch {
-    // not a git checkout
-  }
-  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, commit ${commit}`
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   const sizes = args.sizes.map((label) => ({ label: label.toUpperCase(), bytes: parseSize(label) }))
@@ -459,7 +448,7 @@ async function main() {
   const report = [
     `# Stowage import benchmark`,
     '',
-    `${started.toISOString()} — ${machineSummary()}; 1-min load average at start ${load.toFixed(2)}; seed "${args.seed}".`,
+    `${started.toISOString()} — ${machineSummary(ROOT)}; 1-min load average at start ${load.toFixed(2)}; seed "${args.seed}".`,
     '',
     tables(results),
     ...(skipped.length ? ['', ...skipped.map((s) => `- ${s}`)] : []),

@@ -1,5 +1,6 @@
 // Linux /proc readings for the benchmark: resident memory, CPU time and the process tree.
 import fs from 'node:fs'
+import os from 'node:os'
 import { execFileSync } from 'node:child_process'
 
 /** Clock ticks per second for /proc/<pid>/stat CPU times (getconf CLK_TCK; 100 on Linux). */
@@ -108,4 +109,16 @@ export function machineBusySeconds(): number {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] // "cpu  user nice system idle iowait irq softirq steal ..."
   const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
   return (user + nice + system + irq + softirq + (steal || 0)) / CLK_TCK
+}
+
+/** One line naming the machine and the commit measured, for the report header. */
+export function machineSummary(root: string) {
+  const cpus = os.cpus()
+  let commit = 'unknown'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim()
+  } catch {
+    // not a git checkout
+  }
+  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, commit ${commit}`
 }

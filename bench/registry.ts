@@ -17,7 +17,7 @@ import { createS3Client } from '../lib/storage/s3-blob-store'
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { ensureSingleLayerArchive } from './registry-archive'
 import { parseSize } from './image-plan'
-import { CpuWindow, RssSampler, memory, machineBusySeconds } from './proc-stats'
+import { CpuWindow, RssSampler, memory, machineBusySeconds, machineSummary } from './proc-stats'
 import { ensureNextBuild, startStowage, type StowageProcess } from './stowage-process'
 import { pullHttp, pullS3, type PullResult } from './registry-pull'
 import { skopeoPush, pushedImage, uploadArchive } from './registry-push'
@@ -251,17 +251,6 @@ async function benchPush(archive: GeneratedArchive, warmup: GeneratedArchive): P
   }
 }
 
-function machineSummary() {
-  const cpus = os.cpus()
-  let commit = 'unknown'
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
-  } catch {
-    // not a git checkout
-  }
-  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, commit ${commit}`
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   const bytes = parseSize(args.size)
@@ -301,7 +290,7 @@ async function main() {
       push = await benchPush(archive, warmup)
     }
     const notes = args.serverEnv.length ? [`Stowage (and its s3rver) ran with ${args.serverEnv.join(' ')}.`] : []
-    const results: RegistryResults = { started, machine: machineSummary(), loadAverage, ...pull, push, notes }
+    const results: RegistryResults = { started, machine: machineSummary(ROOT), loadAverage, ...pull, push, notes }
     const report = renderReport(results)
     fs.writeFileSync(RESULTS_FILE, report)
     console.log(report)

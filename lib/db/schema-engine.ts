@@ -90,22 +90,31 @@ export async function openEngine(adapterFactory: any, schemaPath: string): Promi
   })
 }
 
-// better-sqlite3 refuses multi-statement strings; the engine replays whole migration scripts on the
-// shadow database through executeRaw. Route argument-less executeRaw there to executeScript.
-export function withSqliteShadowFix(factory: any) {
+// engine.free() leaves the main connection open (SQLite keeps its file lock, pg its idle pool):
+// remember every connection handed to the engine so close() can dispose of them.
+function trackConnections(open: () => Promise<any>) {
   const opened: any[] = []
   return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    // engine.free() leaves the main connection open (and its file lock held): close it ourselves.
     close: async () => {
       await Promise.allSettled(opened.splice(0).map((a) => a.dispose()))
     },
     connect: async () => {
-      const a = await factory.connect()
+      const a = await open()
       opened.push(a)
       return a
     },
+  }
+}
+
+// better-sqlite3 refuses multi-statement strings; the engine replays whole migration scripts on the
+// shadow database through executeRaw. Route argument-less executeRaw there to executeScript.
+export function withSqliteShadowFix(factory: any) {
+  const { close, connect } = trackConnections(() => factory.connect())
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    close,
+    connect,
     connectToShadowDb: async () => {
       const adapter = await factory.connectToShadowDb()
       const original = adapter.executeRaw.bind(adapter)
@@ -148,18 +157,12 @@ export function withPgFixes(factory: any, pgConfig: PgConfig, PrismaPg: any) {
     }
     return q
   }
-  const opened: any[] = []
+  const { close, connect } = trackConnections(async () => patch(await factory.connect()))
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    close: async () => {
-      await Promise.allSettled(opened.splice(0).map((a) => a.dispose()))
-    },
-    connect: async () => {
-      const a = patch(await factory.connect())
-      opened.push(a)
-      return a
-    },
+    close,
+    connect,
     connectToShadowDb: async () => {
       const main = await factory.connect()
       const name = `prisma_migrate_shadow_db_${globalThis.crypto.randomUUID().replaceAll('-', '')}`
