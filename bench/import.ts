@@ -1,5 +1,5 @@
 // Import benchmark: `npm run bench [-- --sizes 50M,500M,2G] [--repeat N] [--keep] [--seed TEXT]`.
-// For each size, against a freshly started Stowage (tsx server.ts, embedded s3rver, SQLite), after a
+// For each size, against a freshly started Stowage (as `npm start` runs it: compiled server, embedded s3rver, SQLite), after a
 // warm-up import:
 //   - raw S3 multipart write of the same file to the same s3rver, as the S3 driver writes (baseline),
 //     right before and right after the import
@@ -25,7 +25,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const OUT_DIR = path.join(ROOT, 'bench', 'out')
 const ARCHIVE_DIR = path.join(OUT_DIR, 'archives')
 const RESULTS_FILE = path.join(OUT_DIR, 'import-results.md')
-/** lib/storage/s3-blob-store.ts MULTIPART_QUEUE (not exported): parts in flight per object */
+/** lib-storage's default queue size: the SDK's own uploader as users would run it (Stowage's writer sends 2 at a time) */
 const RAW_QUEUE_SIZE = 4
 const BUCKET = 'layers'
 /** big enough that some layers exceed one multipart part, so the multipart path is warm too */
@@ -142,7 +142,7 @@ async function waitForCompressedSizes(stowage: StowageProcess, archive: Generate
   }
 }
 
-/** The baseline: the same bytes written as one object with lib-storage, configured as the S3 driver does. */
+/** The baseline: the same bytes written as one object with the AWS SDK's lib-storage uploader, same client settings and part size as the S3 driver. */
 async function rawS3Write(endpoint: string, file: string, key: string): Promise<number> {
   const client = createS3Client({ endpoint, bucket: BUCKET, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
   const started = performance.now()
@@ -357,7 +357,7 @@ function tables(results: SizeResult[]): string {
     '',
     ...t1,
     '',
-    '### Memory of the server process (the node process running server.ts)',
+    '### Memory of the server process (the node process running the compiled server.ts)',
     '',
     ...t2,
     '',

@@ -125,7 +125,7 @@ export function renderReport(r: RegistryResults): string {
     '',
     ...pulls,
     '',
-    '### 2. Server memory while pulling the same blob (the node process running server.ts)',
+    '### 2. Server memory while pulling the same blob (the node process running the compiled server.ts)',
     '',
     ...memory,
     '',

@@ -1,6 +1,6 @@
 // Registry benchmark: `npm run bench:registry [-- --size 1G --push-size 500M --repeat 3 --clients 4 --keep
 //   --skip-push --seed TEXT --server-env NAME=VALUE]`.
-// In one run, against Stowage started as it really runs (tsx server.ts, embedded s3rver, SQLite):
+// In one run, against Stowage started as it really runs (as `npm start` runs it: compiled server, embedded s3rver, SQLite):
 //   1. pull throughput of one big layer through GET /v2/<name>/blobs/<digest> vs S3 GetObject of the
 //      same object from the same s3rver (alternating, median of --repeat runs each)
 //   2. server RSS while --clients pulls of that layer run at once, against one pull

@@ -1,5 +1,5 @@
-// Runs Stowage the way it really runs (`tsx server.ts`, embedded s3rver in its own process) and finds
-// the processes to measure: tsx starts the server in a child node process, and that process starts s3rver.
+// Runs Stowage the way `npm start` runs it (scripts/start.mjs compiles the server and runs it in a child
+// node process, which starts the embedded s3rver in its own process) and finds the processes to measure.
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -8,7 +8,7 @@ import { commandLine, descendants } from './proc-stats'
 export type StowageProcess = {
   url: string
   s3Endpoint: string
-  /** the node process executing server.ts (not the tsx launcher) */
+  /** the node process executing the compiled server (not the start.mjs launcher) */
   serverPid: number
   s3Pid: number
   launcherPid: number
@@ -34,7 +34,7 @@ export async function startStowage(root: string, dataDir: string): Promise<Stowa
   const env: NodeJS.ProcessEnv = { ...process.env, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1' }
   // embedded defaults only: a SQLite file and s3rver under dataDir
   for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'STOWAGE_DEV']) delete env[name]
-  const launcher = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const launcher = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)))
 
@@ -58,7 +58,7 @@ export async function startStowage(root: string, dataDir: string): Promise<Stowa
   })
 
   const tree = descendants(launcher.pid!)
-  const serverPid = tree.find((p) => / server\.ts\b/.test(commandLine(p)) && !commandLine(p).includes('s3rver')) ?? launcher.pid!
+  const serverPid = tree.find((p) => /server\.mjs\b/.test(commandLine(p)) && !commandLine(p).includes('s3rver')) ?? launcher.pid!
   const s3Pid = tree.find((p) => commandLine(p).includes('s3rver'))
   if (!s3Pid) throw new Error(`could not find the embedded s3rver process among ${tree.join(', ')}`)
 
@@ -71,7 +71,7 @@ export async function startStowage(root: string, dataDir: string): Promise<Stowa
     output: () => output,
     async stop() {
       const all = [launcher.pid!, ...descendants(launcher.pid!)].map((pid) => ({ pid, cmd: commandLine(pid) }))
-      launcher.kill('SIGTERM') // tsx relays it; the server shuts s3rver down
+      launcher.kill('SIGTERM') // the launcher relays it; the server shuts s3rver down
       const timeout = new Promise((r) => setTimeout(r, 20_000).unref())
       await Promise.race([exited, timeout])
       // Whatever of ours is still alive after a graceful stop is ended by its pid (if the pid was not reused).

@@ -1,9 +1,10 @@
-// `npm start`: build the console once if needed, then run the server (which starts the embedded S3
-// server, migrates the database and listens on PORT, default 3000).
+// `npm start`: build the console once if needed, compile the server, then run it (it starts the
+// embedded S3 server, migrates the database and listens on PORT, default 3000).
 import { spawnSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildServer, outDir } from './build-server.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
@@ -14,6 +15,12 @@ if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID')) || process.env.STOWAGE_
   const r = spawnSync(bin('next'), ['build'], { cwd: root, env, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
-const child = spawn(bin('tsx'), ['server.ts'], { cwd: root, env, stdio: 'inherit' })
+// Always recompiled (well under a second), so the server never runs stale code after a `git pull`.
+await buildServer()
+const child = spawn(process.execPath, [...(process.env.STOWAGE_NODE_OPTIONS ?? '').split(' ').filter(Boolean), path.join(outDir, 'server.mjs')], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+})
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
 child.on('exit', (code) => process.exit(code ?? 0))

@@ -5,13 +5,17 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { projectRoot } from '../paths'
 
+/** The compiled runner next to the compiled server (scripts/build-server.mjs), else the TypeScript through tsx. */
+function migrationRunner(): string[] {
+  if (process.env.STOWAGE_COMPILED === '1') return [path.join(projectRoot, '.stowage', 'migrate.mjs')]
+  return [createRequire(import.meta.url).resolve('tsx/cli'), path.join(projectRoot, 'scripts', 'migrate.ts')]
+}
+
 export function migrateInChildProcess(databaseUrl: string): Promise<string[]> {
-  const tsx = createRequire(import.meta.url).resolve('tsx/cli')
-  const script = path.join(projectRoot, 'scripts', 'migrate.ts')
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [tsx, script, 'deploy', '--json'],
+      [...migrationRunner(), 'deploy', '--json'],
       { cwd: projectRoot, env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 4 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`database migration failed: ${stderr.trim() || err.message}`))

@@ -13,13 +13,14 @@ import {
   CompleteMultipartUploadCommand,
   AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { BlobStore, ByteRange } from './blob-store'
 import type { S3Settings } from '../config'
+import { PartBufferPool, writeInParts } from './part-writer'
 
 export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
-const MULTIPART_QUEUE = 4 // parts in flight per object: bounds memory at ~32 MiB per write
+/** Parts being sent per object while the next one fills: a streamed write holds (this + 1) × 8 MiB. */
+export const MULTIPART_PARTS_IN_FLIGHT = 2
 
 export function createS3Client(s: S3Settings & { endpoint: string }) {
   // The SDK version is pinned (package.json) for Node 20; its notice about future releases is noise here.
@@ -37,6 +38,8 @@ export function createS3Client(s: S3Settings & { endpoint: string }) {
 }
 
 export class S3BlobStore implements BlobStore {
+  private partBuffers = new PartBufferPool()
+
   constructor(
     readonly client: S3Client,
     readonly bucket: string,
@@ -51,26 +54,20 @@ export class S3BlobStore implements BlobStore {
   }
 
   async write(key: string, body: Readable | Buffer, opts: { signal?: AbortSignal } = {}) {
-    if (Buffer.isBuffer(body)) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }), {
-        abortSignal: opts.signal as any,
-      })
-      return
-    }
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: body },
+    if (Buffer.isBuffer(body)) return this.putObject(key, body, opts.signal)
+    await writeInParts(this, key, body, {
       partSize: MULTIPART_PART_SIZE,
-      queueSize: MULTIPART_QUEUE,
-      leavePartsOnError: false,
+      partsInFlight: MULTIPART_PARTS_IN_FLIGHT,
+      pool: this.partBuffers,
+      signal: opts.signal,
     })
-    const onAbort = () => void upload.abort().catch(() => {})
-    opts.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      await upload.done()
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort)
-    }
+  }
+
+  /** One PUT of a body already in memory. */
+  async putObject(key: string, body: Buffer, signal?: AbortSignal) {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }), {
+      abortSignal: signal as any,
+    })
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
@@ -148,3 +145,4 @@ export class S3BlobStore implements BlobStore {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: expiresInSeconds })
   }
 }
+

@@ -1,5 +1,5 @@
-// The real Stowage process for browser tests: `tsx server.ts` with a fresh data directory (embedded
-// S3 server + SQLite), on an ephemeral port, serving the production console build in .next.
+// The real Stowage process, started as `npm start` starts it (scripts/start.mjs: compiled server), with a
+// fresh data directory (embedded S3 server + SQLite), on an ephemeral port, serving the console build in .next.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -19,8 +19,8 @@ export async function startFullServer(opts: { env?: Record<string, string>; star
   // The server must use its own embedded storage and database, whatever the developer's shell sets.
   for (const k of ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'STOWAGE_DEV']) if (!opts.env?.[k]) delete env[k]
 
-  // Own process group: stopping it also stops tsx's node child and the embedded S3 server.
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['server.ts'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Own process group: stopping it also stops the launcher's server process and the embedded S3 server.
+  const child = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (c) => (output += c))
   child.stderr!.on('data', (c) => (output += c))
