@@ -2,26 +2,54 @@
 // trusted to the object store (s3rver answers "bytes=0-0" with the whole object); a short read is an
 // error, so the client sees a broken download instead of a silently shorter one.
 import type { Readable, Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import type { BlobStore, ByteRange } from '../storage/blob-store'
 
-export async function* exactly(source: Readable, length: number): AsyncGenerator<Buffer> {
-  let left = length
-  if (left === 0) {
-    source.destroy()
-    return
-  }
-  for await (const chunk of source) {
-    const buf = chunk as Buffer
-    if (buf.length >= left) {
-      yield buf.subarray(0, left)
-      left = 0
-      break // ends the loop and destroys the source: nothing more is read
+/**
+ * Copies the first `length` bytes of `source` to `out` and ends `out`. Plain 'data' events with
+ * pause/resume on backpressure: this is the registry's hot path (every pulled byte passes here), and
+ * an async iterator would cost a promise per chunk.
+ */
+export function copyExactly(source: Readable, out: Writable, length: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let left = length
+    let settled = false
+    const finish = (error?: Error) => {
+      if (settled) return
+      settled = true
+      source.off('data', onData)
+      out.off('drain', onDrain)
+      out.off('close', onClose)
+      if (error) {
+        source.destroy()
+        out.destroy(error)
+        reject(error)
+      } else resolve()
     }
-    left -= buf.length
-    yield buf
-  }
-  if (left > 0) throw new Error(`the object store returned ${length - left} of ${length} bytes`)
+    const onData = (chunk: Buffer) => {
+      if (chunk.length >= left) {
+        const last = chunk.subarray(0, left)
+        left = 0
+        source.destroy() // nothing more is needed from the object store
+        out.end(last, () => finish())
+        return
+      }
+      left -= chunk.length
+      if (!out.write(chunk)) source.pause()
+    }
+    const onDrain = () => source.resume()
+    const onClose = () => finish(left > 0 ? new Error('the client closed the connection') : undefined)
+    source.on('data', onData)
+    source.once('end', () => {
+      if (left > 0) finish(new Error(`the object store returned ${length - left} of ${length} bytes`))
+    })
+    source.once('error', (e) => finish(e))
+    out.on('drain', onDrain)
+    out.once('close', onClose)
+    if (left === 0) {
+      source.destroy()
+      out.end(() => finish())
+    }
+  })
 }
 
 /** Pipes `range` (or the whole object of `size` bytes) of `key` into `out`. */
@@ -32,5 +60,5 @@ export async function streamObject(store: BlobStore, key: string, size: number, 
     return
   }
   const source = await store.read(key, range)
-  await pipeline(exactly(source, length), out)
+  await copyExactly(source, out, length)
 }
