@@ -1,11 +1,14 @@
 // The two ways the registry benchmark reads a blob: through Stowage's /v2/<name>/blobs/<digest> (as a
-// registry client does) and straight from the S3 server with GetObject (the baseline). Both count the
+// registry client does) and straight from the S3 server with GetObject (the baseline); with a Node
+// client in this process (default) or with curl (--client curl). Both count the
 // bytes and discard them; with `verify`, they also hash them (kept out of the timed runs: hashing costs
 // the client CPU that the two compared paths would share unevenly on a 2-core machine).
 import crypto from 'node:crypto'
 import http from 'node:http'
+import { execFile } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 
 export type PullResult = { bytes: number; seconds: number; digest?: string }
 
@@ -51,4 +54,25 @@ export async function pullS3(client: S3Client, bucket: string, key: string, opts
   const bytes = await drain(out.Body as Readable, hash)
   if (bytes !== out.ContentLength) throw new Error(`GetObject ${key}: ${bytes} bytes, ContentLength ${out.ContentLength}`)
   return { bytes, seconds: (performance.now() - started) / 1000, digest: hash && `sha256:${hash.digest('hex')}` }
+}
+
+/**
+ * GET `url` with curl (a native client, like docker's or skopeo's Go client, far cheaper per byte than a
+ * Node client); fails unless 200 and complete. curl's CPU is not this process's: it shows up as "other".
+ */
+export function pullCurl(url: string, expectedBytes: number): Promise<PullResult> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], (err, stdout) => {
+      if (err) return reject(new Error(`curl ${url}: ${err.message}`))
+      const [status, size] = stdout.trim().split(' ').map(Number)
+      if (status !== 200 || size !== expectedBytes) return reject(new Error(`curl ${url}: status ${status}, ${size} of ${expectedBytes} bytes`))
+      resolve({ bytes: size, seconds: (performance.now() - started) / 1000 })
+    })
+  })
+}
+
+/** A presigned GetObject URL of the object: curl then reads straight from the S3 server. */
+export function directS3Url(client: S3Client, bucket: string, key: string): Promise<string> {
+  return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 3600 })
 }

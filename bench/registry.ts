@@ -1,5 +1,5 @@
 // Registry benchmark: `npm run bench:registry [-- --size 1G --push-size 500M --repeat 3 --clients 4 --keep
-//   --skip-push --seed TEXT --server-env NAME=VALUE]`.
+//   --skip-push --seed TEXT --server-env NAME=VALUE --client node|curl]`.
 // In one run, against Stowage started as it really runs (as `npm start` runs it: compiled server, embedded s3rver, SQLite):
 //   1. pull throughput of one big layer through GET /v2/<name>/blobs/<digest> vs S3 GetObject of the
 //      same object from the same s3rver (alternating, median of --repeat runs each)
@@ -19,7 +19,7 @@ import { ensureSingleLayerArchive } from './registry-archive'
 import { parseSize } from './image-plan'
 import { CpuWindow, RssSampler, memory, machineBusySeconds, machineSummary } from './proc-stats'
 import { ensureNextBuild, startStowage, type StowageProcess } from './stowage-process'
-import { pullHttp, pullS3, type PullResult } from './registry-pull'
+import { pullHttp, pullS3, pullCurl, directS3Url, type PullResult } from './registry-pull'
 import { skopeoPush, pushedImage, uploadArchive } from './registry-push'
 import { minorFaults } from './registry-proc'
 import { MiB, renderReport, pullSummary, type Cores, type Work, type MemoryPhase, type PullRun, type PushResult, type RegistryResults } from './registry-report'
@@ -54,6 +54,8 @@ function parseArgs(argv: string[]) {
     seed: get('seed') ?? 'stowage-bench',
     keep: argv.includes('--keep'),
     skipPush: argv.includes('--skip-push'),
+    // node: this process pulls (http.get / the SDK's GetObject); curl: curl pulls both (/v2 and a presigned GetObject URL)
+    client: (get('client') ?? 'node') as 'node' | 'curl',
     // e.g. --server-env MALLOC_TRIM_THRESHOLD_=268435456: an environment variable for the Stowage processes (A/B runs)
     serverEnv: argv.flatMap((a, i) => (a === '--server-env' && argv[i + 1] ? [argv[i + 1]] : [])),
   }
@@ -140,7 +142,7 @@ async function stopFresh(s: { stowage: StowageProcess; dataDir: string } | null)
 const rateOf = (r: PullResult) => (r.bytes / MiB / r.seconds).toFixed(1)
 
 /** Parts 1 and 2: the big layer pulled through /v2 and directly, then by several clients at once. */
-async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clients: number }) {
+async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clients: number; client: 'node' | 'curl' }) {
   let fresh: Awaited<ReturnType<typeof startFresh>> | null = null
   try {
     fresh = await startFresh('pull')
@@ -166,10 +168,17 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
 
       // 1. alternating, the order flipped every run so neither path always follows the other
       const pulls: PullRun[] = []
+      const directUrl = await directS3Url(s3, BUCKET, objectKey)
+      const pullOnce = (mode: 'v2' | 's3') =>
+        opts.client === 'curl'
+          ? pullCurl(mode === 'v2' ? blobUrl : directUrl, size)
+          : mode === 'v2'
+            ? pullHttp(blobUrl)
+            : pullS3(s3, BUCKET, objectKey)
       for (let run = 1; run <= opts.repeat; run++) {
         const order: ('v2' | 's3')[] = run % 2 ? ['v2', 's3'] : ['s3', 'v2']
         for (const mode of order) {
-          const m = await withCores(stowage, () => (mode === 'v2' ? pullHttp(blobUrl) : pullS3(s3, BUCKET, objectKey)))
+          const m = await withCores(stowage, () => pullOnce(mode))
           pulls.push({ mode, run, bytes: m.value.bytes, seconds: m.value.seconds, cores: m.cores, work: m.work })
           log(`run ${run} ${mode}: ${rateOf(m.value)} MiB/s`)
         }
@@ -290,6 +299,7 @@ async function main() {
       push = await benchPush(archive, warmup)
     }
     const notes = args.serverEnv.length ? [`Stowage (and its s3rver) ran with ${args.serverEnv.join(' ')}.`] : []
+    if (args.client === 'curl') notes.push('Part 1 pulled with curl (both paths; the direct path is a presigned GetObject URL): curl\'s CPU is in "other", not "bench".')
     const results: RegistryResults = { started, machine: machineSummary(ROOT), loadAverage, ...pull, push, notes }
     const report = renderReport(results)
     fs.writeFileSync(RESULTS_FILE, report)

@@ -58,8 +58,8 @@ export async function startStowage(root: string, dataDir: string): Promise<Stowa
   })
 
   const tree = descendants(launcher.pid!)
-  const serverPid = tree.find((p) => /server\.mjs\b/.test(commandLine(p)) && !commandLine(p).includes('s3rver')) ?? launcher.pid!
-  const s3Pid = tree.find((p) => commandLine(p).includes('s3rver'))
+  const serverPid = tree.find((p) => /\/server\.mjs\b/.test(commandLine(p))) ?? launcher.pid!
+  const s3Pid = tree.find((p) => /\/embedded-s3\.mjs\b/.test(commandLine(p)))
   if (!s3Pid) throw new Error(`could not find the embedded s3rver process among ${tree.join(', ')}`)
 
   return {

@@ -1,4 +1,4 @@
-// Compiles the server (server.ts + lib/) and the migration runner into plain JavaScript under .stowage/.
+// Compiles the server (server.ts + lib/) and its child-process scripts into plain JavaScript under .stowage/.
 // `npm start` runs the compiled files with node: running TypeScript through tsx costs the long-lived
 // server a loader thread and transpiler state (~35 MB of its memory) for nothing. Dependencies stay in
 // node_modules (not bundled); projectRoot resolves from .stowage/ to the repository root as from lib/.
@@ -12,7 +12,8 @@ export const outDir = path.join(root, '.stowage')
 export async function buildServer() {
   await build({
     absWorkingDir: root,
-    entryPoints: { server: 'server.ts', migrate: 'scripts/migrate.ts' },
+    // the server and the scripts it runs in child processes (lib/child-script.ts)
+    entryPoints: { server: 'server.ts', migrate: 'scripts/migrate.ts', 'embedded-s3': 'lib/storage/embedded-s3-main.ts' },
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -22,7 +23,7 @@ export async function buildServer() {
     target: 'node20',
     sourcemap: 'linked',
     logLevel: 'warning',
-    // lets lib/db/migrate-process.ts run the compiled migration runner instead of tsx
+    // lets lib/child-script.ts run the compiled child scripts instead of tsx
     define: { 'process.env.STOWAGE_COMPILED': '"1"' },
   })
 }

@@ -1,10 +1,10 @@
 // The embedded default: s3rver in its own process, data under DATA_DIR/s3, kept across restarts.
 // Its own process keeps its CPU work (it rewrites objects on multipart completion) off our event loop.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createRequire } from 'node:module'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
+import { childScriptArgs } from '../child-script'
 
 export type EmbeddedS3 = { endpoint: string; stop(): Promise<void> }
 
@@ -22,13 +22,8 @@ async function freePort(): Promise<number> {
 export async function startEmbeddedS3(dataDir: string, bucket: string, port?: number): Promise<EmbeddedS3> {
   const dir = path.join(dataDir, 's3')
   fs.mkdirSync(dir, { recursive: true })
-  const bin = path.join(path.dirname(createRequire(import.meta.url).resolve('s3rver/package.json')), 'bin', 's3rver.js')
   const p = port ?? (await freePort())
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(p), '-s', '--configure-bucket', bucket],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+  const child: ChildProcess = spawn(process.execPath, [...childScriptArgs('embedded-s3'), dir, String(p), bucket], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => {

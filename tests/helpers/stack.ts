@@ -10,6 +10,7 @@ import pg from 'pg'
 import { openDatabase } from '../../lib/db/client'
 import { migrateDatabase } from '../../lib/db/migrate'
 import { openS3Store } from '../../lib/storage/open-store'
+import { removePartsOnAbort } from '../../lib/storage/s3rver-abort'
 import { defaultLimits, type Limits } from '../../lib/config'
 import type { Services } from '../../lib/services'
 import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
@@ -29,6 +30,7 @@ export type Stack = Services & {
 
 export async function startS3(dir: string) {
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true, configureBuckets: [{ name: 'layers', configs: [] }] } as any)
+  removePartsOnAbort(server as any, dir) // as the embedded S3 server does
   const { port } = (await server.run()) as any
   return { server, endpoint: `http://127.0.0.1:${port}` }
 }

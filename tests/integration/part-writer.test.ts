@@ -10,6 +10,7 @@ import { startS3 } from '../helpers/stack'
 import { openS3Store } from '../../lib/storage/open-store'
 import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
 import { PartBufferPool, writeInParts } from '../../lib/storage/part-writer'
+import { s3rverUploadDir } from '../../lib/storage/s3rver-abort'
 
 const MiB = 1024 * 1024
 const PART = 5 * MiB // S3's minimum part size
@@ -112,6 +113,7 @@ describe('writeInParts', () => {
     expect(await store.stat('t/broken')).toBeNull()
     expect(started).toHaveLength(1)
     expect(aborted).toEqual(started) // S3 would otherwise keep (and bill) the parts
+    expect(fs.existsSync(s3rverUploadDir(dir, 'layers', started[0]))).toBe(false) // and s3rver's part files are gone
     expect(pool.out).toBe(0)
   })
 
@@ -126,6 +128,17 @@ describe('writeInParts', () => {
     })
     await expect(writeInParts(store, 't/aborted', stream, { partSize: PART, partsInFlight: 2, pool, signal: controller.signal })).rejects.toThrow()
     expect(await store.stat('t/aborted')).toBeNull()
+  })
+
+  it('s3rver keeps the parts of an unfinished upload where removePartsOnAbort looks for them', async () => {
+    const id = await store.startMultipart('t/open')
+    await store.writePart('t/open', id, 1, Buffer.alloc(1024, 1))
+    expect(fs.existsSync(s3rverUploadDir(dir, 'layers', id))).toBe(true)
+    await expect(store.abortMultipart('t/other-key', id)).rejects.toThrow(/does not exist/) // an id counts for its own key only
+    expect(fs.existsSync(s3rverUploadDir(dir, 'layers', id))).toBe(true)
+    await store.abortMultipart('t/open', id)
+    expect(fs.existsSync(s3rverUploadDir(dir, 'layers', id))).toBe(false)
+    await expect(store.abortMultipart('t/open', id)).rejects.toThrow(/does not exist/)
   })
 
   it('passes a failed part write on and still cleans up', async () => {
