@@ -58,3 +58,14 @@ export async function errorOf(res: Response) {
   const body = await res.json()
   return { status: res.status, code: body.errors?.[0]?.code as string, message: body.errors?.[0]?.message as string, detail: body.errors?.[0]?.detail }
 }
+
+/**
+ * Where a Location header points, as a path with its query (absolute URLs lose their origin): the next
+ * request of an upload flow goes there, as conformance clients do with the header they were given.
+ */
+export function locationPath(res: Response): string {
+  const location = res.headers.get('location')
+  if (!location) throw new Error(`${res.status} answer has no Location header`)
+  const u = new URL(location, 'http://relative.invalid')
+  return u.pathname + u.search
+}
