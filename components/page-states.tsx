@@ -69,3 +69,31 @@ export function EmptyState({ title, children, action }: { title: string; childre
     </div>
   )
 }
+
+/** A page whose data is not there: its breadcrumbs, then the error (with `back`, a way out) or a spinner. */
+export function PendingPage({
+  crumbs,
+  error,
+  onRetry,
+  back,
+  loadingLabel,
+}: {
+  crumbs: ReactNode
+  error: ApiFailure | null | undefined
+  onRetry: () => void
+  back: ReactNode
+  loadingLabel: string
+}) {
+  return (
+    <>
+      {crumbs}
+      {error ? (
+        <ErrorPanel error={error} onRetry={onRetry}>
+          {back}
+        </ErrorPanel>
+      ) : (
+        <Loading label={loadingLabel} />
+      )}
+    </>
+  )
+}

@@ -8,7 +8,7 @@ import type { TagList } from './api-client'
 import { useApi } from './use-api'
 import { api, tagHref } from './routes'
 import { Breadcrumbs } from './breadcrumbs'
-import { Loading, ErrorPanel, EmptyState } from './page-states'
+import { PendingPage, EmptyState } from './page-states'
 import { MeasuredBytes } from './sizes'
 import { TimeAgo } from './time-ago'
 import { CopyButton } from './copy-button'
@@ -30,24 +30,14 @@ export function RepositoryView({ repository }: { repository: string }) {
   }, [data, router])
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository }]} />
-  if (error)
-    return (
-      <>
-        {crumbs}
-        <ErrorPanel error={error} onRetry={reload}>
-          <Link href="/" className="btn-secondary">
-            All repositories
-          </Link>
-        </ErrorPanel>
-      </>
+  if (error || !data) {
+    const back = (
+      <Link href="/" className="btn-secondary">
+        All repositories
+      </Link>
     )
-  if (!data)
-    return (
-      <>
-        {crumbs}
-        <Loading label="Loading tags…" />
-      </>
-    )
+    return <PendingPage crumbs={crumbs} error={error} onRetry={reload} back={back} loadingLabel="Loading tags…" />
+  }
 
   return (
     <div>

@@ -8,7 +8,7 @@ import { apiRequest, type TagDetail, type TagList } from '../api-client'
 import { useApi } from '../use-api'
 import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
-import { Loading, ErrorPanel } from '../page-states'
+import { PendingPage } from '../page-states'
 import { DeleteTagButton } from '../delete-tag-button'
 import { CopyButton } from '../copy-button'
 import { TimeAgo } from '../time-ago'
@@ -49,24 +49,15 @@ export function ImageView({ repository, tag }: { repository: string; tag: string
   }
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository, href: repositoryHref(repository) }, { label: tag }]} />
-  if (error)
-    return (
-      <>
-        {crumbs}
-        <ErrorPanel error={error} onRetry={reload}>
-          <Link href={error.code === 'REPOSITORY_NOT_FOUND' ? '/' : repositoryHref(repository)} className="btn-secondary">
-            {error.code === 'REPOSITORY_NOT_FOUND' ? 'All repositories' : `Tags of ${repository}`}
-          </Link>
-        </ErrorPanel>
-      </>
+  if (error || !data) {
+    const toRepositories = error?.code === 'REPOSITORY_NOT_FOUND'
+    const back = (
+      <Link href={toRepositories ? '/' : repositoryHref(repository)} className="btn-secondary">
+        {toRepositories ? 'All repositories' : `Tags of ${repository}`}
+      </Link>
     )
-  if (!data)
-    return (
-      <>
-        {crumbs}
-        <Loading label="Loading image…" />
-      </>
-    )
+    return <PendingPage crumbs={crumbs} error={error} onRetry={reload} back={back} loadingLabel="Loading image…" />
+  }
 
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
   return (
