@@ -5,12 +5,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import S3rver from 's3rver'
 import pg from 'pg'
 import { openDatabase } from '../../lib/db/client'
 import { migrateDatabase } from '../../lib/db/migrate'
 import { openS3Store } from '../../lib/storage/open-store'
-import { removePartsOnAbort } from '../../lib/storage/s3rver-abort'
+import { createS3rver } from '../../lib/storage/s3rver'
 import { defaultLimits, type Limits } from '../../lib/config'
 import type { Services } from '../../lib/services'
 import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
@@ -29,8 +28,7 @@ export type Stack = Services & {
 }
 
 export async function startS3(dir: string) {
-  const server = new S3rver({ address: '127.0.0.1', port: 0, directory: dir, silent: true, configureBuckets: [{ name: 'layers', configs: [] }] } as any)
-  removePartsOnAbort(server as any, dir) // as the embedded S3 server does
+  const server = createS3rver(dir, 'layers') // as the embedded S3 server runs it
   const { port } = (await server.run()) as any
   return { server, endpoint: `http://127.0.0.1:${port}` }
 }

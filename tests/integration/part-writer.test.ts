@@ -10,7 +10,7 @@ import { startS3 } from '../helpers/stack'
 import { openS3Store } from '../../lib/storage/open-store'
 import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
 import { PartBufferPool, writeInParts } from '../../lib/storage/part-writer'
-import { s3rverUploadDir } from '../../lib/storage/s3rver-abort'
+import { s3rverUploadDir } from '../../lib/storage/s3rver'
 
 const MiB = 1024 * 1024
 const PART = 5 * MiB // S3's minimum part size
@@ -130,7 +130,7 @@ describe('writeInParts', () => {
     expect(await store.stat('t/aborted')).toBeNull()
   })
 
-  it('s3rver keeps the parts of an unfinished upload where removePartsOnAbort looks for them', async () => {
+  it('s3rver keeps the parts of an unfinished upload where the abort handler looks for them', async () => {
     const id = await store.startMultipart('t/open')
     await store.writePart('t/open', id, 1, Buffer.alloc(1024, 1))
     expect(fs.existsSync(s3rverUploadDir(dir, 'layers', id))).toBe(true)

@@ -1,9 +1,10 @@
-// AbortMultipartUpload for s3rver 3.7, which does not implement it (DELETE ?uploadId= answers 405
-// MethodNotAllowed) and keeps the parts in <dir>/<bucket>/._S3rver_uploads/<uploadId>/ forever, so with
-// the embedded default every failed upload would leak disk. This middleware answers the request as S3
-// does: removes the upload's parts (204), or NoSuchUpload (404).
+// s3rver as Stowage runs it, for the embedded default and for the tests alike: on 127.0.0.1, one bucket,
+// and with AbortMultipartUpload, which s3rver 3.7 does not implement (DELETE ?uploadId= answers 405
+// MethodNotAllowed and the parts stay in <dir>/<bucket>/._S3rver_uploads/<uploadId>/ forever, so every
+// failed upload would leak disk).
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import S3rver from 's3rver'
 
 type KoaContext = { method: string; path: string; query: Record<string, unknown>; status: number; body: unknown; type: string }
 type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>
@@ -16,8 +17,15 @@ export function s3rverUploadDir(directory: string, bucket: string, uploadId: str
   return path.join(directory, bucket, '._S3rver_uploads', uploadId)
 }
 
-/** Makes `server` (an s3rver instance, before run()) answer AbortMultipartUpload (path-style requests). */
-export function removePartsOnAbort(server: { middleware: KoaMiddleware[] }, directory: string) {
+/** An s3rver serving `bucket` from `directory`; port 0 picks a free one (run() tells which). */
+export function createS3rver(directory: string, bucket: string, port = 0) {
+  const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket, configs: [] }] } as any)
+  answerAbortMultipart(server as unknown as { middleware: KoaMiddleware[] }, directory)
+  return server
+}
+
+/** Answers AbortMultipartUpload (path-style requests) as S3 does: parts removed (204), or NoSuchUpload (404). */
+function answerAbortMultipart(server: { middleware: KoaMiddleware[] }, directory: string) {
   server.middleware.unshift(async (ctx, next) => {
     const uploadId = ctx.query.uploadId
     if (ctx.method !== 'DELETE' || typeof uploadId !== 'string') return next()
