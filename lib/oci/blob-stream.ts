@@ -5,11 +5,11 @@ import type { Readable, Writable } from 'node:stream'
 import type { BlobStore, ByteRange } from '../storage/blob-store'
 
 /**
- * Copies the first `length` bytes of `source` to `out` and ends `out`. Plain 'data' events with
+ * Copies the first `length` (> 0) bytes of `source` to `out` and ends `out`. Plain 'data' events with
  * pause/resume on backpressure: this is the registry's hot path (every pulled byte passes here), and
  * an async iterator would cost a promise per chunk.
  */
-export function copyExactly(source: Readable, out: Writable, length: number): Promise<void> {
+function copyExactly(source: Readable, out: Writable, length: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let left = length
     let settled = false
@@ -45,10 +45,6 @@ export function copyExactly(source: Readable, out: Writable, length: number): Pr
     source.once('error', (e) => finish(e))
     out.on('drain', onDrain)
     out.once('close', onClose)
-    if (left === 0) {
-      source.destroy()
-      out.end(() => finish())
-    }
   })
 }
 

@@ -57,7 +57,8 @@ export async function writeInParts(store: PartStore, key: string, body: Readable
         }
       }
     }
-    if (uploadId === null && partNumber === 0) {
+    if (partNumber === 0) {
+      // never filled a part: one PUT
       await store.putObject(key, buffer!.subarray(0, fill), signal)
       return
     }
