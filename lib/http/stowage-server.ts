@@ -21,8 +21,15 @@ export function createRequestHandler(services: Services, pages?: PageHandler) {
   }
 }
 
+/**
+ * Bytes a connection may queue before a write reports backpressure (and reads before they pause).
+ * Node's default (16 KiB) is below one socket read (64 KiB), so every relayed chunk of a blob pull
+ * paused and resumed the object-store stream; measured in bench/README.md (Registry benchmark).
+ */
+const SOCKET_HIGH_WATER_MARK = 256 * 1024
+
 export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler }): Promise<RunningServer> {
-  const server = http.createServer(createRequestHandler(services, opts.pages))
+  const server = http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, createRequestHandler(services, opts.pages))
   // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout.
   server.requestTimeout = 0
   server.headersTimeout = 60_000
