@@ -10,7 +10,10 @@ export type Cores = { server: number; s3rver: number; bench: number; other: numb
 /** What each of our processes spent on a phase: CPU seconds and minor page faults. */
 export type Work = { cpuSeconds: { server: number; s3rver: number; bench: number }; minorFaults: { server: number; s3rver: number; bench: number } }
 
-export type PullRun = { mode: 'v2' | 's3'; run: number; bytes: number; seconds: number; cores: Cores; work: Work }
+/** curl: a native client, as docker's, podman's and skopeo's are; node: this benchmark's own process */
+export type PullClient = 'curl' | 'node'
+
+export type PullRun = { client: PullClient; mode: 'v2' | 's3'; run: number; bytes: number; seconds: number; cores: Cores; work: Work }
 
 export type MemoryPhase = { clients: number; bytes: number; seconds: number; peakRss: number; s3rverPeakRss: number; samples: number; cores: Cores; work: Work }
 
@@ -62,33 +65,45 @@ export const PULL_TARGET = 0.9
 /** A concurrent pull may add its own stream buffers, not a share of the bytes in flight. */
 export const FLAT_SLACK_BYTES = 32 * MiB
 
+/** Per client (in the order they ran): median /v2 and direct throughput, and their ratio. */
 export function pullSummary(r: RegistryResults) {
-  const v2 = median(r.pulls.filter((p) => p.mode === 'v2').map((p) => rate(p.bytes, p.seconds)))
-  const s3 = median(r.pulls.filter((p) => p.mode === 's3').map((p) => rate(p.bytes, p.seconds)))
-  return { v2, s3, ratio: v2 / s3 }
+  const clients = [...new Set(r.pulls.map((p) => p.client))]
+  return clients.map((client) => {
+    const of = (mode: PullRun['mode']) => median(r.pulls.filter((p) => p.client === client && p.mode === mode).map((p) => rate(p.bytes, p.seconds)))
+    const v2 = of('v2')
+    const s3 = of('s3')
+    return { client, v2, s3, ratio: v2 / s3 }
+  })
 }
 
+const clientLabel = (c: PullClient) => (c === 'curl' ? 'curl (native)' : 'Node (this process)')
+
 export function renderReport(r: RegistryResults): string {
-  const { v2, s3, ratio } = pullSummary(r)
+  const summaries = pullSummary(r)
   const single = r.memory.find((m) => m.clients === 1)
   const many = r.memory.find((m) => m.clients > 1)
   const flat = single && many ? many.peakRss - single.peakRss <= FLAT_SLACK_BYTES : false
 
   // With every core busy, throughput is inversely proportional to the CPU all parties spend per MiB.
+  // (only for the Node client: curl's CPU is not measured per process)
   const cpuPerMiB = (mode: PullRun['mode']) =>
-    median(r.pulls.filter((p) => p.mode === mode).map((p) => ((p.work.cpuSeconds.server + p.work.cpuSeconds.s3rver + p.work.cpuSeconds.bench) * 1000) / (p.bytes / MiB)))
-  const model = `CPU spent per MiB by server + s3rver + bench (medians): /v2 ${cpuPerMiB('v2').toFixed(2)} ms, direct ${cpuPerMiB('s3').toFixed(2)} ms. When the cores are saturated (CPU cores of all parties + other ≈ ${machineCores()}), the expected /v2 ÷ direct is their inverse ratio: ${(cpuPerMiB('s3') / cpuPerMiB('v2')).toFixed(2)}.`
+    median(r.pulls.filter((p) => p.client === 'node' && p.mode === mode).map((p) => ((p.work.cpuSeconds.server + p.work.cpuSeconds.s3rver + p.work.cpuSeconds.bench) * 1000) / (p.bytes / MiB)))
+  const model = r.pulls.some((p) => p.client === 'node')
+    ? `Node client: CPU spent per MiB by server + s3rver + bench (medians): /v2 ${cpuPerMiB('v2').toFixed(2)} ms, direct ${cpuPerMiB('s3').toFixed(2)} ms. When the cores are saturated (CPU cores of all parties + other ≈ ${machineCores()}), the expected /v2 ÷ direct is their inverse ratio: ${(cpuPerMiB('s3') / cpuPerMiB('v2')).toFixed(2)}.`
+    : ''
   const pulls = [
-    row(['run', 'path', 'MiB/s', 'seconds', 'CPU cores: server / s3rver / bench / other', 'CPU ms per MiB: server / s3rver / bench', 'page faults per MiB: server / s3rver / bench']),
-    row(['---:', '---', '---:', '---:', '---', '---', '---']),
+    row(['client', 'run', 'path', 'MiB/s', 'seconds', 'CPU cores: server / s3rver / bench / other', 'CPU ms per MiB: server / s3rver / bench', 'page faults per MiB: server / s3rver / bench']),
+    row(['---', '---:', '---', '---:', '---:', '---', '---', '---']),
     ...r.pulls.map((p) =>
-      row([p.run, p.mode === 'v2' ? 'GET /v2/…/blobs/<digest>' : 'S3 GetObject (direct)', rate(p.bytes, p.seconds).toFixed(1), p.seconds.toFixed(2), cores(p.cores), msPerMiB(p.work, p.bytes), faultsPerMiB(p.work, p.bytes)]),
+      row([p.client, p.run, p.mode === 'v2' ? 'GET /v2/…/blobs/<digest>' : 'S3 GetObject (direct)', rate(p.bytes, p.seconds).toFixed(1), p.seconds.toFixed(2), cores(p.cores), msPerMiB(p.work, p.bytes), faultsPerMiB(p.work, p.bytes)]),
     ),
   ]
   const summary = [
-    row(['blob MiB', '/v2 median MiB/s', 'direct S3 median MiB/s', '/v2 ÷ direct', 'target']),
-    row(['---:', '---:', '---:', '---:', '---']),
-    row([mib(r.blobBytes), v2.toFixed(1), s3.toFixed(1), ratio.toFixed(2), ratio >= PULL_TARGET ? `ok (>= ${PULL_TARGET})` : `BELOW ${PULL_TARGET}`]),
+    row(['client', 'blob MiB', '/v2 median MiB/s', 'direct S3 median MiB/s', '/v2 ÷ direct', 'target']),
+    row(['---', '---:', '---:', '---:', '---:', '---']),
+    ...summaries.map(({ client, v2, s3, ratio }) =>
+      row([clientLabel(client), mib(r.blobBytes), v2.toFixed(1), s3.toFixed(1), ratio.toFixed(2), ratio >= PULL_TARGET ? `ok (>= ${PULL_TARGET})` : `BELOW ${PULL_TARGET}`]),
+    ),
   ]
   const memory = [
     row(['concurrent /v2 pulls', 'MiB pulled', 'wall s', 'aggregate MiB/s', 'server RSS before MiB', 'server peak RSS MiB', 'peak − before MiB', 's3rver peak RSS MiB', 'samples', 'CPU cores: server / s3rver / bench / other', 'CPU ms per MiB: server / s3rver / bench', 'page faults per MiB: server / s3rver / bench']),
@@ -121,8 +136,7 @@ export function renderReport(r: RegistryResults): string {
     '',
     ...summary,
     '',
-    model,
-    '',
+    ...(model ? [model, ''] : []),
     ...pulls,
     '',
     '### 2. Server memory while pulling the same blob (the node process running the compiled server.ts)',

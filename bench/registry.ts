@@ -1,8 +1,9 @@
 // Registry benchmark: `npm run bench:registry [-- --size 1G --push-size 500M --repeat 3 --clients 4 --keep
-//   --skip-push --seed TEXT --server-env NAME=VALUE --client node|curl]`.
+//   --skip-push --seed TEXT --server-env NAME=VALUE --client curl,node]`.
 // In one run, against Stowage started as it really runs (as `npm start` runs it: compiled server, embedded s3rver, SQLite):
 //   1. pull throughput of one big layer through GET /v2/<name>/blobs/<digest> vs S3 GetObject of the
-//      same object from the same s3rver (alternating, median of --repeat runs each)
+//      same object from the same s3rver (alternating, median of --repeat runs each), per client: curl (a
+//      native client, as docker's and skopeo's are) and this Node process
 //   2. server RSS while --clients pulls of that layer run at once, against one pull
 //   3. skopeo push (gzip layers, /v2 uploads) vs POST /api/uploads of the same multi-layer archive,
 //      each into a fresh Stowage
@@ -22,7 +23,7 @@ import { ensureNextBuild, startStowage, type StowageProcess } from './stowage-pr
 import { pullHttp, pullS3, pullCurl, directS3Url, type PullResult } from './registry-pull'
 import { skopeoPush, pushedImage, uploadArchive } from './registry-push'
 import { minorFaults } from './registry-proc'
-import { MiB, renderReport, pullSummary, type Cores, type Work, type MemoryPhase, type PullRun, type PushResult, type RegistryResults } from './registry-report'
+import { MiB, renderReport, pullSummary, type Cores, type Work, type MemoryPhase, type PullRun, type PullClient, type PushResult, type RegistryResults } from './registry-report'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const OUT_DIR = path.join(ROOT, 'bench', 'out')
@@ -54,11 +55,17 @@ function parseArgs(argv: string[]) {
     seed: get('seed') ?? 'stowage-bench',
     keep: argv.includes('--keep'),
     skipPush: argv.includes('--skip-push'),
-    // node: this process pulls (http.get / the SDK's GetObject); curl: curl pulls both (/v2 and a presigned GetObject URL)
-    client: (get('client') ?? 'node') as 'node' | 'curl',
+    // curl: curl pulls both (/v2 and a presigned GetObject URL); node: this process pulls (http.get / the SDK's GetObject)
+    clientKinds: parseClientKinds(get('client') ?? 'curl,node'),
     // e.g. --server-env MALLOC_TRIM_THRESHOLD_=268435456: an environment variable for the Stowage processes (A/B runs)
     serverEnv: argv.flatMap((a, i) => (a === '--server-env' && argv[i + 1] ? [argv[i + 1]] : [])),
   }
+}
+
+function parseClientKinds(list: string): PullClient[] {
+  const kinds = list.split(',').map((k) => k.trim())
+  for (const k of kinds) if (k !== 'curl' && k !== 'node') throw new Error(`--client takes curl, node or both (curl,node), got "${k}"`)
+  return [...new Set(kinds)] as PullClient[]
 }
 
 const freeBytes = (dir: string) => {
@@ -142,7 +149,7 @@ async function stopFresh(s: { stowage: StowageProcess; dataDir: string } | null)
 const rateOf = (r: PullResult) => (r.bytes / MiB / r.seconds).toFixed(1)
 
 /** Parts 1 and 2: the big layer pulled through /v2 and directly, then by several clients at once. */
-async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clients: number; client: 'node' | 'curl' }) {
+async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clients: number; clientKinds: PullClient[] }) {
   let fresh: Awaited<ReturnType<typeof startFresh>> | null = null
   try {
     fresh = await startFresh('pull')
@@ -166,21 +173,23 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
         log(`verified ${name}: ${r.bytes} bytes, sha256 matches (${rateOf(r)} MiB/s with hashing, untimed)`)
       }
 
-      // 1. alternating, the order flipped every run so neither path always follows the other
+      // 1. per client, alternating, the order flipped every run so neither path always follows the other
       const pulls: PullRun[] = []
       const directUrl = await directS3Url(s3, BUCKET, objectKey)
-      const pullOnce = (mode: 'v2' | 's3') =>
-        opts.client === 'curl'
+      const pullOnce = (client: PullClient, mode: 'v2' | 's3') =>
+        client === 'curl'
           ? pullCurl(mode === 'v2' ? blobUrl : directUrl, size)
           : mode === 'v2'
             ? pullHttp(blobUrl)
             : pullS3(s3, BUCKET, objectKey)
-      for (let run = 1; run <= opts.repeat; run++) {
-        const order: ('v2' | 's3')[] = run % 2 ? ['v2', 's3'] : ['s3', 'v2']
-        for (const mode of order) {
-          const m = await withCores(stowage, () => pullOnce(mode))
-          pulls.push({ mode, run, bytes: m.value.bytes, seconds: m.value.seconds, cores: m.cores, work: m.work })
-          log(`run ${run} ${mode}: ${rateOf(m.value)} MiB/s`)
+      for (const client of opts.clientKinds) {
+        for (let run = 1; run <= opts.repeat; run++) {
+          const order: ('v2' | 's3')[] = run % 2 ? ['v2', 's3'] : ['s3', 'v2']
+          for (const mode of order) {
+            const m = await withCores(stowage, () => pullOnce(client, mode))
+            pulls.push({ client, mode, run, bytes: m.value.bytes, seconds: m.value.seconds, cores: m.cores, work: m.work })
+            log(`${client} run ${run} ${mode}: ${rateOf(m.value)} MiB/s`)
+          }
         }
       }
 
@@ -299,13 +308,13 @@ async function main() {
       push = await benchPush(archive, warmup)
     }
     const notes = args.serverEnv.length ? [`Stowage (and its s3rver) ran with ${args.serverEnv.join(' ')}.`] : []
-    if (args.client === 'curl') notes.push('Part 1 pulled with curl (both paths; the direct path is a presigned GetObject URL): curl\'s CPU is in "other", not "bench".')
+    if (args.clientKinds.includes('curl')) notes.push('curl pulls (part 1) read the direct path from a presigned GetObject URL; curl\'s CPU is in "other", not "bench".')
     const results: RegistryResults = { started, machine: machineSummary(ROOT), loadAverage, ...pull, push, notes }
     const report = renderReport(results)
     fs.writeFileSync(RESULTS_FILE, report)
     console.log(report)
-    const s = pullSummary(results)
-    log(`/v2 ${s.v2.toFixed(1)} MiB/s vs direct ${s.s3.toFixed(1)} MiB/s (${s.ratio.toFixed(2)}); written to ${path.relative(ROOT, RESULTS_FILE)}`)
+    for (const s of pullSummary(results)) log(`${s.client}: /v2 ${s.v2.toFixed(1)} MiB/s vs direct ${s.s3.toFixed(1)} MiB/s (${s.ratio.toFixed(2)})`)
+    log(`written to ${path.relative(ROOT, RESULTS_FILE)}`)
   } finally {
     if (!args.keep) for (const file of generated) for (const f of [file, `${file}.json`]) fs.rmSync(f, { force: true })
   }
