@@ -24,7 +24,8 @@ export function createRequestHandler(services: Services, pages?: PageHandler) {
 /**
  * Bytes a connection may queue before a write reports backpressure (and reads before they pause).
  * Node's default (16 KiB) is below one socket read (64 KiB), so every relayed chunk of a blob pull
- * paused and resumed the object-store stream; measured in bench/README.md (Registry benchmark).
+ * paused and resumed the object-store stream (tests/integration/oci-blob-relay.test.ts). A slow
+ * client thus holds at most ~256 KiB + one chunk of the server's memory.
  */
 const SOCKET_HIGH_WATER_MARK = 256 * 1024
 
