@@ -8,7 +8,6 @@ import http from 'node:http'
 import { execFile } from 'node:child_process'
 import type { Readable } from 'node:stream'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 
 export type PullResult = { bytes: number; seconds: number; digest?: string }
 
@@ -70,9 +69,4 @@ export function pullCurl(url: string, expectedBytes: number): Promise<PullResult
       resolve({ bytes: size, seconds: (performance.now() - started) / 1000 })
     })
   })
-}
-
-/** A presigned GetObject URL of the object: curl then reads straight from the S3 server. */
-export function directS3Url(client: S3Client, bucket: string, key: string): Promise<string> {
-  return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 3600 })
 }

@@ -14,13 +14,13 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { createS3Client } from '../lib/storage/s3-blob-store'
+import { createS3Client, S3BlobStore } from '../lib/storage/s3-blob-store'
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { ensureSingleLayerArchive } from './registry-archive'
 import { parseSize } from './image-plan'
 import { CpuWindow, RssSampler, memory, machineBusySeconds, machineSummary } from './proc-stats'
 import { ensureNextBuild, startStowage, type StowageProcess } from './stowage-process'
-import { pullHttp, pullS3, pullCurl, directS3Url, type PullResult } from './registry-pull'
+import { pullHttp, pullS3, pullCurl, type PullResult } from './registry-pull'
 import { skopeoPush, pushedImage, uploadArchive } from './registry-push'
 import { minorFaults } from './registry-proc'
 import { MiB, renderReport, pullSummary, type Cores, type Work, type MemoryPhase, type PullRun, type PullClient, type PushResult, type RegistryResults } from './registry-report'
@@ -175,7 +175,8 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
 
       // 1. per client, alternating, the order flipped every run so neither path always follows the other
       const pulls: PullRun[] = []
-      const directUrl = await directS3Url(s3, BUCKET, objectKey)
+      // a presigned GetObject URL, as the driver signs them for STOWAGE_BLOB_REDIRECT: curl then reads straight from s3rver
+      const directUrl = await new S3BlobStore(s3, BUCKET).readUrl(objectKey, 3600)
       const pullOnce = (client: PullClient, mode: 'v2' | 's3') =>
         client === 'curl'
           ? pullCurl(mode === 'v2' ? blobUrl : directUrl, size)
