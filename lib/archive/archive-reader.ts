@@ -8,6 +8,7 @@ import { ImportError } from './import-error'
 import { normalizeEntryPath, resolveSymlinkTarget } from './archive-path'
 import { looksLikeJson } from './bounded-json'
 import { detectCompression } from './compression'
+import { ArchiveMessage } from './archive-messages'
 import { deadStreamError } from './stream-head'
 import type { StagedBlob } from './staged-blob'
 import type { Limits } from '../config'
@@ -102,7 +103,7 @@ export async function readArchive(input: Readable, limits: Limits, stage: Stager
     input.destroy()
     throw translateTarError(e, count)
   }
-  if (count === 0) throw new ImportError('NOT_A_TAR', 'the upload contains no tar entries')
+  if (count === 0) throw new ImportError('NOT_A_TAR', ArchiveMessage.noEntries)
   return { entries, entryCount: count }
 
   async function readFileEntry(entry: Readable, path: string, size: number): Promise<ArchiveEntry> {
@@ -178,12 +179,12 @@ function translateTarError(e: unknown, count: number): unknown {
   if (e instanceof ImportError) return e
   const msg = String((e as Error)?.message ?? e)
   if (/Unexpected end of data/i.test(msg) || (e as any)?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) {
-    return new ImportError('TRUNCATED', `the archive ends unexpectedly after ${count} entr${count === 1 ? 'y' : 'ies'} (truncated upload or file)`)
+    return new ImportError('TRUNCATED', ArchiveMessage.truncated(count))
   }
   if (/Invalid tar header|Invalid header|unknown format/i.test(msg)) {
     return count <= 1
-      ? new ImportError('NOT_A_TAR', 'the upload is not a tar archive (make it with `docker save -o image.tar repo:tag`)')
-      : new ImportError('NOT_A_TAR', `the archive is corrupt: entry ${count} has an invalid tar header`)
+      ? new ImportError('NOT_A_TAR', ArchiveMessage.notATar)
+      : new ImportError('NOT_A_TAR', ArchiveMessage.corruptHeader(count))
   }
   if ((e as any)?.code?.startsWith?.('Z_')) return new ImportError('CORRUPT_COMPRESSION', `the archive's compression is corrupt: ${msg}`)
   return e

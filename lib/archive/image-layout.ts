@@ -3,6 +3,7 @@
 // manifest.json) and plain OCI image layouts (index.json). Every name, size and digest the archive
 // claims is checked against the bytes that actually arrived.
 import { ImportError } from './import-error'
+import { ArchiveMessage } from './archive-messages'
 import { normalizeReference } from './archive-path'
 import { parseBoundedJson } from './bounded-json'
 import { sha256 } from './digest-stream'
@@ -43,10 +44,7 @@ export function planImages(contents: ArchiveContents, limits: Limits): ImagePlan
   const ctx = new LayoutContext(contents, limits)
   if (contents.entries.has('manifest.json')) return ctx.planDockerArchive()
   if (contents.entries.has('index.json')) return ctx.planOciLayout()
-  throw new ImportError(
-    'LAYOUT_UNKNOWN',
-    'the archive has neither manifest.json (docker save) nor index.json (OCI layout); is it really a `docker save` archive?',
-  )
+  throw new ImportError('LAYOUT_UNKNOWN', ArchiveMessage.layoutUnknown)
 }
 
 class LayoutContext {

@@ -6,6 +6,7 @@ import type { Services } from '../services'
 import { ImportError, isImportError } from './import-error'
 import { peekStream } from './stream-head'
 import { detectCompression, decompressorFor } from './compression'
+import { ArchiveMessage } from './archive-messages'
 import { readArchive, tarEntryBytes, type ArchiveContents } from './archive-reader'
 import { stageBlob } from './staged-blob'
 import { planImages, type ImagePlan } from './image-layout'
@@ -82,14 +83,14 @@ async function runImport(
   const { limits } = services
   req.body.on('error', (e) => counter.destroy(e))
   const { head, stream } = await peekStream(req.body.pipe(counter), 512)
-  if (head.length === 0) throw new ImportError('EMPTY_UPLOAD', 'the upload is empty (0 bytes)', 400)
+  if (head.length === 0) throw new ImportError('EMPTY_UPLOAD', ArchiveMessage.empty, 400)
   const compression = detectCompression(head)
   if (compression === 'zip') {
-    throw new ImportError('NOT_A_TAR', 'this is a zip file, not a tar archive; upload the .tar that `docker save -o image.tar repo:tag` writes', 415)
+    throw new ImportError('NOT_A_TAR', ArchiveMessage.zip, 415)
   }
   const decompress = decompressorFor(compression)
   if (compression !== 'none' && !decompress) {
-    throw new ImportError('UNSUPPORTED_COMPRESSION', `the archive is ${compression}-compressed; upload it uncompressed or gzip-compressed`, 415)
+    throw new ImportError('UNSUPPORTED_COMPRESSION', ArchiveMessage.unsupportedCompression(compression), 415)
   }
   const tarStream = decompress ? stream.pipe(decompress) : stream
   if (decompress) stream.on('error', (e) => decompress.destroy(e))
@@ -163,7 +164,7 @@ async function prepareImage(
   return { names, manifest, config: { ...configDescriptor, key: configKey }, layers, platform: plan.platform, packedSize }
 }
 
-function nameImages(plans: ImagePlan[], req: ImportRequest): ImageName[][] {
+export function nameImages(plans: ImagePlan[], req: Pick<ImportRequest, 'repository' | 'tag'>): ImageName[][] {
   const repository = req.repository?.trim() || null
   const tag = req.tag?.trim() || null
   if (repository || tag) {

@@ -4,6 +4,7 @@ import type { Services } from '../services'
 import { ApiError, sendJson, sendConsoleError } from './respond'
 import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
+import { dryRunUpload } from '../archive/dry-run'
 import { isImportError } from '../archive/import-error'
 import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
 import { serveImageArchive } from '../registry/export-archive'
@@ -92,14 +93,15 @@ async function upload(ctx: Ctx) {
     if (!req.complete) aborted.abort()
   })
   try {
-    const result = await importArchive(ctx.services, {
+    const dryRun = url.searchParams.get('dryRun') === 'true' // reads and answers, stores nothing (lib/archive/dry-run.ts)
+    const result = await (dryRun ? dryRunUpload : importArchive)(ctx.services, {
       body: req,
       filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null,
       repository: url.searchParams.get('repository'),
       tag: url.searchParams.get('tag'),
       signal: aborted.signal,
     })
-    sendJson(res, 201, result)
+    sendJson(res, dryRun ? 200 : 201, result)
   } catch (e) {
     if (!isImportError(e)) throw e
     if (aborted.signal.aborted) return res.destroy()

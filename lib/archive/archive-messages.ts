@@ -1,0 +1,29 @@
+// What a person is told when an upload is plainly not an image archive. Pure and browser-safe: the
+// server (import-archive, archive-reader, image-layout) and the browser's preview
+// (preview-archive) import the same text, so both say exactly the same thing.
+
+export type ArchiveFormat = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz' | 'zip'
+
+/** Recognises compression and zip by magic bytes (never by file name). `none` may still be a tar. */
+export function detectArchiveFormat(head: Uint8Array): ArchiveFormat {
+  const at = (i: number) => head[i]
+  if (head.length >= 2 && at(0) === 0x1f && at(1) === 0x8b) return 'gzip'
+  if (head.length >= 4 && at(0) === 0x28 && at(1) === 0xb5 && at(2) === 0x2f && at(3) === 0xfd) return 'zstd'
+  if (head.length >= 3 && at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68) return 'bzip2' // "BZh"
+  if (head.length >= 6 && [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00].every((b, i) => at(i) === b)) return 'xz'
+  if (head.length >= 4 && at(0) === 0x50 && at(1) === 0x4b && at(2) === 0x03 && at(3) === 0x04) return 'zip'
+  return 'none'
+}
+
+const MAKE_ONE = '`docker save -o image.tar repo:tag`'
+
+export const ArchiveMessage = {
+  empty: 'the upload is empty (0 bytes)',
+  zip: `this is a zip file, not a tar archive; upload the .tar that ${MAKE_ONE} writes`,
+  unsupportedCompression: (format: string) => `the archive is ${format}-compressed; upload it uncompressed or gzip-compressed`,
+  notATar: `the upload is not a tar archive (make it with ${MAKE_ONE})`,
+  noEntries: 'the upload contains no tar entries',
+  corruptHeader: (entry: number) => `the archive is corrupt: entry ${entry} has an invalid tar header`,
+  truncated: (entries: number) => `the archive ends unexpectedly after ${entries} entr${entries === 1 ? 'y' : 'ies'} (truncated upload or file)`,
+  layoutUnknown: 'the archive has neither manifest.json (docker save) nor index.json (OCI layout); is it really a `docker save` archive?',
+} as const
