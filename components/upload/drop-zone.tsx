@@ -62,6 +62,10 @@ export function DropZone({ onFiles }: { onFiles: (files: File[]) => void }) {
         multiple
         accept=".tar,.tar.gz,.tgz,application/x-tar,application/gzip"
         className="sr-only"
+        // The zone itself is the one control (role=button, keyboard-operable): the hidden input must not
+        // be a second, invisible tab stop.
+        tabIndex={-1}
+        aria-hidden="true"
         data-testid="file-input"
         onClick={(e) => e.stopPropagation()}
         onChange={(e) => {

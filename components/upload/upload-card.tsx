@@ -9,6 +9,7 @@ import { Spinner } from '../page-states'
 import { MessageText } from '../message-text'
 import { uploadQueue, type UploadItem } from './upload-queue'
 import { NameFields, nameDraftProblem, normalizedName, type NameDraft } from './name-fields'
+import { ArchiveMessage } from '@/lib/archive/archive-messages'
 import { estimateRemaining, formatBytes, formatDuration, formatPercent, formatRate, shortDigest } from '@/lib/format'
 
 const NAME_CODES = new Set(['NAME_REQUIRED', 'NAME_INVALID'])
@@ -203,7 +204,7 @@ function FailureDetails({ item }: { item: UploadItem }) {
         <div role="alert" className="rounded-lg border border-amber-200 bg-amber-50 px-3 py-2.5 text-sm text-amber-900" data-testid="upload-error">
           <p className="font-medium">The archive does not say what the image is called.</p>
           <p className="mt-0.5 text-xs text-amber-800">
-            <MessageText text={capitalize(failure.message)} />
+            <MessageText text={capitalize(withoutApiHint(failure.message))} />. Type a repository and a tag below and the same file is imported under that name.
           </p>
           <p className="mt-1 font-mono text-[11px] text-amber-600">
             {failure.code} · HTTP {failure.status}
@@ -253,5 +254,8 @@ function FailureDetails({ item }: { item: UploadItem }) {
     </div>
   )
 }
+
+/** The server's message tells API callers which query parameters to add; a person gets the form below instead. */
+const withoutApiHint = (message: string) => message.replace(`; ${ArchiveMessage.nameRequiredApiHint}`, '').replace(/[.;]\s*$/, '')
 
 const capitalize = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s)

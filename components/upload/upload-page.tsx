@@ -1,27 +1,34 @@
 'use client'
-// The upload page: choose archives (optionally naming a single one), then follow each upload and
-// see what it created.
+// The upload page: choose archives, see what each holds and would change (read in the browser, before
+// sending), name images that have no name, then follow each upload and see what it created.
 import { useState } from 'react'
 import { DropZone } from './drop-zone'
 import { UploadCard } from './upload-card'
-import { NameFields, nameDraftProblem, normalizedName, type NameDraft } from './name-fields'
-import { isBusy, uploadQueue, useUploadQueue } from './upload-queue'
+import { SelectedFile, type FileChoice, type Readiness } from './selected-file'
+import { isBusy, uploadQueue, useUploadQueue, type ImageNameInput } from './upload-queue'
 import { formatBytes } from '@/lib/format'
+
+type Selection = { id: string; file: File; choice: FileChoice; readiness: Readiness; name: ImageNameInput | null }
+
+let nextSelectionId = 1
 
 export function UploadPage() {
   const items = useUploadQueue()
-  const [selected, setSelected] = useState<File[]>([])
-  const [naming, setNaming] = useState(false)
-  const [draft, setDraft] = useState<NameDraft>({ repository: '', tag: '' })
+  const [selected, setSelected] = useState<Selection[]>([])
 
-  const single = selected.length === 1
-  const nameProblem = naming && single ? nameDraftProblem(draft) : null
+  const update = (id: string, change: Partial<Selection>) => setSelected((s) => s.map((x) => (x.id === id ? { ...x, ...change } : x)))
+  const add = (files: File[]) =>
+    setSelected((s) => [
+      ...s,
+      ...files.map((file) => ({ id: `s${nextSelectionId++}`, file, choice: { naming: false, draft: { repository: '', tag: '' } }, readiness: 'reading' as Readiness, name: null })),
+    ])
+  // Files the browser already knows the server would refuse are never sent.
+  const sendable = selected.filter((x) => x.readiness !== 'refused')
+  const waiting = selected.some((x) => x.readiness === 'reading' || x.readiness === 'needs-name')
   const start = () => {
-    if (!selected.length || nameProblem) return
-    uploadQueue.add(selected, naming && single ? normalizedName(draft) : null)
+    if (!sendable.length || waiting) return
+    for (const x of sendable) uploadQueue.add([x.file], x.name)
     setSelected([])
-    setNaming(false)
-    setDraft({ repository: '', tag: '' })
   }
   const finished = items.filter((i) => !isBusy(i)).length
 
@@ -31,56 +38,38 @@ export function UploadPage() {
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Upload images</h1>
           <p className="mt-1 text-sm text-slate-500">
-            Upload an image archive: it is unpacked on the server while it streams in, verified, and its tags appear in the registry.
+            Choose image archives: the browser first reads what they hold and shows what uploading them would do; then they are unpacked on the server while
+            they stream in, verified, and their tags appear in the registry.
           </p>
         </div>
 
-        <DropZone onFiles={(files) => setSelected((s) => [...s, ...files])} />
+        <DropZone onFiles={add} />
 
         {selected.length > 0 && (
           <section className="card" aria-label="Selected files">
             <ul className="divide-y divide-slate-100">
-              {selected.map((f, i) => (
-                <li key={`${f.name}-${i}`} className="flex items-center gap-3 px-5 py-2.5 text-sm" data-testid="selected-file">
-                  <svg viewBox="0 0 20 20" className="h-4 w-4 shrink-0 text-slate-400" fill="none" stroke="currentColor" strokeWidth="1.6" aria-hidden="true">
-                    <path d="M5 2.5h6.5L15 6v11.5H5z M11.5 2.5V6H15" strokeLinejoin="round" />
-                  </svg>
-                  <span className="min-w-0 flex-1 truncate font-medium text-slate-800">{f.name}</span>
-                  <span className="text-xs text-slate-500 tabular-nums">{formatBytes(f.size)}</span>
-                  <button
-                    type="button"
-                    className="rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600"
-                    aria-label={`Remove ${f.name}`}
-                    onClick={() => setSelected((s) => s.filter((_, j) => j !== i))}
-                  >
-                    <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-                      <path d="m5.5 5.5 9 9m0-9-9 9" strokeLinecap="round" />
-                    </svg>
-                  </button>
-                </li>
+              {selected.map((x) => (
+                <SelectedFile
+                  key={x.id}
+                  file={x.file}
+                  idPrefix={selected.length === 1 ? 'name-as' : `name-as-${x.id}`}
+                  choice={x.choice}
+                  onChoice={(choice) => update(x.id, { choice })}
+                  onReadiness={(readiness, name) => update(x.id, { readiness, name })}
+                  onRemove={() => setSelected((s) => s.filter((y) => y.id !== x.id))}
+                />
               ))}
             </ul>
             <div className="space-y-3 border-t border-slate-100 bg-slate-50/60 px-5 py-4">
-              <label className={`flex items-center gap-2 text-sm ${single ? 'text-slate-700' : 'text-slate-400'}`}>
-                <input
-                  type="checkbox"
-                  className="h-4 w-4 rounded border-slate-300 accent-indigo-600"
-                  checked={naming && single}
-                  disabled={!single}
-                  onChange={(e) => setNaming(e.target.checked)}
-                />
-                Name as… <span className="text-xs text-slate-500">(optional: store the image under this repository:tag instead of the names in the archive)</span>
-              </label>
-              {!single && <p className="text-xs text-slate-500">Naming is possible when a single archive is selected.</p>}
-              {naming && single && <NameFields idPrefix="name-as" value={draft} onChange={setDraft} showProblem={!!draft.repository || !!draft.tag} />}
-              <div className="flex items-center gap-3 pt-1">
-                <button type="button" className="btn-primary" onClick={start} disabled={!!nameProblem}>
-                  Upload {selected.length === 1 ? '1 file' : `${selected.length} files`}
+              {selected.some((x) => x.readiness === 'needs-name') && <p className="text-xs text-amber-800">Name each image that has no name, then upload.</p>}
+              <div className="flex flex-wrap items-center gap-3 pt-1">
+                <button type="button" className="btn-primary" onClick={start} disabled={waiting || sendable.length === 0}>
+                  Upload {sendable.length === 1 ? '1 file' : `${sendable.length} files`}
                 </button>
                 <button type="button" className="btn-secondary" onClick={() => setSelected([])}>
                   Clear
                 </button>
-                <span className="ml-auto text-xs text-slate-500">{formatBytes(selected.reduce((n, f) => n + f.size, 0))} in total</span>
+                <span className="ml-auto text-xs text-slate-500">{formatBytes(sendable.reduce((n, x) => n + x.file.size, 0))} to send</span>
               </div>
             </div>
           </section>
@@ -134,3 +123,4 @@ export function UploadPage() {
     </div>
   )
 }
+

@@ -25,5 +25,7 @@ export const ArchiveMessage = {
   noEntries: 'the upload contains no tar entries',
   corruptHeader: (entry: number) => `the archive is corrupt: entry ${entry} has an invalid tar header`,
   truncated: (entries: number) => `the archive ends unexpectedly after ${entries} entr${entries === 1 ? 'y' : 'ies'} (truncated upload or file)`,
+  /** How an API caller names an unnamed image; the console replaces it with its own form. */
+  nameRequiredApiHint: 'give one with ?repository=NAME&tag=TAG',
   layoutUnknown: 'the archive has neither manifest.json (docker save) nor index.json (OCI layout); is it really a `docker save` archive?',
 } as const

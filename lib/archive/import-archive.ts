@@ -186,7 +186,7 @@ export function nameImages(plans: ImagePlan[], req: Pick<ImportRequest, 'reposit
     if (!plan.refs.length) {
       throw new ImportError(
         'NAME_REQUIRED',
-        `image ${i + 1} (${plan.config.digest.slice(0, 19)}) has no repository:tag in the archive; give one with ?repository=NAME&tag=TAG`,
+        `image ${i + 1} (${plan.config.digest.slice(0, 19)}) has no repository:tag in the archive; ${ArchiveMessage.nameRequiredApiHint}`,
         400,
       )
     }
