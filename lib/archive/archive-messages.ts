@@ -27,5 +27,16 @@ export const ArchiveMessage = {
   truncated: (entries: number) => `the archive ends unexpectedly after ${entries} entr${entries === 1 ? 'y' : 'ies'} (truncated upload or file)`,
   /** How an API caller names an unnamed image; the console replaces it with its own form. */
   nameRequiredApiHint: 'give one with ?repository=NAME&tag=TAG',
+  entryNameNul: (raw: string) => `archive entry name contains a NUL byte: ${JSON.stringify(raw)}`,
+  entryAbsolute: (raw: string) => `archive entry "${raw}" is an absolute path; entries must stay inside the archive`,
+  entryDotDot: (raw: string) => `archive entry "${raw}" contains ".."; entries must stay inside the archive`,
+  linkAbsolute: (link: string, target: string) => `archive entry "${link}" links to the absolute path "${target}"`,
+  linkOutside: (link: string, target: string) => `archive entry "${link}" links to "${target}", outside the archive`,
+  referenceNotPath: (what: string) => `${what} must be a non-empty path string`,
+  referenceOutside: (what: string, ref: string) => `${what} "${ref}" points outside the archive`,
+  jsonTooLarge: (path: string, size: number, limit: number) => `${path} is ${size} bytes; JSON documents are limited to ${limit} bytes`,
+  duplicateEntry: (path: string) => `the archive contains "${path}" more than once`,
+  configMissing: (path: string) => `the image config "${path}" named by the manifest is not in the archive`,
+  layerMissing: (index: number, path: string) => `layer ${index} "${path}" named by the manifest is not in the archive`,
   layoutUnknown: 'the archive has neither manifest.json (docker save) nor index.json (OCI layout); is it really a `docker save` archive?',
 } as const

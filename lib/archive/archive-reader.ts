@@ -69,7 +69,7 @@ export async function readArchive(input: Readable, limits: Limits, stage: Stager
       }
       if (entries.has(path)) {
         entry.resume()
-        throw new ImportError('DUPLICATE_ENTRY', `the archive contains "${path}" more than once`)
+        throw new ImportError('DUPLICATE_ENTRY', ArchiveMessage.duplicateEntry(path))
       }
       if (h.type === 'symlink') {
         entries.set(path, { kind: 'symlink', path, target: resolveSymlinkTarget(path, h.linkname ?? '') })
@@ -79,7 +79,7 @@ export async function readArchive(input: Readable, limits: Limits, stage: Stager
         const size = h.size ?? 0
         if (METADATA_FILES.has(path)) {
           if (size > limits.maxJsonBytes) {
-            throw new ImportError('JSON_TOO_LARGE', `${path} is ${size} bytes; JSON documents are limited to ${limits.maxJsonBytes} bytes`, 413)
+            throw new ImportError('JSON_TOO_LARGE', ArchiveMessage.jsonTooLarge(path, size, limits.maxJsonBytes), 413)
           }
           memory = reserve(memory, size)
           entries.set(path, { kind: 'doc', path, bytes: await collect(entry, size), entryBytes: tarEntryBytes(size) })

@@ -167,7 +167,7 @@ class LayoutContext {
 
   config(path: string, expectedDigest: string | null, expectedSize: number | null = null) {
     const entry = this.resolve(path, 'config')
-    if (!entry) throw new ImportError('CONFIG_MISSING', `the image config "${path}" named by the manifest is not in the archive`)
+    if (!entry) throw new ImportError('CONFIG_MISSING', ArchiveMessage.configMissing(path))
     if (entry.kind === 'special') throw new ImportError('CONFIG_INVALID', `the image config "${path}" is a ${entry.type}, not a file`)
     if (entry.kind !== 'doc') throw new ImportError('CONFIG_INVALID', `the image config "${path}" is not a JSON document of at most ${this.limits.maxJsonBytes} bytes`)
     const digest = sha256(entry.bytes)
@@ -189,7 +189,7 @@ class LayoutContext {
     }
     return refs.map((ref, i) => {
       const entry = this.resolve(ref.path, 'layer')
-      if (!entry) throw new ImportError('LAYER_MISSING', `layer ${i + 1} "${ref.path}" named by the manifest is not in the archive`)
+      if (!entry) throw new ImportError('LAYER_MISSING', ArchiveMessage.layerMissing(i + 1, ref.path))
       if (entry.kind === 'special') throw new ImportError('LAYER_NOT_REGULAR', `layer ${i + 1} "${ref.path}" is a ${entry.type}, not a file`)
       if (entry.kind !== 'doc' && entry.kind !== 'blob') throw new ImportError('LAYER_MISSING', `layer ${i + 1} "${ref.path}" cannot be resolved`)
       const facts =

@@ -3,7 +3,7 @@
 // Reads only headers and small JSON documents (File.slice); never a layer body (only its first bytes,
 // to see whether it is compressed). Pure and browser-safe. The server still verifies everything.
 import { ArchiveMessage, detectArchiveFormat } from './archive-messages'
-import { BlobReader, PreviewRejection, walkTar, DEFAULT_WALK_LIMITS, type BlobLike, type TarEntryInfo, type WalkLimits } from './preview-tar'
+import { BlobReader, PreviewRejection, walkTar, normalizeTarPath, DEFAULT_WALK_LIMITS, type BlobLike, type TarEntryInfo, type WalkLimits } from './preview-tar'
 import { imageManifestText, sha256Hex, type Descriptor } from './preview-manifest'
 import { parseImageReference, NameError, DIGEST, type ImageName } from '../registry/names'
 
@@ -58,7 +58,10 @@ async function readPreview(blob: BlobLike, limits: PreviewLimits): Promise<Archi
   const entries = new Map<string, TarEntryInfo>()
   for (const e of await walkTar(reader, limits)) {
     if (e.type === 'directory' || e.path === '') continue
-    if (entries.has(e.path)) throw new PreviewRejection('DUPLICATE_ENTRY', `the archive contains "${e.path}" more than once`)
+    // The server holds archive metadata files in memory and refuses oversized ones as they arrive.
+    if (METADATA_FILES.has(e.path) && e.type === 'file' && e.size > limits.maxJsonBytes) {
+      throw new PreviewRejection('JSON_TOO_LARGE', ArchiveMessage.jsonTooLarge(e.path, e.size, limits.maxJsonBytes))
+    }
     entries.set(e.path, e)
   }
   const archive = new ArchiveView(reader, entries, limits)
@@ -68,6 +71,7 @@ async function readPreview(blob: BlobLike, limits: PreviewLimits): Promise<Archi
 }
 
 type Json = Record<string, any>
+const METADATA_FILES = new Set(['manifest.json', 'index.json', 'repositories', 'oci-layout'])
 type LayerRef = { path: string; digest: string | null; size: number | null }
 const blobPath = (digest: string) => `blobs/${digest.replace(':', '/')}`
 const platformText = (o: unknown, a: unknown, v: unknown) => [o, a, v].filter((x) => typeof x === 'string' && x).join('/') || null
@@ -83,15 +87,19 @@ class ArchiveView {
     private limits: PreviewLimits,
   ) {}
 
-  resolve(path: string): TarEntryInfo | undefined {
+  /** Follows links to the entry holding the bytes: undefined when missing, null when not a regular file. */
+  resolve(path: string): TarEntryInfo | undefined | null {
     let e = this.entries.get(path)
-    for (let hops = 0; e && (e.type === 'symlink' || e.type === 'hardlink') && hops < 16; hops++) e = e.linkTarget === null ? undefined : this.entries.get(e.linkTarget)
-    return e?.type === 'file' ? e : undefined
+    for (let hops = 0; e && (e.type === 'symlink' || e.type === 'hardlink'); hops++) {
+      if (hops > 16) return null
+      e = e.linkTarget === null ? undefined : this.entries.get(e.linkTarget)
+    }
+    return e && e.type !== 'file' ? null : e
   }
 
   async bytes(path: string): Promise<Uint8Array> {
     const e = this.resolve(path)
-    if (!e) throw new Unknown(`"${path}" is not in the archive`)
+    if (!e) throw new Unknown(`"${path}" is not ${e === null ? 'a regular file' : 'in the archive'}`)
     if (e.size > this.limits.maxJsonBytes) throw new Unknown(`"${path}" is larger than ${this.limits.maxJsonBytes} bytes`)
     return (await this.reader.read(e.offset, e.size)).slice()
   }
@@ -119,21 +127,22 @@ class ArchiveView {
     const read = manifest.slice(0, this.limits.maxImages)
     const images: PreviewImage[] = []
     for (const [i, item] of read.entries()) {
-      const tags = Array.isArray(item?.RepoTags) ? item.RepoTags.filter((t: unknown): t is string => typeof t === 'string') : []
-      const names = namesOf(tags)
       images.push(
-        await this.image(names, null, async () => {
-          if (!item || typeof item !== 'object' || typeof item.Config !== 'string' || !Array.isArray(item.Layers)) throw new Unknown(`manifest.json image ${i + 1} has no Config or Layers`)
-          const configPath = item.Config.replace(/^\.\//, '')
+        await this.image([], null, async () => {
+          const what = `manifest.json image ${i + 1}`
+          if (!item || typeof item !== 'object' || Array.isArray(item)) throw new Unknown(`${what} is not an object`)
+          const configPath = reference(item.Config, `${what} Config`)
+          if (!Array.isArray(item.Layers)) throw new Unknown(`${what} has no Layers list`)
+          const layers = item.Layers.map((l: unknown, j: number) => ({ path: reference(l, `${what} layer ${j + 1}`), digest: null, size: null }))
           const digestFromName = /^(?:blobs\/sha256\/)?([a-f0-9]{64})(?:\.json)?$/.exec(configPath)
-          return {
-            configPath,
-            configDigest: digestFromName ? `sha256:${digestFromName[1]}` : null,
-            layers: item.Layers.map((l: unknown) => ({ path: String(l).replace(/^\.\//, ''), digest: null, size: null })),
-            platform: null,
-          }
+          return { configPath, configDigest: digestFromName ? `sha256:${digestFromName[1]}` : null, layers, platform: null }
         }),
       )
+    }
+    // Names are checked after every image was read, as the server does (planImages, then nameImages).
+    for (const [i, item] of read.entries()) {
+      const tags = Array.isArray(item?.RepoTags) ? item.RepoTags.filter((t: unknown): t is string => typeof t === 'string') : []
+      images[i].names = namesOf(tags)
     }
     return { kind: 'images', layout: 'docker-save', images, unread: manifest.length - read.length }
   }
@@ -150,6 +159,7 @@ class ArchiveView {
       throw new PreviewRejection('MANIFEST_INVALID', 'index.json must be an OCI image index with a "manifests" list')
     }
     const images: PreviewImage[] = []
+    const annotationsOf: Json[] = []
     let unread = 0
     const visit = async (idx: Json, depth: number, inherited: Json) => {
       for (const desc of idx.manifests as Json[]) {
@@ -158,13 +168,15 @@ class ArchiveView {
           continue
         }
         const annotations = { ...inherited, ...(desc?.annotations ?? {}) }
-        const { names, tagHint } = ociNames(annotations)
+        const names: ImageName[] = []
+        const tagHint = null
         let doc: Json | null = null
         try {
           doc = await this.descriptorJson(desc)
         } catch (e) {
           if (!(e instanceof Unknown)) throw e
           images.push({ names, tagHint, platform: null, layers: 0, configDigest: null, manifestDigest: null, unknown: e.message })
+          annotationsOf.push(annotations)
           continue
         }
         if (desc.mediaType?.includes('index') || desc.mediaType?.includes('manifest.list') || Array.isArray(doc.manifests)) {
@@ -172,6 +184,7 @@ class ArchiveView {
           continue
         }
         const manifest = doc
+        annotationsOf.push(annotations)
         images.push(
           await this.image(names, tagHint, async () => {
             if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new Unknown('an image manifest in the OCI layout has no config or layers')
@@ -186,6 +199,7 @@ class ArchiveView {
       }
     }
     await visit(index, 0, {})
+    for (const [i, annotations] of annotationsOf.entries()) Object.assign(images[i], ociNames(annotations))
     if (!images.length) throw new PreviewRejection('MANIFEST_INVALID', 'index.json lists no images')
     return { kind: 'images', layout: 'oci-layout', images, unread }
   }
@@ -223,6 +237,8 @@ class ArchiveView {
       const d = await describe()
       out.layers = d.layers.length
       out.platform = platformText(d.platform?.os, d.platform?.architecture, d.platform?.variant)
+      const configEntry = this.resolve(d.configPath)
+      if (configEntry === undefined) throw new PreviewRejection('CONFIG_MISSING', ArchiveMessage.configMissing(d.configPath))
       const config = await this.config(d.configPath)
       out.configDigest = config.digest
       out.platform = platformText(config.json?.os, config.json?.architecture, config.json?.variant) ?? out.platform
@@ -233,7 +249,8 @@ class ArchiveView {
       const layers: Descriptor[] = []
       for (const [i, ref] of d.layers.entries()) {
         const entry = this.resolve(ref.path)
-        if (!entry) throw new Unknown(`layer ${i + 1} "${ref.path}" is not in the archive`)
+        if (entry === undefined) throw new PreviewRejection('LAYER_MISSING', ArchiveMessage.layerMissing(i + 1, ref.path))
+        if (entry === null) throw new Unknown(`layer ${i + 1} "${ref.path}" is not a regular file`)
         if (ref.size !== null && ref.size !== entry.size) throw new Unknown(`layer ${i + 1} "${ref.path}" is ${entry.size} bytes, but the manifest says ${ref.size}`)
         // Stowage stores layers uncompressed: a compressed layer's stored size is known only after inflating it.
         const head = await this.reader.read(entry.offset, Math.min(8, entry.size))
@@ -248,6 +265,13 @@ class ArchiveView {
     }
     return out
   }
+}
+
+/** A path that manifest.json refers to, with the server's rules (normalizeReference). */
+function reference(ref: unknown, what: string): string {
+  if (typeof ref !== 'string' || ref === '') throw new Unknown(ArchiveMessage.referenceNotPath(what))
+  if (ref.startsWith('/') || ref.split('/').includes('..')) throw new PreviewRejection('REFERENCE_INVALID', ArchiveMessage.referenceOutside(what, ref))
+  return normalizeTarPath(ref)
 }
 
 /** RepoTags as the server reads them; a name it would refuse refuses the whole file, as the server does. */

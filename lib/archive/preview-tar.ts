@@ -16,6 +16,7 @@ export type TarEntryInfo = {
   linkTarget: string | null
 }
 
+
 /** A file the preview can already tell the server would refuse: the code and message the server gives. */
 export class PreviewRejection extends Error {
   constructor(
@@ -119,21 +120,23 @@ function parsePax(b: Uint8Array): Record<string, string> {
   return out
 }
 
-/** "./a//b/" -> "a/b"; null for names that would leave the archive (the server refuses those). */
-export function normalizeTarPath(raw: string): string | null {
-  if (raw.includes('\0') || raw.startsWith('/')) return null
+/** "./a//b/" -> "a/b"; names that would leave the archive are refused, as the server refuses them. */
+export function normalizeTarPath(raw: string): string {
+  if (raw.includes('\0')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.entryNameNul(raw))
+  if (raw.startsWith('/')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.entryAbsolute(raw))
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.')
-  return parts.includes('..') ? null : parts.join('/')
+  if (parts.includes('..')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.entryDotDot(raw))
+  return parts.join('/')
 }
 
-/** A symlink's target relative to its own folder, or null if it leaves the archive. */
-export function resolveLink(linkPath: string, target: string): string | null {
-  if (target.startsWith('/')) return null
+/** A symlink's target relative to its own folder; one that leaves the archive is refused. */
+export function resolveLink(linkPath: string, target: string): string {
+  if (target.startsWith('/')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.linkAbsolute(linkPath, target))
   const out = linkPath.split('/').slice(0, -1)
   for (const p of target.split('/')) {
     if (p === '' || p === '.') continue
     if (p === '..') {
-      if (!out.length) return null
+      if (!out.length) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.linkOutside(linkPath, target))
       out.pop()
     } else out.push(p)
   }
@@ -146,6 +149,7 @@ const TYPES: Record<string, TarEntryInfo['type']> = { '0': 'file', '\0': 'file',
 export async function walkTar(reader: BlobReader, limits: WalkLimits = DEFAULT_WALK_LIMITS): Promise<TarEntryInfo[]> {
   const size = reader.blob.size
   const entries: TarEntryInfo[] = []
+  const seen = new Set<string>()
   let pos = 0
   let longName: string | null = null
   let longLink: string | null = null
@@ -194,14 +198,19 @@ export async function walkTar(reader: BlobReader, limits: WalkLimits = DEFAULT_W
     longName = longLink = null
     pax = {}
 
+    // Checked in the order the server's reader checks them, so the first problem is the one it reports.
     const path = normalizeTarPath(rawName)
     const type = TYPES[typeflag] ?? 'other'
+    if (type !== 'directory' && path !== '') {
+      if (seen.has(path)) throw new PreviewRejection('DUPLICATE_ENTRY', ArchiveMessage.duplicateEntry(path))
+      seen.add(path)
+    }
     entries.push({
-      path: path ?? rawName,
+      path,
       type,
       size: type === 'file' ? entrySize : 0,
       offset: dataStart,
-      linkTarget: type === 'symlink' ? (path === null ? null : resolveLink(path, rawLink)) : type === 'hardlink' ? normalizeTarPath(rawLink) : null,
+      linkTarget: type === 'symlink' ? resolveLink(path, rawLink) : type === 'hardlink' ? normalizeTarPath(rawLink) : null,
     })
     if (dataStart + entrySize > size) throw new PreviewRejection('TRUNCATED', ArchiveMessage.truncated(entries.length))
     pos = type === 'file' ? dataEnd : next

@@ -11,6 +11,7 @@ import { previewArchive, tagChanges, tagOutcome, unnamedImages, COMPRESSED_NOTE,
 import { BlobReader, walkTar, type BlobLike } from '../../lib/archive/preview-tar'
 import { ArchiveMessage } from '../../lib/archive/archive-messages'
 import { readArchiveMetadata } from '../../lib/archive/dry-run'
+import { nameImages } from '../../lib/archive/import-archive'
 import { buildImageManifest } from '../../lib/registry/image-manifest'
 import { defaultLimits } from '../../lib/config'
 
@@ -26,7 +27,8 @@ async function serverDigests(archive: Buffer) {
 }
 async function serverRejection(archive: Buffer) {
   try {
-    await readArchiveMetadata(Readable.from([archive]), defaultLimits)
+    const { plans } = await readArchiveMetadata(Readable.from([archive]), defaultLimits)
+    nameImages(plans, {})
   } catch (e: any) {
     return { code: e.code, message: e.message }
   }
@@ -186,6 +188,18 @@ describe('upload preview: refusing what is plainly not an image archive, with th
       const good = await packToBuffer([{ name: 'a.txt', data: Buffer.from('a') }, { name: 'b.txt', data: Buffer.from('b') }, { name: 'c.txt', data: Buffer.from('c') }])
       return Buffer.concat([good.subarray(0, 3 * 1024), randomBytes(1024)])
     }],
+    ['an entry that climbs out with ".."', async () => packToBuffer([{ name: 'a.txt', data: Buffer.from('a') }, { name: '../../etc/evil', data: Buffer.from('x') }])],
+    ['an entry with an absolute path', async () => packToBuffer([{ name: '/etc/evil', data: Buffer.from('x') }])],
+    ['a symlink pointing outside', async () => packToBuffer([{ name: 'link', type: 'symlink', linkname: '../../etc/passwd' }])],
+    ['the same entry twice', async () => packToBuffer([{ name: 'manifest.json', data: Buffer.from('[]') }, { name: './manifest.json', data: Buffer.from('[]') }])],
+    ['a manifest.json larger than 4 MiB', async () => packToBuffer([{ name: 'manifest.json', data: Buffer.alloc(5 * 1024 * 1024, 0x20) }])],
+    ['a manifest naming a config outside the archive', async () =>
+      (await makeDockerArchive({ repoTags: ['t/x:1'], layers: [await makeLayer(100)], editManifest: (m) => [{ ...m[0], Config: '../../etc/passwd' }] })).archive],
+    ['a manifest naming a missing config', async () =>
+      (await makeDockerArchive({ repoTags: ['t/x:1'], layers: [await makeLayer(100)], editManifest: (m) => [{ ...m[0], Config: 'nothere.json' }] })).archive],
+    ['a manifest naming a missing layer', async () =>
+      (await makeDockerArchive({ repoTags: ['t/x:1'], layers: [await makeLayer(100)], editManifest: (m) => [{ ...m[0], Layers: ['gone/layer.tar'] }] })).archive],
+    ['an invalid repository name', async () => (await makeDockerArchive({ repoTags: ['Team/UPPER:1'], layers: [await makeLayer(100)] })).archive],
   ]
   for (const [what, make] of cases) {
     it(`${what}: refused at once, with the code and message the server gives`, async () => {
