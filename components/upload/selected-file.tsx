@@ -156,7 +156,7 @@ function NameAs({ idPrefix, choice, onChoice }: { idPrefix: string; choice: File
           checked={choice.naming}
           onChange={(e) => onChoice({ ...choice, naming: e.target.checked })}
         />
-        Name as… <span className="text-xs text-slate-500">(optional: store the image under this repository:tag instead of the names in the archive)</span>
+        <span className="whitespace-nowrap">Name as…</span> <span className="text-xs text-slate-500">(optional: store the image under this repository:tag instead of the names in the archive)</span>
       </label>
       {choice.naming && <NameFields idPrefix={idPrefix} value={choice.draft} onChange={(draft) => onChoice({ ...choice, draft })} showProblem={!!choice.draft.repository || !!choice.draft.tag} />}
     </div>
