@@ -5,23 +5,9 @@ import type { LayerDetail, TagDetail } from '../api-client'
 import { Bytes, MeasuredBytes } from '../sizes'
 import { CopyButton } from '../copy-button'
 import { formatCreatedBy, formatDateTime, formatPercent, shortDigest } from '@/lib/format'
+import { stepsPerLayer } from './layer-steps'
 
 type Step = TagDetail['history'][number]
-
-/** The config's history split per layer: each layer gets its own step and the empty steps before it. */
-export function stepsPerLayer(history: Step[], layerCount: number): { perLayer: Step[][]; trailing: Step[] } | null {
-  const perLayer: Step[][] = []
-  let pending: Step[] = []
-  for (const h of history) {
-    pending.push(h)
-    if (!h.emptyLayer) {
-      perLayer.push(pending)
-      pending = []
-    }
-  }
-  // a history that does not match the layers (hand-made images) is not attributed to them
-  return perLayer.length === layerCount ? { perLayer, trailing: pending } : null
-}
 
 function StepList({ steps }: { steps: Step[] }) {
   return (
