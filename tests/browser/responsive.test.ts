@@ -275,6 +275,7 @@ describe('contrast, server rendering, prefetching, confirmations', () => {
   it('shows each layer once, with a share bar readable when one layer is 99 %', async () => {
     await open('desktop', `/repositories/${enc(REPO)}/-/tags/${TAG}`)
     const rows = page.getByTestId('layer-row')
+    await rows.first().waitFor()
     await expect(rows.count()).resolves.toBe(3)
     const main = (await page.locator('main').textContent())!
     for (const d of layerDigests) expect(main.split(shortDigest(d)).length - 1, `${shortDigest(d)} shown once`).toBe(1)
