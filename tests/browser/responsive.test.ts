@@ -4,6 +4,7 @@
 // text contrast measured in the browser (WCAG AA); first content rendered on the server (plain fetch,
 // no JavaScript); no prefetch per row; delete and "point the tag back here" confirm what they did.
 import fs from 'node:fs'
+import zlib from 'node:zlib'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +30,8 @@ let earlier: string // the image the tag pointed to before
 let layerDigests: string[]
 let untaggedFile: string
 let randomFile: string
+let untaggedGzFile: string
+let corruptGzFile: string
 
 const upload = async (archive: Buffer, name = 'x.tar') => {
   const res = await fetch(`${server.url}/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
@@ -60,6 +63,10 @@ beforeAll(async () => {
   fs.writeFileSync(untaggedFile, (await makeDockerArchive({ repoTags: null, layers: [await makeLayer(2000)] })).archive)
   randomFile = path.join(dir, 'random-bytes.bin')
   fs.writeFileSync(randomFile, randomBytes(100))
+  untaggedGzFile = path.join(dir, 'untagged-image.tar.gz')
+  fs.writeFileSync(untaggedGzFile, zlib.gzipSync(fs.readFileSync(untaggedFile)))
+  corruptGzFile = path.join(dir, 'corrupt.tar.gz')
+  fs.writeFileSync(corruptGzFile, Buffer.concat([zlib.gzipSync(fs.readFileSync(untaggedFile)).subarray(0, 40), randomBytes(300)]))
 }, 180_000)
 
 afterAll(async () => {
@@ -145,10 +152,16 @@ describe('console at phone and desktop width', () => {
 
     it(`a failed upload and the "needs a name" form at ${viewport}`, async () => {
       await open(viewport, '/upload')
-      await page.getByTestId('file-input').setInputFiles([untaggedFile, randomFile])
+      // read in the browser first: the random bytes are refused and the untagged image asks for a name, before sending
+      await page.getByTestId('file-input').setInputFiles([untaggedFile, randomFile, untaggedGzFile, corruptGzFile])
+      await page.locator('[data-testid="selected-file"][data-filename="random-bytes.bin"]').getByTestId('preview-rejected').waitFor()
+      await page.getByTestId('preview-name-form').waitFor()
+      await checkLayout('upload-preview', viewport)
+      // gzipped archives are left to the server: one fails, the other needs a name after the upload
+      await page.getByRole('button', { name: 'Remove untagged-image.tar', exact: true }).click()
       await page.getByRole('button', { name: 'Upload 2 files' }).click()
-      await page.locator('[data-testid="upload-item"][data-filename="random-bytes.bin"][data-phase="failed"]').waitFor({ timeout: 30_000 })
-      await page.locator('[data-testid="upload-item"][data-filename="untagged-image.tar"][data-phase="failed"]').waitFor()
+      await page.locator('[data-testid="upload-item"][data-filename="corrupt.tar.gz"][data-phase="failed"]').waitFor({ timeout: 30_000 })
+      await page.locator('[data-testid="upload-item"][data-filename="untagged-image.tar.gz"][data-phase="failed"]').waitFor()
       await page.getByTestId('name-form').waitFor()
       await checkLayout('upload-failed', viewport)
     })
