@@ -14,6 +14,7 @@ export type CurrentTag = { state: 'checking' } | { state: 'absent' } | { state: 
 
 /** At most this many tags per file are looked up (an archive may list thousands). */
 export const MAX_TAG_LOOKUPS = 20
+const LOOKUP_PAUSE_MS = 250
 
 export function useArchivePreview(file: File): PreviewState {
   const [state, setState] = useState<PreviewState>({ kind: 'reading' })
@@ -40,15 +41,19 @@ export function useTagChanges(preview: PreviewState, name: ImageNameInput | null
   const wanted = shown.map(key).join('\n')
   const requested = useRef(new Set<string>())
   useEffect(() => {
-    for (const t of shown) {
-      const k = key(t)
-      if (requested.current.has(k)) continue
-      requested.current.add(k)
-      apiRequest<TagDetail>(api.tag(t.repository, t.tag))
-        .then((d): CurrentTag => ({ state: 'present', digest: d.digest }))
-        .catch((e): CurrentTag => (e instanceof ApiFailure && e.status === 404 ? { state: 'absent' } : { state: 'unknown' }))
-        .then((v) => setCurrent((c) => ({ ...c, [k]: v })))
-    }
+    // A name being typed changes with every key: look it up once the typing pauses.
+    const timer = setTimeout(() => {
+      for (const t of shown) {
+        const k = key(t)
+        if (requested.current.has(k)) continue
+        requested.current.add(k)
+        apiRequest<TagDetail>(api.tag(t.repository, t.tag))
+          .then((d): CurrentTag => ({ state: 'present', digest: d.digest }))
+          .catch((e): CurrentTag => (e instanceof ApiFailure && e.status === 404 ? { state: 'absent' } : { state: 'unknown' }))
+          .then((v) => setCurrent((c) => ({ ...c, [k]: v })))
+      }
+    }, LOOKUP_PAUSE_MS)
+    return () => clearTimeout(timer)
   }, [wanted]) // eslint-disable-line react-hooks/exhaustive-deps
   return {
     total: changes.length,
