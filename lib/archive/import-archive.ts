@@ -8,11 +8,13 @@ import { peekStream } from './stream-head'
 import { detectCompression, decompressorFor } from './compression'
 import { readArchive, tarEntryBytes, type ArchiveContents } from './archive-reader'
 import { stageBlob } from './staged-blob'
-import { planImages, type ImagePlan } from './image-layout'
+import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } from './image-layout'
 import { parseImageReference, NameError, repositoryNameProblem, tagNameProblem, type ImageName } from '../registry/names'
 import { buildImageManifest } from '../registry/image-manifest'
 import { commitImport, type CommitImage, type TagResult } from '../registry/commit-import'
 import { registerStaged, discardStaged, discardAllStagedOf } from '../registry/staging'
+import { commitIndexImport } from '../registry/commit-index'
+import { storedIndexManifests } from '../registry/index-manifest'
 
 export type ImportRequest = {
   body: Readable
@@ -33,12 +35,22 @@ export type ImportedImage = {
   platform: string | null
 }
 
+/** A multi-platform archive: the one image index its tags point to (its images are listed in `images`). */
+export type ImportedIndex = {
+  names: ImageName[]
+  digest: string
+  /** the index's digest inside the archive; differs from `digest` when the index had to be rebuilt */
+  archiveDigest: string
+  platforms: (string | null)[]
+}
+
 export type ImportResult = {
   uploadId: string
   receivedBytes: number
   compression: string
   images: ImportedImage[]
   tags: TagResult[]
+  index?: ImportedIndex
 }
 
 /** Layer writes whose completion may still be running while the next entry is read. */
@@ -104,6 +116,8 @@ async function runImport(
   })
   await Promise.all(pendingWrites) // kept in the list until all settled: the failure path waits for them too
   pendingWrites.length = 0
+  const indexPlan = planMultiPlatformIndex(contents, limits)
+  if (indexPlan) return importIndex(services, uploadId, req, indexPlan, counter.bytes, compression)
   const plans = planImages(contents, limits)
   const names = nameImages(plans, req)
 
@@ -123,15 +137,42 @@ async function runImport(
     receivedBytes: counter.bytes,
     compression,
     tags,
-    images: images.map((img) => ({
-      names: img.names,
-      manifestDigest: img.manifest.digest,
-      configDigest: img.config.digest,
-      layers: img.layers.length,
-      uncompressedSize: img.layers.reduce((n, l) => n + l.size, 0),
-      packedSize: img.packedSize,
-      platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/') || null,
-    })),
+    images: images.map(importedImage),
+  }
+}
+
+function importedImage(img: CommitImage): ImportedImage {
+  return {
+    names: img.names,
+    manifestDigest: img.manifest.digest,
+    configDigest: img.config.digest,
+    layers: img.layers.length,
+    uncompressedSize: img.layers.reduce((n, l) => n + l.size, 0),
+    packedSize: img.packedSize,
+    platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/') || null,
+  }
+}
+
+/** A multi-platform archive: its platform images (untagged) and ONE index that the names point to. */
+async function importIndex(services: Services, uploadId: string, req: ImportRequest, plan: IndexPlan, archiveBytes: number, compression: string): Promise<ImportResult> {
+  const names = nameImages([{ refs: plan.refs, tagHint: plan.tagHint, config: { digest: plan.index.digest } }], req)[0]
+  const prepared: CommitImage[] = []
+  for (const child of plan.children) prepared.push(await prepareImage(services, uploadId, child.image, [], plan.children.length, archiveBytes))
+  const stored = storedIndexManifests(plan, prepared)
+  const { tags, adoptedKeys } = await commitIndexImport(services, uploadId, { names, index: stored.index, children: stored.children, packedSize: archiveBytes })
+  services.analysis?.kick()
+  const leftovers = (await services.db.stagedObject.findMany({ where: { ownerId: uploadId }, select: { objectKey: true } }))
+    .map((r) => r.objectKey)
+    .filter((k) => !adoptedKeys.has(k))
+  await discardStaged(services, leftovers).catch(() => {})
+  const images = stored.children.map(importedImage)
+  return {
+    uploadId,
+    receivedBytes: archiveBytes,
+    compression,
+    tags,
+    images,
+    index: { names, digest: stored.index.digest, archiveDigest: plan.index.digest, platforms: images.map((i) => i.platform) },
   }
 }
 
@@ -163,7 +204,9 @@ async function prepareImage(
   return { names, manifest, config: { ...configDescriptor, key: configKey }, layers, platform: plan.platform, packedSize }
 }
 
-function nameImages(plans: ImagePlan[], req: ImportRequest): ImageName[][] {
+type Nameable = Pick<ImagePlan, 'refs' | 'tagHint'> & { config: { digest: string } }
+
+function nameImages(plans: Nameable[], req: ImportRequest): ImageName[][] {
   const repository = req.repository?.trim() || null
   const tag = req.tag?.trim() || null
   if (repository || tag) {
