@@ -5,7 +5,7 @@ import { ApiError, sendJson, sendConsoleError } from './respond'
 import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
 import { isImportError } from '../archive/import-error'
-import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
+import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag } from '../registry/queries'
 import { serveImageArchive } from '../registry/export-archive'
 
 type Ctx = { services: Services; req: IncomingMessage; res: ServerResponse; url: URL }
@@ -54,6 +54,15 @@ async function route(ctx: Ctx) {
     const name = decodeURIComponent(archive[1])
     allow(ctx, 'read', { kind: 'repository', name })
     return serveImageArchive(ctx.services, req, ctx.res, name, decodeURIComponent(archive[2]))
+  }
+  const byDigest = /^\/api\/repositories\/(.+)\/digests\/(sha256:[a-f0-9]{64})$/.exec(path)
+  if (byDigest) {
+    if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
+    const name = decodeURIComponent(byDigest[1])
+    allow(ctx, 'read', { kind: 'repository', name })
+    const detail = await getManifestDetail(ctx.services, name, byDigest[2])
+    if (!detail) throw new ApiError(404, 'MANIFEST_NOT_FOUND', `${name}@${byDigest[2]} does not exist`)
+    return sendJson(ctx.res, 200, detail)
   }
   const m = /^\/api\/repositories\/(.+?)\/tags(?:\/([^/]+))?$/.exec(path)
   if (m) {

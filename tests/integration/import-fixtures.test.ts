@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startStack, fixture, snapshot, providers, type Stack } from '../helpers/stack'
 import { importArchive } from '../../lib/archive/import-archive'
-import { getTagDetail } from '../../lib/registry/queries'
+import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 
 const upload = (stack: Stack, file: string, name: { repository?: string; tag?: string } = {}) =>
   importArchive(stack, { body: fs.createReadStream(fixture(file)), filename: file, ...name })

@@ -8,7 +8,7 @@ import { fixture, snapshot, providers } from '../helpers/stack'
 import { startRegistry, sha256, errorOf, request, type Init, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
-import { getTagDetail } from '../../lib/registry/queries'
+import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 import { PART_BYTES } from '../../lib/oci/chunk-writer'
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'

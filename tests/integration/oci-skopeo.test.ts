@@ -11,7 +11,7 @@ import { fixture, providers } from '../helpers/stack'
 import { startRegistry, skopeo, sha256, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
-import { getTagDetail } from '../../lib/registry/queries'
+import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 
 const ARCHIVE = fixture('generated/01-busybox-2layer.docker-archive.tar')
 const BUSYBOX_CONFIG = 'sha256:11def56894d4ff0495f3c7024f7b07a6e94cd34edc54b2cd8b2614bbe7c6c002'
