@@ -7,7 +7,10 @@ const segments = (name: string) => name.split('/').map(encodeURIComponent).join(
 export const repositoryHref = (repository: string) => `/repositories/${segments(repository)}`
 export const tagHref = (repository: string, tag: string) => `${repositoryHref(repository)}/-/tags/${encodeURIComponent(tag)}`
 
-export type RepositoryRoute = { repository: string; tag: string | null } | null
+/** A manifest by digest (a platform image of a multi-platform tag has no tag of its own). */
+export const digestHref = (repository: string, digest: string) => `${repositoryHref(repository)}/-/digests/${encodeURIComponent(digest)}`
+
+export type RepositoryRoute = { repository: string; tag: string | null; digest?: string } | null
 
 /** The catch-all segments of /repositories/[...path] -> which page to show; null = no such page. */
 export function parseRepositoryPath(path: string[]): RepositoryRoute {
@@ -15,6 +18,9 @@ export function parseRepositoryPath(path: string[]): RepositoryRoute {
   const dash = parts.indexOf('-')
   if (dash === -1) return parts.length ? { repository: parts.join('/'), tag: null } : null
   const rest = parts.slice(dash + 1)
+  if (dash !== 0 && rest.length === 2 && rest[0] === 'digests' && /^sha256:[a-f0-9]{64}$/.test(rest[1])) {
+    return { repository: parts.slice(0, dash).join('/'), tag: null, digest: rest[1] }
+  }
   if (dash === 0 || rest.length !== 2 || rest[0] !== 'tags') return null
   return { repository: parts.slice(0, dash).join('/'), tag: rest[1] }
 }
@@ -43,5 +49,7 @@ export const api = {
   tags: (repository: string) => `/api/repositories/${segments(repository)}/tags`,
   tag: (repository: string, tag: string) => `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}`,
   // Served by the archive export endpoint (docker save format).
-  archive: (repository: string, tag: string) => `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive`,
+  archive: (repository: string, tag: string, platform?: string | null) =>
+    `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`,
+  digest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/digests/${digest}`,
 }

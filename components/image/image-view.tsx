@@ -4,7 +4,7 @@
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import type { ReactNode } from 'react'
-import { apiRequest, type TagDetail, type TagList } from '../api-client'
+import { apiRequest, type TagAnswer, type TagList } from '../api-client'
 import { useApi } from '../use-api'
 import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
@@ -20,6 +20,8 @@ import { BuildHistory } from './build-history'
 import { TagHistory } from './tag-history'
 import { PullCommands } from './pull-commands'
 import { shortDigest } from '@/lib/format'
+import { IndexView } from './index-view'
+import { ArchiveDownload } from './index-download'
 
 function Section({ title, subtitle, children, flush = false, id }: { title: string; subtitle?: ReactNode; children: ReactNode; flush?: boolean; id: string }) {
   return (
@@ -37,7 +39,7 @@ function Section({ title, subtitle, children, flush = false, id }: { title: stri
 
 export function ImageView({ repository, tag }: { repository: string; tag: string }) {
   const router = useRouter()
-  const { data, error, reload } = useApi<TagDetail>(api.tag(repository, tag), {
+  const { data, error, reload } = useApi<TagAnswer>(api.tag(repository, tag), {
     pollMs: 2000,
     pollWhile: (d) => d.sizes.compressedState === 'pending',
   })
@@ -59,6 +61,7 @@ export function ImageView({ repository, tag }: { repository: string; tag: string
     return <PendingPage crumbs={crumbs} error={error} onRetry={reload} back={back} loadingLabel="Loading image…" />
   }
 
+  if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} />
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
   return (
     <div className="space-y-6">
@@ -86,14 +89,7 @@ export function ImageView({ repository, tag }: { repository: string; tag: string
             </div>
           </div>
           <div className="flex shrink-0 items-center gap-2">
-            {/* DOWNLOAD AS DOCKER SAVE: the archive export endpoint (GET .../tags/{tag}/archive) streams a
-                `docker load`-able tar; it is built separately. The link is rendered regardless. */}
-            <a href={api.archive(data.repository, data.tag)} download className="btn-secondary" data-testid="download-archive">
-              <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-                <path d="M10 3v10m0 0-4-4m4 4 4-4M3 13v2a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
-              </svg>
-              Download as docker save
-            </a>
+            <ArchiveDownload repository={data.repository} tag={data.tag} platforms={[]} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={afterDelete} />
           </div>
         </div>
