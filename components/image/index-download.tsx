@@ -10,8 +10,10 @@ export function ArchiveDownload({ repository, tag, platforms }: { repository: st
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 
-  const download = async () => {
-    const url = api.archive(repository, tag, platform || null)
+  const url = api.archive(repository, tag, platform || null)
+  const download = async (event: React.MouseEvent) => {
+    event.preventDefault() // the link is followed only once the server answered with an archive
+    if (busy) return
     setBusy(true)
     setError(null)
     try {
@@ -59,12 +61,12 @@ export function ArchiveDownload({ repository, tag, platforms }: { repository: st
             </select>
           </label>
         )}
-        <button type="button" onClick={download} disabled={busy} className="btn-secondary" data-testid="download-archive">
+        <a href={url} download onClick={download} aria-disabled={busy} className="btn-secondary" data-testid="download-archive">
           <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
             <path d="M10 3v10m0 0-4-4m4 4 4-4M3 13v2a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
           </svg>
           {busy ? 'Preparing…' : 'Download as docker save'}
-        </button>
+        </a>
       </div>
       {error && (
         <p role="alert" className="max-w-sm text-right text-xs text-red-700" data-testid="download-error">
