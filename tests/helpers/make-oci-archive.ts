@@ -25,6 +25,8 @@ export async function makeMultiPlatformArchive(opts: {
   platforms: PlatformSpec[]
   /** also write a docker manifest.json (one entry per platform), as docker save does */
   dockerManifest?: boolean
+  /** platforms (by position) whose manifest, config and layers are left out, as docker save does for platforms not pulled */
+  missing?: number[]
 }): Promise<{ archive: Buffer; indexDigest: string; indexBytes: Buffer; platforms: BuiltPlatform[] }> {
   const blobs = new Map<string, Buffer>()
   const put = (b: Buffer) => {
@@ -35,7 +37,8 @@ export async function makeMultiPlatformArchive(opts: {
   const built: BuiltPlatform[] = []
   const descriptors: object[] = []
   const dockerEntries: object[] = []
-  for (const p of opts.platforms) {
+  const left = new Set<string>()
+  for (const [n, p] of opts.platforms.entries()) {
     const os = p.os ?? 'linux'
     const layers = await Promise.all(p.layers.map((l) => makeLayer(l.size)))
     const diffIds = layers.map(sha)
@@ -67,6 +70,11 @@ export async function makeMultiPlatformArchive(opts: {
     const manifestDigest = put(manifest)
     const platform = { architecture: p.architecture, os, ...(p.variant ? { variant: p.variant } : {}) }
     descriptors.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length, platform })
+    if (opts.missing?.includes(n)) {
+      for (const d of [manifestDigest, configDigest, ...layerDescriptors.map((l) => l.digest)]) left.add(d)
+      built.push({ platform: [os, p.architecture, p.variant].filter(Boolean).join('/'), manifestDigest, configDigest, diffIds, layerSizes: layers.map((l) => l.length) })
+      continue
+    }
     dockerEntries.push({ Config: blobName(configDigest), RepoTags: opts.reference ? [opts.reference] : [], Layers: layerDescriptors.map((d) => blobName(d.digest)) })
     built.push({ platform: [os, p.architecture, p.variant].filter(Boolean).join('/'), manifestDigest, configDigest, diffIds, layerSizes: layers.map((l) => l.length) })
   }
@@ -76,7 +84,7 @@ export async function makeMultiPlatformArchive(opts: {
   const entries: RawEntry[] = [
     { name: 'blobs/', type: 'directory' },
     { name: 'blobs/sha256/', type: 'directory' },
-    ...[...blobs].map(([d, data]) => ({ name: blobName(d), data })),
+    ...[...blobs].filter(([d]) => !left.has(d)).map(([d, data]) => ({ name: blobName(d), data })),
     {
       name: 'index.json',
       data: Buffer.from(

@@ -149,6 +149,48 @@ describe.each(providers)('multi-platform images (%s)', (provider) => {
     expect(Buffer.from(await res.arrayBuffer()).equals(plain.indexBytes)).toBe(true)
   })
 
+  it('reads docker save of a multi-platform image (manifest.json beside index.json) as the index; with platforms missing, as the images it holds', async () => {
+    const both = await makeMultiPlatformArchive({
+      reference: 'docker/save:1',
+      dockerManifest: true,
+      platforms: [
+        { architecture: 'amd64', layers: [{ size: 4_000, gzip: false }] },
+        { architecture: 'arm', variant: 'v7', layers: [{ size: 4_500, gzip: false }] },
+      ],
+    })
+    const full = await upload(both.archive)
+    expect(full.status).toBe(201)
+    expect(full.body.tags).toEqual([{ repository: 'docker/save', tag: '1', digest: both.indexDigest, status: 'created', previousDigest: null }])
+
+    // only the amd64 image was pulled: the index cannot be served whole, the amd64 image is imported
+    const partial = await makeMultiPlatformArchive({
+      reference: 'docker/partial:1',
+      dockerManifest: true,
+      missing: [1],
+      platforms: [
+        { architecture: 'amd64', layers: [{ size: 4_000, gzip: false }] },
+        { architecture: 'arm64', layers: [{ size: 4_500, gzip: false }] },
+      ],
+    })
+    const one = await upload(partial.archive)
+    expect(one.status).toBe(201)
+    expect(one.body.index).toBeUndefined()
+    expect(one.body.images).toHaveLength(1)
+    expect(one.body.images[0]).toMatchObject({ configDigest: partial.platforms[0].configDigest, platform: 'linux/amd64' })
+    expect((await getJson('/api/repositories/docker/partial/tags/1')).body.kind).toBe('image')
+  })
+
+  it('imports what `skopeo copy --all … oci-archive:` writes as one tag to the index', async () => {
+    const file = path.join(work, 'copied.tar')
+    await skopeo('copy', '--all', '--src-tls-verify=false', `docker://${reg.host}/multi/app:1.0`, `oci-archive:${file}:multi/copied:3`)
+    const { status, body } = await upload(fs.readFileSync(file))
+    expect(status).toBe(201)
+    expect(body.tags).toEqual([expect.objectContaining({ repository: 'multi/copied', tag: '3', digest: body.index.digest, status: 'created' })])
+    expect(body.images.map((i: any) => [i.platform, i.configDigest])).toEqual(built.platforms.map((p) => [p.platform, p.configDigest]))
+    // skopeo gzipped the layers; stored uncompressed, the platform images are the very ones pushed before
+    expect(body.index.digest).toBe(indexDigest)
+  })
+
   it('serves the index and each platform through /v2/ (skopeo)', async () => {
     const raw = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/multi/app:1.0`)
     expect(sha256(raw)).toBe(indexDigest)
