@@ -42,6 +42,9 @@ const MEDIA_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+j
 const STORABLE_MANIFESTS = new Set([MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST])
 const UNCOMPRESSED_LAYERS = new Set(['application/vnd.oci.image.layer.v1.tar', 'application/vnd.docker.image.rootfs.diff.tar'])
 
+/** Real multi-platform images have a handful of platforms (Docker Hub's largest: ~15 with attestations). */
+export const MAX_INDEX_PLATFORMS = 128
+
 type Json = Record<string, any>
 
 /** One child of a multi-platform index, as the archive holds it. */
@@ -158,6 +161,9 @@ class LayoutContext {
     verifyBytes(entry.bytes, desc.digest, desc.size, `the image index ${desc.digest}`)
     const doc = parseBoundedJson(entry.bytes, blobPath(desc.digest), this.limits) as Json
     if (!doc || typeof doc !== 'object' || !Array.isArray(doc.manifests) || doc.manifests.length === 0) return null
+    if (doc.manifests.length > MAX_INDEX_PLATFORMS) {
+      throw new ImportError('MANIFEST_INVALID', `the image index lists ${doc.manifests.length} platform images; at most ${MAX_INDEX_PLATFORMS} are accepted`, 413)
+    }
     // Every child must be an image manifest that is in the archive; otherwise fall back to the images it carries.
     const childDocs: { desc: Json; entry: { bytes: Buffer }; json: Json }[] = []
     for (const child of doc.manifests as Json[]) {

@@ -27,6 +27,8 @@ export async function makeMultiPlatformArchive(opts: {
   dockerManifest?: boolean
   /** platforms (by position) whose manifest, config and layers are left out, as docker save does for platforms not pulled */
   missing?: number[]
+  /** edits index.json before it is written (hostile archives) */
+  editIndexJson?: (index: any) => any
 }): Promise<{ archive: Buffer; indexDigest: string; indexBytes: Buffer; platforms: BuiltPlatform[] }> {
   const blobs = new Map<string, Buffer>()
   const put = (b: Buffer) => {
@@ -81,27 +83,23 @@ export async function makeMultiPlatformArchive(opts: {
   const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: descriptors }))
   const indexDigest = put(indexBytes)
   const tag = opts.reference?.split(':').pop()
+  const indexJson = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        digest: indexDigest,
+        size: indexBytes.length,
+        ...(opts.reference ? { annotations: { 'io.containerd.image.name': opts.reference, 'org.opencontainers.image.ref.name': tag } } : {}),
+      },
+    ],
+  }
   const entries: RawEntry[] = [
     { name: 'blobs/', type: 'directory' },
     { name: 'blobs/sha256/', type: 'directory' },
     ...[...blobs].filter(([d]) => !left.has(d)).map(([d, data]) => ({ name: blobName(d), data })),
-    {
-      name: 'index.json',
-      data: Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.index.v1+json',
-          manifests: [
-            {
-              mediaType: 'application/vnd.oci.image.index.v1+json',
-              digest: indexDigest,
-              size: indexBytes.length,
-              ...(opts.reference ? { annotations: { 'io.containerd.image.name': opts.reference, 'org.opencontainers.image.ref.name': tag } } : {}),
-            },
-          ],
-        }),
-      ),
-    },
+    { name: 'index.json', data: Buffer.from(JSON.stringify((opts.editIndexJson ?? ((j: any) => j))(indexJson))) },
     ...(opts.dockerManifest ? [{ name: 'manifest.json', data: Buffer.from(JSON.stringify(dockerEntries)) }] : []),
     { name: 'oci-layout', data: Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })) },
   ]

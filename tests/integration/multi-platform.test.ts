@@ -9,7 +9,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import tar from 'tar-stream'
-import { providers } from '../helpers/stack'
+import { providers, snapshot } from '../helpers/stack'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { startRegistry, skopeo, sha256, request, type Registry } from './oci-support'
 
@@ -189,6 +189,31 @@ describe.each(providers)('multi-platform images (%s)', (provider) => {
     expect(body.images.map((i: any) => [i.platform, i.configDigest])).toEqual(built.platforms.map((p) => [p.platform, p.configDigest]))
     // skopeo gzipped the layers; stored uncompressed, the platform images are the very ones pushed before
     expect(body.index.digest).toBe(indexDigest)
+  })
+
+  it('verifies the index against what index.json claims, and a refused archive leaves nothing behind', async () => {
+    const lying = await makeMultiPlatformArchive({
+      reference: 'bad/index:1',
+      platforms: [
+        { architecture: 'amd64', layers: [{ size: 3_000, gzip: true }] },
+        { architecture: 'arm64', layers: [{ size: 3_000, gzip: true }] },
+      ],
+      editIndexJson: (j) => ({ ...j, manifests: [{ ...j.manifests[0], size: j.manifests[0].size + 1 }] }),
+    })
+    const before = await snapshot(reg.stack)
+    const { status, body } = await upload(lying.archive)
+    expect(status).toBe(422)
+    expect(body.error.code).toBe('DIGEST_MISMATCH')
+    expect(body.error.message).toContain(lying.indexDigest)
+    expect(await snapshot(reg.stack)).toEqual(before)
+
+    const huge = await makeMultiPlatformArchive({
+      reference: 'bad/huge:1',
+      platforms: Array.from({ length: 129 }, (_, i) => ({ architecture: `arch${i}`, layers: [] })),
+    })
+    const tooMany = await upload(huge.archive)
+    expect(tooMany.status).toBe(413)
+    expect(tooMany.body.error.message).toContain('at most 128')
   })
 
   it('serves the index and each platform through /v2/ (skopeo)', async () => {
