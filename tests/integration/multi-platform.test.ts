@@ -11,6 +11,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import tar from 'tar-stream'
 import { providers, snapshot } from '../helpers/stack'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
+import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
 import { startRegistry, skopeo, sha256, request, type Registry } from './oci-support'
 
 type Built = Awaited<ReturnType<typeof makeMultiPlatformArchive>>
@@ -237,6 +238,54 @@ describe.each(providers)('multi-platform images (%s)', (provider) => {
     expect(readLayout(all)).toEqual(built.platforms.map((p) => ({ config: p.configDigest, diffIds: p.diffIds })))
     const byDigest = await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/multi/app@${index.manifests[0].digest}`)
     expect(sha256(byDigest)).toBe(index.manifests[0].digest)
+  })
+
+  it('shows an index pushed through /v2/ (skopeo copy --all, gzip layers) and downloads it, one platform or all', async () => {
+    // the built archive as an OCI layout directory: one gzip and one plain layer per platform
+    const layout = path.join(work, 'layout')
+    for (const [name, data] of await tarFiles(built.archive)) {
+      fs.mkdirSync(path.dirname(path.join(layout, name)), { recursive: true })
+      fs.writeFileSync(path.join(layout, name), data)
+    }
+    await skopeo('copy', '--all', '--dest-tls-verify=false', `oci:${layout}`, `docker://${reg.host}/pushed/app:7`)
+    const pushed = JSON.parse(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/pushed/app:7`))
+    expect(pushed.manifests.map((m: any) => m.digest)).toEqual(built.platforms.map((p) => p.manifestDigest)) // as built: gzip layers
+    const analysis = startBlobAnalysis(reg.stack, { concurrency: 2, pollMs: 50 })
+    await analysis.idle()
+    await analysis.stop()
+    const { body } = await getJson('/api/repositories/pushed/app/tags/7')
+    expect(body.kind).toBe('index')
+    expect(body.platforms.map((p: any) => [label(p.platform), p.available, p.layerCount])).toEqual([
+      ['linux/amd64', true, 2],
+      ['linux/arm64/v8', true, 2],
+    ])
+    for (const [i, p] of body.platforms.entries()) {
+      expect(p.sizes.packed).toBeNull() // pushed, not uploaded
+      expect(p.sizes.compressed).toBeGreaterThan(0) // what was pushed (gzip)
+      expect(p.sizes.uncompressed).toBe(sum(built.platforms[i].layerSizes)) // measured in the background
+    }
+    expect(body.sizes.uncompressed).toBe(sum(built.platforms.flatMap((p) => p.layerSizes)))
+    const tags = (await getJson('/api/repositories/pushed/app/tags')).body.tags
+    expect(tags[0]).toMatchObject({ kind: 'index', platforms: ['linux/amd64', 'linux/arm64/v8'] })
+
+    // gzip layers leave the archive uncompressed, so the platform manifests and the index are rewritten
+    const one = await request(`${reg.url}/api/repositories/pushed/app/tags/7/archive?platform=linux/amd64`)
+    expect(one.status).toBe(200)
+    const single = await upload(Buffer.from(await one.arrayBuffer()), '?repository=pushed/amd&tag=1')
+    expect(single.status).toBe(201)
+    expect(single.body.images[0].configDigest).toBe(built.platforms[0].configDigest)
+
+    const res = await request(`${reg.url}/api/repositories/pushed/app/tags/7/archive`)
+    expect(res.status).toBe(200)
+    const bytes = Buffer.from(await res.arrayBuffer())
+    expect(bytes.length).toBe(Number(res.headers.get('content-length')))
+    const files = await tarFiles(bytes)
+    for (const [name, data] of files) if (name.startsWith('blobs/sha256/')) expect(sha256(data)).toBe(`sha256:${name.slice(13)}`)
+    const again = await upload(bytes, '?repository=pushed/again&tag=1')
+    expect(again.status).toBe(201)
+    expect(again.body.index.archiveDigest).not.toBe(body.digest)
+    expect(again.body.index.digest).toBe(again.body.index.archiveDigest) // written with uncompressed layers: kept byte-exact
+    expect(again.body.images.map((i: any) => [i.platform, i.configDigest])).toEqual(built.platforms.map((p) => [p.platform, p.configDigest]))
   })
 
   it('downloads one platform with ?platform=, which imports as that image', async () => {
