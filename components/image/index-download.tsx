@@ -40,8 +40,8 @@ export function ArchiveDownload({ repository, tag, platforms }: { repository: st
   }
 
   return (
-    <div className="flex flex-col items-end gap-1">
-      <div className="flex items-center gap-2">
+    <div className="flex max-w-full flex-col items-start gap-1 sm:items-end">
+      <div className="flex max-w-full flex-wrap items-center gap-2">
         {platforms.length > 0 && (
           <label className="flex items-center gap-1.5 text-xs text-slate-600">
             <span className="sr-only sm:not-sr-only">Platform</span>
@@ -69,7 +69,7 @@ export function ArchiveDownload({ repository, tag, platforms }: { repository: st
         </a>
       </div>
       {error && (
-        <p role="alert" className="max-w-sm text-right text-xs text-red-700" data-testid="download-error">
+        <p role="alert" className="max-w-sm text-xs text-red-700 sm:text-right" data-testid="download-error">
           Download failed: {error}
         </p>
       )}

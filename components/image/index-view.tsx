@@ -27,16 +27,25 @@ export function PlatformTable({ repository, platforms }: { repository: string; p
           <tr>
             <th className="px-5 py-2">Platform</th>
             <th className="px-3 py-2">Image</th>
-            <th className="px-3 py-2 text-right">Layers</th>
-            <th className="px-3 py-2 text-right">Packed</th>
-            <th className="px-3 py-2 text-right">Uncompressed</th>
-            <th className="px-5 py-2 text-right">Compressed</th>
+            <th className="hidden sm:table-cell px-3 py-2 text-right">Layers</th>
+            <th className="hidden sm:table-cell px-3 py-2 text-right">Packed</th>
+            <th className="hidden sm:table-cell px-3 py-2 text-right">Uncompressed</th>
+            <th className="hidden sm:table-cell px-5 py-2 text-right">Compressed</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {platforms.map((p) => (
             <tr key={p.digest} data-testid="platform-row" data-platform={platformLabel(p.platform)}>
-              <td className="px-5 py-2.5 font-medium text-slate-900">{platformLabel(p.platform)}</td>
+              <td className="px-5 py-2.5">
+                <span className="font-medium text-slate-900">{platformLabel(p.platform)}</span>
+                {/* phones: the sizes under the platform instead of in columns */}
+                {p.sizes && (
+                  <span className="mt-0.5 block text-xs text-slate-600 sm:hidden">
+                    {p.layerCount} {p.layerCount === 1 ? 'layer' : 'layers'} · <MeasuredBytes value={p.sizes.uncompressed} state={p.sizes.compressedState} /> uncompressed ·{' '}
+                    <MeasuredBytes value={p.sizes.compressed} state={p.sizes.compressedState} /> compressed
+                  </span>
+                )}
+              </td>
               <td className="px-3 py-2.5">
                 {p.available ? (
                   <Link href={digestHref(repository, p.digest)} className="font-mono text-xs text-indigo-700 hover:underline" title={p.digest}>
@@ -48,14 +57,14 @@ export function PlatformTable({ repository, platforms }: { repository: string; p
                   </span>
                 )}
               </td>
-              <td className="px-3 py-2.5 text-right tabular-nums">{p.available ? p.layerCount : '—'}</td>
-              <td className="px-3 py-2.5 text-right" data-testid="platform-packed">
+              <td className="hidden sm:table-cell px-3 py-2.5 text-right tabular-nums">{p.available ? p.layerCount : '—'}</td>
+              <td className="hidden sm:table-cell px-3 py-2.5 text-right" data-testid="platform-packed">
                 <Bytes value={p.sizes?.packed} />
               </td>
-              <td className="px-3 py-2.5 text-right" data-testid="platform-uncompressed">
+              <td className="hidden sm:table-cell px-3 py-2.5 text-right" data-testid="platform-uncompressed">
                 <MeasuredBytes value={p.sizes?.uncompressed} state={p.sizes?.compressedState ?? 'done'} />
               </td>
-              <td className="px-5 py-2.5 text-right" data-testid="platform-compressed">
+              <td className="hidden sm:table-cell px-5 py-2.5 text-right" data-testid="platform-compressed">
                 <MeasuredBytes value={p.sizes?.compressed} state={p.sizes?.compressedState ?? 'done'} />
               </td>
             </tr>
@@ -111,7 +120,7 @@ export function IndexView({ data, crumbs, onDeleted }: { data: IndexDetail; crum
               </span>
             </div>
           </div>
-          <div className="flex shrink-0 items-start gap-2">
+          <div className="flex max-w-full flex-wrap items-start gap-2">
             <ArchiveDownload repository={data.repository} tag={data.tag} platforms={downloadable} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={onDeleted} />
           </div>

@@ -90,6 +90,28 @@ describe('multi-platform tag in the console', () => {
     expect(pageErrors).toEqual([])
   })
 
+  it('fits a phone (390 px): the tag page and a platform page have no horizontal overflow', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } })
+    const small = await phone.newPage()
+    small.on('pageerror', (e) => pageErrors.push(e.message))
+    try {
+      const detail = await (await fetch(`${server.url}/api/repositories/multi/web/tags/2.0`)).json()
+      for (const [url, ready, name] of [
+        ['/repositories/multi/web/-/tags/2.0', 'platform-row', 'multi-arch-tag-phone.png'],
+        [`/repositories/multi/web/-/digests/${detail.platforms[0].digest}`, 'layer-row', 'multi-arch-platform-phone.png'],
+      ]) {
+        await small.goto(server.url + url)
+        await small.getByTestId(ready).first().waitFor()
+        await small.screenshot({ path: path.join(screenshots, name), fullPage: true })
+        const width = await small.evaluate(() => document.documentElement.scrollWidth)
+        expect(width, `${url} is wider than the phone`).toBeLessThanOrEqual(390)
+      }
+    } finally {
+      await phone.close()
+    }
+    expect(pageErrors).toEqual([])
+  })
+
   it('shows an error answer of the download instead of saving it as a file', async () => {
     await page.goto(`${server.url}/repositories/multi/web/-/tags/2.0`)
     await page.getByTestId('platform-row').first().waitFor()
