@@ -4,11 +4,14 @@ import { boot } from './lib/boot'
 import { listen } from './lib/http/stowage-server'
 import { ConfigError } from './lib/config'
 import { projectRoot } from './lib/paths'
+import { publishConsoleServices } from './lib/console/services'
 
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
 async function main() {
   const runtime = await boot()
+  // server-rendered console pages read through the same services as the API
+  publishConsoleServices(runtime.services)
   const dev = process.env.STOWAGE_DEV === '1'
   const app = next({ dev, dir: projectRoot })
   await app.prepare()

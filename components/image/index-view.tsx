@@ -141,7 +141,7 @@ export function IndexView({ data, crumbs, onDeleted }: { data: IndexDetail; crum
       </Card>
 
       <Card id="tag-history-title" title="Tag history" subtitle={`Images ${data.tag} pointed to, newest first.`}>
-        <TagHistory entries={data.tagHistory} current={data.digest} />
+        <TagHistory repository={data.repository} tag={data.tag} entries={data.tagHistory} current={data.digest} />
       </Card>
     </div>
   )

@@ -7,6 +7,8 @@ import { importArchive } from '../archive/import-archive'
 import { isImportError } from '../archive/import-error'
 import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag } from '../registry/queries'
 import { serveImageArchive } from '../registry/export-archive'
+import { handlePutTag } from './tag-pointer-api'
+import { isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
 
 type Ctx = { services: Services; req: IncomingMessage; res: ServerResponse; url: URL }
 
@@ -46,7 +48,9 @@ async function route(ctx: Ctx) {
     allow(ctx, 'read', { kind: 'catalog' })
     const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
     const pageSize = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('pageSize') ?? '20', 10) || 20))
-    return sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize))
+    const sort = url.searchParams.get('sort') ?? 'name'
+    if (!isRepositorySort(sort)) throw new ApiError(400, 'SORT_INVALID', `sort must be one of ${REPOSITORY_SORTS.join(', ')}`)
+    return sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize, sort))
   }
   const archive = /^\/api\/repositories\/(.+)\/tags\/([^/]+)\/archive$/.exec(path)
   if (archive) {
@@ -87,7 +91,11 @@ async function route(ctx: Ctx) {
       ctx.res.writeHead(204).end()
       return
     }
-    throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET or DELETE')
+    if (method === 'PUT') {
+      allow(ctx, 'write', { kind: 'repository', name })
+      return handlePutTag(ctx.services, req, ctx.res, name, tag)
+    }
+    throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET, PUT or DELETE')
   }
   throw new ApiError(404, 'NOT_FOUND', `no API endpoint at ${url.pathname}`)
 }
