@@ -22,7 +22,7 @@ function generatorVersion(): string {
 }
 
 /** The cache folder: STOWAGE_GENERATED_FIXTURES_DIR, or a folder under the OS temp dir. */
-export function generatedFixturesDir(env: NodeJS.ProcessEnv = process.env): string {
+export function generatedFixturesDir(env: Record<string, string | undefined> = process.env): string {
   return env.STOWAGE_GENERATED_FIXTURES_DIR || path.join(os.tmpdir(), `stowage-test-fixtures-${generatorVersion()}`)
 }
 

@@ -11,12 +11,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * The shared fixtures folder, or null when absent: STOWAGE_FIXTURES if set (a path; missing = absent),
  * else ../shared/fixtures beside the checkout.
  */
-export function sharedFixturesDir(env: NodeJS.ProcessEnv = process.env, checkout = root): string | null {
+export function sharedFixturesDir(env: Record<string, string | undefined> = process.env, checkout = root): string | null {
   const dir = sharedFixturesCandidate(env, checkout)
   return fs.existsSync(path.join(dir, 'real')) ? dir : null
 }
 
-function sharedFixturesCandidate(env: NodeJS.ProcessEnv, checkout: string) {
+function sharedFixturesCandidate(env: Record<string, string | undefined>, checkout: string) {
   return env.STOWAGE_FIXTURES !== undefined ? path.resolve(env.STOWAGE_FIXTURES) : path.resolve(checkout, '../shared/fixtures')
 }
 
