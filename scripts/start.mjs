@@ -10,7 +10,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 
-if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID')) || process.env.STOWAGE_REBUILD === '1') {
+// next.config.js builds into (and the server serves from) STOWAGE_NEXT_DIST_DIR, default .next
+const distDir = process.env.STOWAGE_NEXT_DIST_DIR || '.next'
+if (!fs.existsSync(path.join(root, distDir, 'BUILD_ID')) || process.env.STOWAGE_REBUILD === '1') {
   console.log('Building the console (first start)…')
   const r = spawnSync(bin('next'), ['build'], { cwd: root, env, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
