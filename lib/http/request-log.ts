@@ -1,0 +1,28 @@
+// One line per request (method, path without the query, status, bytes sent, duration), written when
+// the exchange is over, plus a note a handler may attach (the code of a rejected upload).
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export type LogLine = (line: string) => void
+
+const notes = new WeakMap<ServerResponse, string>()
+
+/** Adds a word to this request's log line (e.g. the error code an upload was rejected with). */
+export function noteForLog(res: ServerResponse, note: string) {
+  notes.set(res, note)
+}
+
+export function logRequest(req: IncomingMessage, res: ServerResponse, log: LogLine) {
+  const started = process.hrtime.bigint()
+  const socket = req.socket
+  const written = socket.bytesWritten
+  res.once('close', () => {
+    const ms = Number((process.hrtime.bigint() - started) / 1_000_000n)
+    // the query may carry names or tokens: never logged
+    const path = (req.url ?? '/').split('?')[0].slice(0, 300)
+    const status = res.headersSent ? String(res.statusCode) : '-'
+    const bytes = socket.bytesWritten - written
+    const end = res.writableFinished ? '' : ' (connection closed before the response ended)'
+    const note = notes.get(res)
+    log(`${req.method} ${path} ${status} ${bytes}B ${ms}ms${note ? ` ${note}` : ''}${end}`)
+  })
+}
