@@ -7,7 +7,7 @@ import { ImportError, isImportError } from '../archive/import-error'
 import { toJson, sendJson } from './respond'
 import { idleClosure } from './idle-watchdog'
 import { drainRequest, type DrainEnd } from './drain-request'
-import { noteForLog } from './request-log'
+import { noteForLog, holdLogUntil } from './request-log'
 import { httpSettings, type HttpSettings } from './http-settings'
 
 /** What the importer reads from; as large as one socket read so it adds no pause per chunk. */
@@ -45,8 +45,10 @@ export async function runUploadExchange(
     if (!req.complete && !aborted.signal.aborted) drained = drainRequest(req, rejectDrainBytes)
   })
 
+  const importing = run(body, aborted.signal)
+  holdLogUntil(res, importing)
   try {
-    sendJson(res, 201, await run(body, aborted.signal))
+    sendJson(res, 201, await importing)
   } catch (e) {
     if (!isImportError(e)) throw e
     noteForLog(res, e.code)

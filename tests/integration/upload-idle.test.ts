@@ -83,7 +83,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     expect(failed.errorCode).toBe('CLIENT_IDLE')
     expect(failed.errorMessage).toContain('1.5 s')
     expect(await snapshot(stack)).toEqual(before)
-    await waitFor(async () => lines.some((l) => /^POST \/api\/uploads - \d+B \d+ms CLIENT_IDLE/.test(l)), 'the log line')
+    await waitFor(async () => lines.some((l) => /^POST \/api\/uploads - \d+B \d+ms CLIENT_IDLE/.test(l)), `the log line in:\n${lines.join('\n')}`)
   })
 
   it('closes an upload that stops in the middle of a layer and deletes what it staged', async () => {
@@ -98,6 +98,19 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     const failed = await waitFor(() => stack.db.upload.findFirst({ where: { id: upload.id, state: 'failed' } }), 'the upload to fail')
     expect(failed.errorCode).toBe('CLIENT_IDLE')
     expect(await snapshot(stack)).toEqual(before)
+  })
+
+  it('closes an idle registry push (PATCH of a blob upload session) the same way', async () => {
+    const start = await fetch(`${server.url}/v2/idle/push/blobs/uploads/`, { method: 'POST' })
+    expect(start.status).toBe(202)
+    const location = new URL(start.headers.get('location')!, server.url)
+    const req = http.request(location, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(1000 ** 3) } })
+    const gone = new Promise<string>((resolve) => {
+      req.on('error', (e) => resolve((e as any).code ?? e.message))
+      req.on('response', (res) => resolve(`answered ${res.statusCode}`))
+    })
+    req.write(Buffer.alloc(1000, 1))
+    expect(await gone).toMatch(/ECONNRESET|socket hang up/)
   })
 
   it('keeps a slow upload open as long as bytes keep coming, however long it takes', async () => {
