@@ -27,7 +27,8 @@ export function logRequest(req: IncomingMessage, res: ServerResponse, log: LogLi
     const path = (req.url ?? '/').split('?')[0].slice(0, 300)
     const status = res.headersSent ? String(res.statusCode) : '-'
     const bytes = socket.bytesWritten - written
-    const end = res.writableFinished ? '' : ' (connection closed before the response ended)'
+    // e.g. a client that stopped sending once it had read an early rejection, or one that vanished
+    const end = res.writableFinished ? '' : ' (connection closed before the exchange ended)'
     await held.get(res)
     const note = notes.get(res)
     log(`${req.method} ${path} ${status} ${bytes}B ${ms}ms${note ? ` ${note}` : ''}${end}`)

@@ -50,7 +50,10 @@ export async function runUploadExchange(
   try {
     sendJson(res, 201, await importing)
   } catch (e) {
-    if (!isImportError(e)) throw e
+    if (!isImportError(e)) {
+      body.destroy() // a server fault before the importer took the body: still read and drop the rest
+      throw e
+    }
     noteForLog(res, e.code)
     if (aborted.signal.aborted || res.destroyed) return void res.destroy()
     const answer = { error: { code: e.code, message: e.message } }
