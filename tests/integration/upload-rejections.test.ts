@@ -44,6 +44,18 @@ const cases: Case[] = [
     code: 'LAYER_TOO_LARGE',
     build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 200 * MB }]),
   },
+  {
+    name: '105 MB tar whose first entry is a 5 MiB manifest.json (JSON limit 4 MiB)',
+    status: 413,
+    code: 'JSON_TOO_LARGE',
+    build: (f) => writeTarFile(f, [{ name: 'manifest.json', size: 5 * MB }, { name: 'a/layer.tar', size: 100 * MB }]),
+  },
+  {
+    name: '100 MB tar with more entries than allowed (50) before its layer',
+    status: 422,
+    code: 'TOO_MANY_ENTRIES',
+    build: (f) => writeTarFile(f, [...Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, size: 10 })), { name: 'a/layer.tar', size: 100 * MB }]),
+  },
   // found at the end
   {
     name: '10 KB tar whose manifest.json at the end is not JSON',
@@ -98,7 +110,7 @@ describe.each(providers)('rejected uploads reach the client (%s)', (provider) =>
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-rejections-'))
-    stack = await startStack(provider, { maxLayerBytes: 150 * MB })
+    stack = await startStack(provider, { maxLayerBytes: 150 * MB, maxEntries: 50 })
     server = await listen(stack, { port: 0, host: '127.0.0.1' })
     for (const [i, c] of cases.entries()) {
       const file = path.join(dir, `case-${i}.bin`)
