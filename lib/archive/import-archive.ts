@@ -211,7 +211,11 @@ function safeParse(ref: string): ImageName | null {
 }
 
 function toImportError(e: unknown, signal?: AbortSignal): ImportError {
-  if (signal?.aborted) return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  if (signal?.aborted) {
+    // the HTTP layer may say why (e.g. CLIENT_IDLE)
+    if (isImportError(signal.reason)) return signal.reason
+    return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  }
   if (isImportError(e)) return e
   const msg = String((e as Error)?.message ?? e)
   if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {

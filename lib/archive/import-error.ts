@@ -27,6 +27,7 @@ export type ImportErrorCode =
   | 'NAME_INVALID'
   | 'NAME_AMBIGUOUS'
   | 'CLIENT_ABORTED'
+  | 'CLIENT_IDLE'
   | 'STORAGE_FAILED'
 
 export class ImportError extends Error {

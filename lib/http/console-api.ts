@@ -4,7 +4,7 @@ import type { Services } from '../services'
 import { ApiError, sendJson, sendConsoleError } from './respond'
 import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
-import { isImportError } from '../archive/import-error'
+import { runUploadExchange } from './upload-exchange'
 import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
 import { serveImageArchive } from '../registry/export-archive'
 import { handlePutTag } from './tag-pointer-api'
@@ -94,24 +94,13 @@ async function route(ctx: Ctx) {
 async function upload(ctx: Ctx) {
   allow(ctx, 'write', { kind: 'upload' })
   const { req, res, url } = ctx
-  const aborted = new AbortController()
-  // 'close' on the request before it ended = the client went away mid-upload.
-  req.on('close', () => {
-    if (!req.complete) aborted.abort()
-  })
-  try {
-    const result = await importArchive(ctx.services, {
-      body: req,
+  await runUploadExchange(req, res, ctx.services.http, (body, signal) =>
+    importArchive(ctx.services, {
+      body,
       filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null,
       repository: url.searchParams.get('repository'),
       tag: url.searchParams.get('tag'),
-      signal: aborted.signal,
-    })
-    sendJson(res, 201, result)
-  } catch (e) {
-    if (!isImportError(e)) throw e
-    if (aborted.signal.aborted) return res.destroy()
-    // Tell the client now, even if it is still sending; closing lets it stop uploading.
-    sendJson(res, e.status, { error: { code: e.code, message: e.message } }, req.complete ? {} : { Connection: 'close' })
-  }
+      signal,
+    }),
+  )
 }
