@@ -55,6 +55,16 @@ async function serveManifestAsBlob(ctx: Ctx, name: string, digest: string) {
 
 export async function deleteBlob(ctx: Ctx, name: string, rawDigest: string) {
   const digest = checkDigest(rawDigest)
-  if (!(await unlinkBlob(ctx.services, name, digest))) throw unknownBlob(digest)
+  const outcome = await unlinkBlob(ctx.services, name, digest)
+  if (outcome === 'unknown') throw unknownBlob(digest)
+  if (outcome !== 'unlinked') {
+    // The spec's answer for a blob deletion the registry does not allow is 405 (or 400); UNSUPPORTED is
+    // its code for "the operation is unsupported". The blob stays readable.
+    throw new OciError(
+      'UNSUPPORTED',
+      `blob ${digest} is still referenced by manifest ${outcome.referencedBy} in repository "${name}"; delete the manifests that use it first`,
+      { status: 405, detail: { digest, manifest: outcome.referencedBy }, headers: { Allow: 'GET, HEAD' } },
+    )
+  }
   sendEmpty(ctx.res, 202, { 'Docker-Content-Digest': digest })
 }
