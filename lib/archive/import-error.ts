@@ -28,6 +28,7 @@ export type ImportErrorCode =
   | 'NAME_AMBIGUOUS'
   | 'CLIENT_ABORTED'
   | 'STORAGE_FAILED'
+  | 'STORAGE_UNAVAILABLE'
 
 export class ImportError extends Error {
   constructor(

@@ -6,6 +6,7 @@ import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
 import { isImportError } from '../archive/import-error'
 import { listRepositories, listTags, getTagDetail, deleteTag, PAGE_SIZE } from '../registry/queries'
+import { isStoreUnavailable } from '../storage/store-errors'
 import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from './request-params'
 import { serveImageArchive } from '../registry/export-archive'
 
@@ -22,6 +23,7 @@ export async function handleConsoleApi(services: Services, req: IncomingMessage,
     await route(ctx)
   } catch (e) {
     if (e instanceof ApiError) return sendConsoleError(res, e)
+    if (isStoreUnavailable(e) && !res.headersSent) return sendConsoleError(res, new ApiError(503, 'STORAGE_UNAVAILABLE', e.message))
     console.error('console api error', e)
     if (!res.headersSent) sendConsoleError(res, new ApiError(500, 'INTERNAL', 'internal server error'))
     else res.destroy()

@@ -33,12 +33,13 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     return sendEmpty(res, 416, { 'Content-Range': `bytes */${blob.size}` })
   }
   if (range.kind === 'partial') {
-    res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) })
-    return streamObject(services.store, blob.objectKey, blob.size, res, range)
+    return streamObject(services.store, blob.objectKey, blob.size, res, range, () =>
+      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) }),
+    )
   }
-  res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
-  if (req.method === 'HEAD') return void res.end()
-  return streamObject(services.store, blob.objectKey, blob.size, res)
+  const head = () => res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
+  if (req.method === 'HEAD') return void head().end()
+  return streamObject(services.store, blob.objectKey, blob.size, res, undefined, head)
 }
 
 /** Clients may fetch a manifest through the blob endpoint (the reference registry stores both alike). */
