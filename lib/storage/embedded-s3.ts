@@ -164,8 +164,8 @@ export async function killStaleStore(pidFile: string, dir: string, log: (m: stri
   }
   const pid = Number.parseInt(recorded.trim(), 10)
   if (!(pid > 1) || pid === process.pid) return void fs.rmSync(pidFile, { force: true })
-  const cmd = commandLineOf(pid)
-  if (cmd && cmd.includes('embedded-s3') && cmd.includes(dir)) {
+  const args = commandLineOf(pid)
+  if (args && args.some((a) => a.includes('embedded-s3')) && args.includes(dir)) {
     log(`stopping the embedded S3 server left running by a previous run (pid ${pid})`)
     try {
       process.kill(pid, 'SIGKILL')
@@ -177,15 +177,16 @@ export async function killStaleStore(pidFile: string, dir: string, log: (m: stri
   fs.rmSync(pidFile, { force: true })
 }
 
-/** The command line of a running process, or null when there is none. */
-function commandLineOf(pid: number): string | null {
+/** The arguments of a running process, or null when there is none. */
+function commandLineOf(pid: number): string[] | null {
   try {
     if (fs.existsSync('/proc/self/cmdline')) {
       const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')
       // a zombie (killed, not yet reaped) has an empty command line: it holds no port or files any more
-      return raw ? raw.split('\0').join(' ') : null
+      return raw ? raw.split('\0') : null
     }
-    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim() || null
+    const line = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim()
+    return line ? line.split(/\s+/) : null
   } catch {
     return null
   }
