@@ -16,7 +16,7 @@ import { childScriptArgs } from '../child-script'
 
 export type EmbeddedS3 = {
   endpoint: string
-  /** pid of the running store process (null while it is being restarted) */
+  /** pid of our child process (the store, or under tsx a launcher around it); null while restarting */
   pid(): number | null
   /** how many times it was started again after dying */
   restarts(): number
