@@ -23,6 +23,8 @@ export async function boot(
   opts: { embeddedS3?: Pick<EmbeddedS3Options, 'restartDelaysMs'> } = {},
 ): Promise<Runtime> {
   const config = loadConfig(env, os.cpus().length)
+  // started by scripts/start.mjs: its pipe closes when the launcher dies, and the server must not outlive it
+  if (env.STOWAGE_EXIT_WITH_STDIN === '1') exitWhenStdinCloses(log)
   fs.mkdirSync(config.dataDir, { recursive: true })
   let services: Services | null = null
   const embeddedS3 = config.s3.endpoint
@@ -80,4 +82,14 @@ export async function sweepLeftovers(services: Services, atStart: boolean, log: 
   } catch (e) {
     log(`sweeping leftover objects failed (retried later): ${(e as Error).message}`)
   }
+}
+
+function exitWhenStdinCloses(log: (m: string) => void) {
+  const exit = () => {
+    log('the launcher (npm start) is gone; stopping')
+    process.exit(1) // exit handlers stop the embedded S3 server
+  }
+  process.stdin.once('end', exit)
+  process.stdin.once('error', exit)
+  process.stdin.resume()
 }

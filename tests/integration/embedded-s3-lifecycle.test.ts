@@ -114,4 +114,13 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('embedded object store lifecy
     expect(res.status).toBe(201)
     expect(server.output()).toMatch(/embedded S3 server exited .*restarting it/)
   }, 120_000)
+
+  it('kill -9 of the launcher (npm start) stops the server and its store too', async () => {
+    const store = storePid()
+    const serverPid = parentOf(store)
+    const launcherPid = parentOf(serverPid)
+    process.kill(launcherPid, 'SIGKILL')
+    await waitFor('the server and its store to exit with the launcher', () => !isRunning(serverPid) && !isRunning(store), 10_000, 50)
+    expect(storesOnDataDir()).toEqual([])
+  }, 60_000)
 })
