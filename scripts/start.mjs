@@ -19,10 +19,12 @@ if (!fs.existsSync(path.join(root, distDir, 'BUILD_ID')) || process.env.STOWAGE_
 }
 // Always recompiled (well under a second), so the server never runs stale code after a `git pull`.
 await buildServer()
+// The server's stdin is a pipe from this launcher: if the launcher is killed (even by kill -9) the pipe
+// closes and the server stops too (STOWAGE_EXIT_WITH_STDIN, lib/boot.ts), instead of running on orphaned.
 const child = spawn(process.execPath, [...(process.env.STOWAGE_NODE_OPTIONS ?? '').split(' ').filter(Boolean), path.join(outDir, 'server.mjs')], {
   cwd: root,
-  env,
-  stdio: 'inherit',
+  env: { ...env, STOWAGE_EXIT_WITH_STDIN: '1' },
+  stdio: ['pipe', 'inherit', 'inherit'],
 })
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
 child.on('exit', (code) => process.exit(code ?? 0))

@@ -29,6 +29,7 @@ export type ImportErrorCode =
   | 'CLIENT_ABORTED'
   | 'CLIENT_IDLE'
   | 'STORAGE_FAILED'
+  | 'STORAGE_UNAVAILABLE'
 
 export class ImportError extends Error {
   constructor(

@@ -5,10 +5,11 @@ import { ApiError, sendJson, sendConsoleError } from './respond'
 import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
 import { runUploadExchange } from './upload-exchange'
-import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
+import { listRepositories, listTags, getTagDetail, deleteTag, PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
+import { isStoreUnavailable } from '../storage/store-errors'
+import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from './request-params'
 import { serveImageArchive } from '../registry/export-archive'
 import { handlePutTag } from './tag-pointer-api'
-import { isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
 
 type Ctx = { services: Services; req: IncomingMessage; res: ServerResponse; url: URL }
 
@@ -23,6 +24,7 @@ export async function handleConsoleApi(services: Services, req: IncomingMessage,
     await route(ctx)
   } catch (e) {
     if (e instanceof ApiError) return sendConsoleError(res, e)
+    if (isStoreUnavailable(e) && !res.headersSent) return sendConsoleError(res, new ApiError(503, 'STORAGE_UNAVAILABLE', e.message))
     console.error('console api error', e)
     if (!res.headersSent) sendConsoleError(res, new ApiError(500, 'INTERNAL', 'internal server error'))
     else res.destroy()
@@ -46,23 +48,24 @@ async function route(ctx: Ctx) {
   if (path === '/api/repositories') {
     if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
     allow(ctx, 'read', { kind: 'catalog' })
-    const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
-    const pageSize = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('pageSize') ?? '20', 10) || 20))
-    const sort = url.searchParams.get('sort') ?? 'name'
+    const page = positiveIntParam(url, 'page', 1, MAX_PAGE_NUMBER)
+    const pageSize = positiveIntParam(url, 'pageSize', PAGE_SIZE, MAX_PAGE_SIZE)
+    const sort = url.searchParams.get('sort') || 'name'
     if (!isRepositorySort(sort)) throw new ApiError(400, 'SORT_INVALID', `sort must be one of ${REPOSITORY_SORTS.join(', ')}`)
     return sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize, sort))
   }
   const archive = /^\/api\/repositories\/(.+)\/tags\/([^/]+)\/archive$/.exec(path)
   if (archive) {
     if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
-    const name = decodeURIComponent(archive[1])
+    const name = decodePathSegment(archive[1], 'repository name')
+    const tag = decodePathSegment(archive[2], 'tag')
     allow(ctx, 'read', { kind: 'repository', name })
-    return serveImageArchive(ctx.services, req, ctx.res, name, decodeURIComponent(archive[2]))
+    return serveImageArchive(ctx.services, req, ctx.res, name, tag)
   }
   const m = /^\/api\/repositories\/(.+?)\/tags(?:\/([^/]+))?$/.exec(path)
   if (m) {
-    const name = decodeURIComponent(m[1])
-    const tag = m[2] === undefined ? null : decodeURIComponent(m[2])
+    const name = decodePathSegment(m[1], 'repository name')
+    const tag = m[2] === undefined ? null : decodePathSegment(m[2], 'tag')
     if (tag === null) {
       if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
       allow(ctx, 'read', { kind: 'repository', name })
