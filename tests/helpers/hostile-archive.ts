@@ -56,14 +56,8 @@ export async function gzipZeros(bytes: number, level = 9): Promise<Buffer> {
  * archive, huge once inflated. The diff_id is right, so only a bound on inflation can stop it.
  */
 export async function makeGzipLayerBomb(repository: string, zeroBytes: number): Promise<Buffer> {
-  const header = await packToBuffer([{ name: 'zeros.bin', data: Buffer.alloc(0) }]) // header + end blocks
-  // A tar of one file of zeroBytes zeros: its 512-byte header (size patched), the zeros, padding, two end blocks.
-  const head = Buffer.from(header.subarray(0, 512))
-  head.write(zeroBytes.toString(8).padStart(11, '0') + '\0', 124, 12, 'latin1')
-  head.fill(0x20, 148, 156)
-  let sum = 0
-  for (const b of head) sum += b
-  head.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1')
+  // A tar of one file of zeroBytes zeros: its header, the zeros, padding, two end blocks.
+  const head = tarHeader({ name: 'zeros.bin', size: zeroBytes })
   const padding = (512 - (zeroBytes % 512)) % 512
   const tarSize = 512 + zeroBytes + padding + 1024
   // diff_id = sha256 of the uncompressed tar, computed by streaming the same bytes
@@ -79,4 +73,22 @@ export async function makeGzipLayerBomb(repository: string, zeroBytes: number): 
     { name: configName, data: config },
     { name: 'manifest.json', data: Buffer.from(JSON.stringify([{ Config: configName, RepoTags: [`${repository}:bomb`], Layers: ['layer.tar.gz'] }])) },
   ])
+}
+
+/** One 512-byte ustar header with a valid checksum; `size` is what it claims, nothing has to follow. */
+export function tarHeader(h: { name: string; size: number; type?: string }): Buffer {
+  const b = Buffer.alloc(512)
+  b.write(h.name, 0, 100, 'utf8')
+  b.write('0000644\0', 100, 8, 'latin1')
+  b.write('0000000\0', 108, 8, 'latin1')
+  b.write('0000000\0', 116, 8, 'latin1')
+  b.write(h.size.toString(8).padStart(11, '0') + '\0', 124, 12, 'latin1')
+  b.write('00000000000\0', 136, 12, 'latin1')
+  b.write(h.type ?? '0', 156, 1, 'latin1')
+  b.write('ustar\0' + '00', 257, 8, 'latin1')
+  b.fill(0x20, 148, 156)
+  let sum = 0
+  for (const byte of b) sum += byte
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1')
+  return b
 }
