@@ -46,8 +46,10 @@ export async function commitImport(services: Services, uploadId: string, images:
 
 function isRetryable(e: unknown): boolean {
   if (isUniqueViolation(e) || (e as any)?.code === 'P2034') return true
-  // 40P01 deadlock detected, 40001 serialization failure (raw queries report them as P2010)
-  return /\b40P01\b|\b40001\b|deadlock/i.test(String((e as any)?.message ?? '') + JSON.stringify((e as any)?.meta ?? {}))
+  // Raw statements (bulk-sql.ts) report database codes as P2010: 23505 / SQLite "UNIQUE constraint
+  // failed" is a unique violation, 40P01 a deadlock, 40001 a serialization failure.
+  const text = String((e as any)?.message ?? '') + JSON.stringify((e as any)?.meta ?? {})
+  return /\b(23505|40P01|40001)\b|UNIQUE constraint failed|deadlock/i.test(text)
 }
 
 /**
