@@ -74,7 +74,16 @@ async function commitOnce(tx: Services['db'], uploadId: string, images: CommitIm
   await insertRows(
     tx,
     'Blob',
-    ['digest', 'objectKey', 'size', 'mediaType', 'uncompressedSize', 'sourceDigest', 'analysisState', 'createdAt'],
+    [
+      ['digest', 'text'],
+      ['objectKey', 'text'],
+      ['size', 'bigint'],
+      ['mediaType', 'text'],
+      ['uncompressedSize', 'bigint'],
+      ['sourceDigest', 'text'],
+      ['analysisState', 'text'],
+      ['createdAt', 'timestamp'],
+    ],
     newBlobs.map(({ blob, kind, sourceDigest }) => [
       blob.digest,
       blob.key,
@@ -117,7 +126,11 @@ async function commitOnce(tx: Services['db'], uploadId: string, images: CommitIm
   await insertRows(
     tx,
     'RepositoryBlob',
-    ['repositoryId', 'digest', 'createdAt'],
+    [
+      ['repositoryId', 'int'],
+      ['digest', 'text'],
+      ['createdAt', 'timestamp'],
+    ],
     links.map((l) => [l.repositoryId, l.digest, now]),
   )
 
@@ -168,7 +181,13 @@ async function commitOnce(tx: Services['db'], uploadId: string, images: CommitIm
         ...image.layers.map((l, i) => [manifestId, i, l.digest, 'layer', BigInt(l.packedSize)]),
       ] as SqlValue[][]
     })
-    await insertRows(tx, 'ManifestBlob', ['manifestId', 'position', 'digest', 'role', 'packedSize'], refs)
+    await insertRows(tx, 'ManifestBlob', [
+      ['manifestId', 'int'],
+      ['position', 'int'],
+      ['digest', 'text'],
+      ['role', 'text'],
+      ['packedSize', 'bigint'],
+    ], refs)
   }
 
   // Tags and their history, in the order the archive names them.
@@ -211,7 +230,10 @@ async function repositoryIds(tx: Services['db'], names: string[]): Promise<Map<s
   await insertRows(
     tx,
     'Repository',
-    ['name', 'createdAt'],
+    [
+      ['name', 'text'],
+      ['createdAt', 'timestamp'],
+    ],
     missing.map((name) => [name, now]),
   )
   for (const part of chunks(missing)) await find(part)

@@ -91,7 +91,12 @@ export async function setTags(tx: Tx, moves: SetTag[]): Promise<TagMove[]> {
   await insertRows(
     tx,
     'Tag',
-    ['repositoryId', 'name', 'manifestId', 'updatedAt'],
+    [
+      ['repositoryId', 'int'],
+      ['name', 'text'],
+      ['manifestId', 'int'],
+      ['updatedAt', 'timestamp'],
+    ],
     created.map((m) => [m.repositoryId, m.tag, m.manifestId, now]),
   )
   // Existing tags that move: one statement per (repository, new manifest).
@@ -110,7 +115,15 @@ export async function setTags(tx: Tx, moves: SetTag[]): Promise<TagMove[]> {
   await insertRows(
     tx,
     'TagEvent',
-    ['repositoryId', 'tag', 'manifestDigest', 'action', 'source', 'uploadId', 'createdAt'],
+    [
+      ['repositoryId', 'int'],
+      ['tag', 'text'],
+      ['manifestDigest', 'text'],
+      ['action', 'text'],
+      ['source', 'text'],
+      ['uploadId', 'text'],
+      ['createdAt', 'timestamp'],
+    ],
     events.map((e) => [e.repositoryId, e.tag, e.manifestDigest, e.action, e.source, e.uploadId, now]),
   )
   return results
