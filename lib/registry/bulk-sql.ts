@@ -10,9 +10,9 @@ import type { Services } from '../services'
 type Tx = Services['db']
 
 /** Rows per statement for reads (`IN` lists): well under SQLite's and PostgreSQL's parameter limits. */
-export const BATCH = 250
+export const BATCH = 100
 /** Rows per INSERT statement: large enough to amortize a statement, small enough to keep a synchronous SQLite step short. */
-const INSERT_BATCH = 500
+const INSERT_BATCH = 100
 
 export function chunks<T>(items: T[], size = BATCH): T[][] {
   const out: T[][] = []
