@@ -45,14 +45,20 @@ describe.each(providers)('other requests keep answering during hostile uploads (
   /** One measurement: the idle server's p99, then p99 while two uploaders send the hostile archives. */
   async function attempt(round: number) {
     // built before anything is measured: building them is the test's work, not the server's
-    const hostile = async (queue: number) => [
-      { archive: await makeAmplifiedArchive({ repository: `probe/tags${round}-${queue}`, tagsPerImage: 100_000 }), status: 422 },
-      { archive: await makeAmplifiedArchive({ repository: `probe/grid${round}-${queue}`, images: 100, tagsPerImage: 100 }), status: 201 },
-      { archive: await makeAmplifiedArchive({ repository: `probe/images${round}-${queue}`, images: 1000 }), status: 422 },
-      { archive: await makeAmplifiedArchive({ repository: `probe/deep${round}-${queue}`, layerRepeats: 128, tagsPerImage: 100 }), status: 201 },
-      { archive: await makeAmplifiedArchive({ repository: `probe/layers${round}-${queue}`, layerRepeats: 1000 }), status: 422 },
+    const name = (what: string) => `probe/${what}${round}`
+    const queues = [
+      [
+        { archive: await makeAmplifiedArchive({ repository: name('tags'), tagsPerImage: 100_000 }), status: 422 },
+        { archive: await makeAmplifiedArchive({ repository: name('grid'), images: 100, tagsPerImage: 100 }), status: 201 },
+        { archive: await makeAmplifiedArchive({ repository: name('layers'), layerRepeats: 1000 }), status: 422 },
+      ],
+      [
+        { archive: await makeAmplifiedArchive({ repository: name('images'), images: 1000 }), status: 422 },
+        { archive: await makeAmplifiedArchive({ repository: name('deep'), layerRepeats: 128, tagsPerImage: 100 }), status: 201 },
+        { archive: await makeAmplifiedArchive({ repository: name('many'), images: 100 }), status: 201 },
+        { archive: await makeAmplifiedArchive({ repository: name('tags-more'), tagsPerImage: 2000 }), status: 422 },
+      ],
     ]
-    const queues = [await hostile(0), await hostile(1)]
 
     // warm up (first requests compile queries), then measure the idle server
     for (let i = 0; i < 5; i++) await Promise.all(['/v2/', '/api/repositories'].map(async (p) => (await fetch(server.url + p)).arrayBuffer()))
@@ -72,7 +78,9 @@ describe.each(providers)('other requests keep answering during hostile uploads (
     ).finally(() => (uploading = false))
     const busyTimes = await Promise.all(['/v2/', '/api/repositories'].map((p) => probe(server.url + p, () => !uploading)))
     await uploads
-    expect(statuses.sort()).toEqual([201, 201, 201, 201, 422, 422, 422, 422, 422, 422])
+    expect(statuses.sort()).toEqual([201, 201, 201, 422, 422, 422, 422])
+    // every run starts from the same database: the repository list's own cost grows with its tags
+    await stack.db.repository.deleteMany({ where: { name: { startsWith: 'probe/' } } })
 
     return ['/v2/', '/api/repositories'].map((path, i) => ({
       path,
