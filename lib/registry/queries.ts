@@ -22,15 +22,11 @@ export async function listRepositories(services: Services, q: string, page: numb
       orderBy: { name: 'asc' },
       skip: (page - 1) * pageSize,
       take: pageSize,
-      include: { _count: { select: { tags: true } } },
+      include: { _count: { select: { tags: true } }, tags: { orderBy: { updatedAt: 'desc' }, take: 1, select: { updatedAt: true } } },
     }),
   ])
-  // The newest tag per repository as one aggregate: a nested `tags: { take: 1 }` made Prisma load
-  // every tag of the page's repositories (10,000 rows for one archive's worth of tags).
-  const latest = await services.db.tag.groupBy({ by: ['repositoryId'], where: { repositoryId: { in: rows.map((r) => r.id) } }, _max: { updatedAt: true } })
-  const updated = new Map(latest.map((l) => [l.repositoryId, l._max.updatedAt]))
   return {
-    repositories: rows.map((r) => ({ name: r.name, tagCount: r._count.tags, updatedAt: updated.get(r.id) ?? r.createdAt })),
+    repositories: rows.map((r) => ({ name: r.name, tagCount: r._count.tags, updatedAt: r.tags[0]?.updatedAt ?? r.createdAt })),
     page,
     pageSize,
     total,
