@@ -2,6 +2,7 @@ import './globals.css'
 import type { Metadata } from 'next'
 import type { ReactNode } from 'react'
 import { SiteHeader } from '@/components/site-header'
+import { FlashMessages } from '@/components/flash-messages'
 
 export const metadata: Metadata = {
   title: { default: 'Stowage', template: '%s · Stowage' },
@@ -15,6 +16,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       <body className="min-h-screen bg-slate-50 font-sans text-slate-900 antialiased">
         <SiteHeader />
         <main className="mx-auto max-w-6xl px-4 py-8 sm:px-6">{children}</main>
+        <FlashMessages />
       </body>
     </html>
   )

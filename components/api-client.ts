@@ -2,6 +2,7 @@
 // models (type-only imports: nothing from lib/ that touches Node reaches the browser bundle).
 import type { listRepositories, listTags, getTagDetail } from '@/lib/registry/queries'
 import type { ImportResult } from '@/lib/archive/import-archive'
+import type { getImageByDigest } from '@/lib/console/image-by-digest'
 
 /** What JSON.stringify makes of a value: Dates become strings, BigInts numbers. */
 type Jsonified<T> = T extends Date
@@ -22,6 +23,10 @@ export type TagDetail = Jsonified<NonNullable<Awaited<ReturnType<typeof getTagDe
 export type LayerDetail = TagDetail['layers'][number]
 export type Sizes = TagDetail['sizes']
 export type UploadResult = Jsonified<ImportResult>
+export type ImageByDigest = Extract<Jsonified<Awaited<ReturnType<typeof getImageByDigest>>>, { found: true }>
+
+export const putTagRequest = (url: string, digest: string) =>
+  apiRequest<{ status: string; previousDigest: string | null }>(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ digest }) })
 
 /** An error answer of the API ({error:{code,message}}), or a network failure (status 0). */
 export class ApiFailure extends Error {

@@ -1,7 +1,6 @@
 // Loading, error and empty states shared by the console pages.
 import Link from 'next/link'
 import type { ReactNode } from 'react'
-import type { ApiFailure } from './api-client'
 import { MessageText } from './message-text'
 
 export function Spinner({ className = 'h-4 w-4' }: { className?: string }) {
@@ -15,23 +14,28 @@ export function Spinner({ className = 'h-4 w-4' }: { className?: string }) {
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
-    <div role="status" className="flex items-center justify-center gap-3 rounded-xl border border-slate-200 bg-white px-6 py-16 text-sm text-slate-500">
+    <div role="status" className="flex items-center justify-center gap-3 rounded-xl border border-slate-200 bg-white px-6 py-16 text-sm text-slate-600">
       <Spinner className="h-5 w-5" />
       {label}
     </div>
   )
 }
 
+/** An error as the API answers it (ApiFailure on the client, a plain object from a server component). */
+export type Failure = { status: number; code: string; message: string }
+
 const TITLES: Record<string, string> = {
   REPOSITORY_NOT_FOUND: 'Repository not found',
   TAG_NOT_FOUND: 'Tag not found',
+  MANIFEST_NOT_FOUND: 'Image not found',
+  UNAVAILABLE: 'The console cannot read the registry',
   NOT_FOUND: 'Not found',
   NETWORK: 'Cannot reach the server',
   UNAUTHORIZED: 'Sign-in required',
   DENIED: 'Not allowed',
 }
 
-export function ErrorPanel({ error, onRetry, children }: { error: ApiFailure; onRetry?: () => void; children?: ReactNode }) {
+export function ErrorPanel({ error, onRetry, children }: { error: Failure; onRetry?: () => void; children?: ReactNode }) {
   const title = TITLES[error.code] ?? (error.status >= 500 ? 'The server had a problem' : 'Something went wrong')
   return (
     <div role="alert" data-testid="error-panel" className="rounded-xl border border-red-200 bg-white px-6 py-10 text-center">
@@ -40,7 +44,7 @@ export function ErrorPanel({ error, onRetry, children }: { error: ApiFailure; on
       <p className="mt-1 text-sm text-slate-600">
         <MessageText text={error.message} />
       </p>
-      <p className="mt-1 font-mono text-xs text-slate-400">
+      <p className="mt-1 font-mono text-xs text-slate-600">
         {error.code}
         {error.status ? ` · HTTP ${error.status}` : ''}
       </p>
@@ -79,7 +83,7 @@ export function PendingPage({
   loadingLabel,
 }: {
   crumbs: ReactNode
-  error: ApiFailure | null | undefined
+  error: Failure | null | undefined
   onRetry: () => void
   back: ReactNode
   loadingLabel: string

@@ -8,7 +8,7 @@ export function Pagination({ page, pageSize, total, hrefFor }: { page: number; p
   const to = Math.min(total, page * pageSize)
   const link = (target: number, label: string, enabled: boolean) =>
     enabled ? (
-      <Link href={hrefFor(target)} className="btn-secondary px-3 py-1.5" rel={label === 'Next' ? 'next' : 'prev'}>
+      <Link href={hrefFor(target)} prefetch={false} className="btn-secondary px-3 py-1.5" rel={label === 'Next' ? 'next' : 'prev'}>
         {label === 'Next' ? 'Next →' : '← Previous'}
       </Link>
     ) : (
@@ -17,7 +17,7 @@ export function Pagination({ page, pageSize, total, hrefFor }: { page: number; p
       </span>
     )
   return (
-    <nav aria-label="Pagination" className="flex items-center justify-between gap-4 border-t border-slate-100 px-4 py-3 text-sm text-slate-600">
+    <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-3 border-t border-slate-100 px-4 py-3 text-sm text-slate-700">
       <p>
         {from > total ? (
           <>Page {page} is past the end ({total} total)</>
@@ -27,7 +27,7 @@ export function Pagination({ page, pageSize, total, hrefFor }: { page: number; p
             <span className="font-medium text-slate-900">{total}</span>
           </>
         )}
-        {pages > 1 && <span className="ml-2 text-slate-400">· page {page} of {pages}</span>}
+        {pages > 1 && <span className="ml-2 text-slate-600">· page {page} of {pages}</span>}
       </p>
       {(pages > 1 || page > 1) && (
         <div className="flex gap-2">

@@ -1,33 +1,26 @@
 'use client'
 // One repository: its tags with digest, platform and sizes, each linking to the image page, and a
-// delete button per tag. Polls while a compressed size is still being computed.
+// delete button per tag. Rendered first on the server (app/repositories/[...path]); re-rendered from
+// there while a compressed size is still being computed and after a tag is deleted.
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
-import { useEffect, useRef } from 'react'
 import type { TagList } from './api-client'
-import { useApi } from './use-api'
-import { api, tagHref } from './routes'
+import { tagHref } from './routes'
 import { Breadcrumbs } from './breadcrumbs'
-import { PendingPage, EmptyState } from './page-states'
+import { PendingPage, EmptyState, type Failure } from './page-states'
 import { MeasuredBytes } from './sizes'
 import { TimeAgo } from './time-ago'
 import { CopyButton } from './copy-button'
 import { DeleteTagButton } from './delete-tag-button'
 import { useRegistryHost } from './use-registry-host'
+import { useRefreshWhile } from './use-refresh-while'
+import { flash } from './flash'
 import { shortDigest } from '@/lib/format'
 
-export function RepositoryView({ repository }: { repository: string }) {
+export function RepositoryView({ repository, data, error }: { repository: string; data: TagList | null; error: Failure | null }) {
   const router = useRouter()
   const registry = useRegistryHost()
-  const { data, error, reload } = useApi<TagList>(api.tags(repository), {
-    pollWhile: (d) => d.tags.some((t) => t.sizes.compressedState === 'pending'),
-  })
-
-  // After the last tag is deleted the repository disappears from the list: go back there.
-  const deleted = useRef(false)
-  useEffect(() => {
-    if (deleted.current && data && data.tags.length === 0) router.replace('/')
-  }, [data, router])
+  useRefreshWhile(!!data?.tags.some((t) => t.sizes.compressedState === 'pending'), data)
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository }]} />
   if (error || !data) {
@@ -36,7 +29,14 @@ export function RepositoryView({ repository }: { repository: string }) {
         All repositories
       </Link>
     )
-    return <PendingPage crumbs={crumbs} error={error} onRetry={reload} back={back} loadingLabel="Loading tags…" />
+    return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading tags…" />
+  }
+
+  const afterDelete = (tag: string, wasLast: boolean) => {
+    flash(`Deleted tag ${data.repository}:${tag}`)
+    // After the last tag is deleted the repository leaves the list: go back there.
+    if (wasLast) router.replace('/')
+    else router.refresh()
   }
 
   return (
@@ -45,13 +45,13 @@ export function RepositoryView({ repository }: { repository: string }) {
       <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
           <h1 className="text-2xl font-semibold tracking-tight break-all">{data.repository}</h1>
-          <p className="mt-1 text-sm text-slate-500">
+          <p className="mt-1 text-sm text-slate-600">
             {data.tags.length} {data.tags.length === 1 ? 'tag' : 'tags'}
           </p>
         </div>
         {registry && (
-          <div className="flex items-center gap-2 rounded-lg border border-slate-200 bg-white py-1 pr-1 pl-3 font-mono text-xs text-slate-600 shadow-sm">
-            <span className="break-all">
+          <div className="flex max-w-full min-w-0 items-center gap-2 rounded-lg border border-slate-200 bg-white py-1 pr-1 pl-3 font-mono text-xs text-slate-700 shadow-sm">
+            <span className="min-w-0 break-all">
               {registry.host}/{data.repository}
             </span>
             <CopyButton text={`${registry.host}/${data.repository}`} />
@@ -64,17 +64,18 @@ export function RepositoryView({ repository }: { repository: string }) {
           <p>Its last tag was deleted. Upload an archive named {data.repository}:TAG to add one.</p>
         </EmptyState>
       ) : (
-        <div className="card overflow-x-auto">
+        // relative: the visually hidden header text is positioned inside the scroll box, not the page
+        <div className="card relative overflow-x-auto">
           <table className="w-full text-left text-sm">
-            <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium tracking-wide whitespace-nowrap text-slate-500 uppercase">
+            <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium tracking-wide whitespace-nowrap text-slate-600 uppercase">
               <tr>
                 <th scope="col" className="px-4 py-3">Tag</th>
-                <th scope="col" className="px-4 py-3">Digest</th>
-                <th scope="col" className="px-4 py-3">Platform</th>
-                <th scope="col" className="px-4 py-3 text-right">Layers</th>
+                <th scope="col" className="hidden px-4 py-3 md:table-cell">Digest</th>
+                <th scope="col" className="hidden px-4 py-3 lg:table-cell">Platform</th>
+                <th scope="col" className="hidden px-4 py-3 text-right lg:table-cell">Layers</th>
                 <th scope="col" className="px-4 py-3 text-right">Uncompressed</th>
-                <th scope="col" className="px-4 py-3 text-right">Compressed</th>
-                <th scope="col" className="px-4 py-3 text-right">Updated</th>
+                <th scope="col" className="hidden px-4 py-3 text-right md:table-cell">Compressed</th>
+                <th scope="col" className="hidden px-4 py-3 text-right sm:table-cell">Updated</th>
                 <th scope="col" className="px-4 py-3">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -84,38 +85,31 @@ export function RepositoryView({ repository }: { repository: string }) {
               {data.tags.map((t) => (
                 <tr key={t.name} className="group hover:bg-slate-50" data-testid="tag-row" data-tag={t.name}>
                   <td className="px-4 py-3">
-                    <Link href={tagHref(data.repository, t.name)} className="inline-flex items-center gap-2 font-medium text-slate-900 group-hover:text-indigo-700">
-                      <svg viewBox="0 0 20 20" className="h-4 w-4 text-slate-400" fill="none" stroke="currentColor" strokeWidth="1.6" aria-hidden="true">
+                    <Link href={tagHref(data.repository, t.name)} prefetch={false} className="inline-flex items-center gap-2 font-medium break-all text-slate-900 group-hover:text-indigo-700">
+                      <svg viewBox="0 0 20 20" className="h-4 w-4 shrink-0 text-slate-600" fill="none" stroke="currentColor" strokeWidth="1.6" aria-hidden="true">
                         <path d="M3 4v5.2a1 1 0 0 0 .3.7l7 7a1 1 0 0 0 1.4 0l5-5a1 1 0 0 0 0-1.4l-7-7A1 1 0 0 0 9 3H4a1 1 0 0 0-1 1Z" strokeLinejoin="round" />
                         <circle cx="6.5" cy="6.5" r="1" fill="currentColor" />
                       </svg>
                       {t.name}
                     </Link>
+                    <div className="mt-0.5 font-mono text-xs text-slate-600 md:hidden">{shortDigest(t.digest)}</div>
                   </td>
-                  <td className="px-4 py-3 font-mono text-xs text-slate-600" title={t.digest}>
+                  <td className="hidden px-4 py-3 font-mono text-xs text-slate-700 md:table-cell" title={t.digest}>
                     {shortDigest(t.digest)}
                   </td>
-                  <td className="px-4 py-3 whitespace-nowrap text-slate-600">{t.platform ?? '—'}</td>
-                  <td className="px-4 py-3 text-right text-slate-600 tabular-nums">{t.layerCount}</td>
+                  <td className="hidden px-4 py-3 whitespace-nowrap text-slate-700 lg:table-cell">{t.platform ?? '—'}</td>
+                  <td className="hidden px-4 py-3 text-right text-slate-700 tabular-nums lg:table-cell">{t.layerCount}</td>
                   <td className="px-4 py-3 text-right whitespace-nowrap">
                     <MeasuredBytes value={t.sizes.uncompressed} state={t.sizes.compressedState} />
                   </td>
-                  <td className="px-4 py-3 text-right whitespace-nowrap">
+                  <td className="hidden px-4 py-3 text-right whitespace-nowrap md:table-cell">
                     <MeasuredBytes value={t.sizes.compressed} state={t.sizes.compressedState} />
                   </td>
-                  <td className="px-4 py-3 text-right whitespace-nowrap text-slate-500">
+                  <td className="hidden px-4 py-3 text-right whitespace-nowrap text-slate-600 sm:table-cell">
                     <TimeAgo at={t.updatedAt} />
                   </td>
                   <td className="px-2 py-2 text-right">
-                    <DeleteTagButton
-                      repository={data.repository}
-                      tag={t.name}
-                      digest={t.digest}
-                      onDeleted={() => {
-                        deleted.current = true
-                        reload()
-                      }}
-                    />
+                    <DeleteTagButton repository={data.repository} tag={t.name} digest={t.digest} onDeleted={() => afterDelete(t.name, data.tags.length === 1)} />
                   </td>
                 </tr>
               ))}

@@ -7,7 +7,11 @@ const segments = (name: string) => name.split('/').map(encodeURIComponent).join(
 export const repositoryHref = (repository: string) => `/repositories/${segments(repository)}`
 export const tagHref = (repository: string, tag: string) => `${repositoryHref(repository)}/-/tags/${encodeURIComponent(tag)}`
 
-export type RepositoryRoute = { repository: string; tag: string | null } | null
+/** An image by digest: /repositories/<name...>/-/digests/<sha256:...> (e.g. an earlier image of a tag). */
+export const digestHref = (repository: string, digest: string, tag?: string) =>
+  `${repositoryHref(repository)}/-/digests/${encodeURIComponent(digest)}${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`
+
+export type RepositoryRoute = { repository: string; tag: string | null; digest?: string } | null
 
 /** The catch-all segments of /repositories/[...path] -> which page to show; null = no such page. */
 export function parseRepositoryPath(path: string[]): RepositoryRoute {
@@ -15,8 +19,11 @@ export function parseRepositoryPath(path: string[]): RepositoryRoute {
   const dash = parts.indexOf('-')
   if (dash === -1) return parts.length ? { repository: parts.join('/'), tag: null } : null
   const rest = parts.slice(dash + 1)
-  if (dash === 0 || rest.length !== 2 || rest[0] !== 'tags') return null
-  return { repository: parts.slice(0, dash).join('/'), tag: rest[1] }
+  if (dash === 0 || rest.length !== 2) return null
+  const repository = parts.slice(0, dash).join('/')
+  if (rest[0] === 'tags') return { repository, tag: rest[1] }
+  if (rest[0] === 'digests' && /^sha256:[a-f0-9]{64}$/.test(rest[1])) return { repository, tag: null, digest: rest[1] }
+  return null
 }
 
 function safeDecode(s: string) {
@@ -34,9 +41,10 @@ export const api = {
     if (params.tag) q.set('tag', params.tag)
     return `/api/uploads?${q}`
   },
-  repositories: (q: string, page: number, pageSize?: number) => {
+  repositories: (q: string, page: number, pageSize?: number, sort?: string) => {
     const params = new URLSearchParams({ page: String(page) })
     if (q) params.set('q', q)
+    if (sort && sort !== 'name') params.set('sort', sort)
     if (pageSize) params.set('pageSize', String(pageSize))
     return `/api/repositories?${params}`
   },

@@ -53,7 +53,7 @@ export function SiteHeader() {
           })}
         </nav>
         {registry && (
-          <div className="ml-auto hidden items-center gap-2 text-xs text-slate-500 sm:flex" title="pull and push with docker, podman or skopeo at this address">
+          <div className="ml-auto hidden items-center gap-2 text-xs text-slate-600 sm:flex" title="pull and push with docker, podman or skopeo at this address">
             registry
             <code className="rounded-md bg-slate-100 px-2 py-1 font-mono text-slate-700">{registry.host}</code>
           </div>

@@ -5,7 +5,7 @@ import { formatBytes, formatExactBytes } from '@/lib/format'
 export type MeasureState = 'pending' | 'done' | 'failed'
 
 export function Bytes({ value, className = '' }: { value: number | null | undefined; className?: string }) {
-  if (value === null || value === undefined) return <span className={`text-slate-400 ${className}`}>—</span>
+  if (value === null || value === undefined) return <span className={`text-slate-600 ${className}`}>—</span>
   return (
     <span className={`tabular-nums ${className}`} title={formatExactBytes(value)}>
       {formatBytes(value)}
@@ -18,13 +18,13 @@ export function MeasuredBytes({ value, state, className = '' }: { value: number 
   if (value !== null && value !== undefined) return <Bytes value={value} className={className} />
   if (state === 'failed')
     return (
-      <span className={`text-amber-600 ${className}`} title="the background measurement failed; see the server log">
+      <span className={`text-amber-700 ${className}`} title="the background measurement failed; see the server log">
         unavailable
       </span>
     )
   if (state === 'pending')
     return (
-      <span className={`inline-flex items-center gap-1.5 text-slate-400 italic ${className}`} title="being measured in the background">
+      <span className={`inline-flex items-center gap-1.5 text-slate-600 italic ${className}`} title="being measured in the background">
         <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-amber-400" aria-hidden="true" />
         computing…
       </span>

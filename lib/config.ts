@@ -35,6 +35,10 @@ export type Config = {
   limits: Limits
   analysisConcurrency: number
   blobRedirectSeconds: number | null
+  /** STOWAGE_UPLOAD_IDLE_SECONDS: close an upload whose body sends nothing for this long (0 = never) */
+  uploadIdleSeconds: number
+  /** STOWAGE_REJECT_DRAIN_BYTES: body bytes read and dropped after a mid-upload rejection before closing */
+  rejectDrainBytes: number
 }
 
 export class ConfigError extends Error {
@@ -123,6 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     analysisConcurrency: int('STOWAGE_ANALYSIS_CONCURRENCY', Math.max(1, cpus), 1, 64),
     blobRedirectSeconds: bool('STOWAGE_BLOB_REDIRECT', false) ? int('STOWAGE_BLOB_REDIRECT_SECONDS', 600, 10, 7 * 24 * 3600) : null,
+    uploadIdleSeconds: int('STOWAGE_UPLOAD_IDLE_SECONDS', 60, 0, 24 * 3600),
+    rejectDrainBytes: int('STOWAGE_REJECT_DRAIN_BYTES', Number.MAX_SAFE_INTEGER, 0),
   }
   // The embedded S3 server listens on 127.0.0.1: other machines could not follow a redirect to it.
   if (config.blobRedirectSeconds !== null && !endpoint) problems.push('STOWAGE_BLOB_REDIRECT needs S3_ENDPOINT (clients must reach the object store)')

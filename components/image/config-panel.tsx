@@ -6,14 +6,14 @@ import { formatCommand, formatDateTime } from '@/lib/format'
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div className="grid gap-1 py-2.5 sm:grid-cols-[8rem_1fr] sm:gap-4">
-      <dt className="text-sm text-slate-500">{label}</dt>
+      <dt className="text-sm text-slate-600">{label}</dt>
       <dd className="min-w-0 text-sm text-slate-900">{children}</dd>
     </div>
   )
 }
 
 const Mono = ({ children }: { children: ReactNode }) => <code className="font-mono text-xs break-all text-slate-800">{children}</code>
-const None = () => <span className="text-slate-400">—</span>
+const None = () => <span className="text-slate-600">—</span>
 
 export function ConfigPanel({ detail }: { detail: TagDetail }) {
   const { config, platform } = detail
@@ -26,7 +26,7 @@ export function ConfigPanel({ detail }: { detail: TagDetail }) {
       <Row label="Entrypoint">{entrypoint ? <Mono>{entrypoint}</Mono> : <None />}</Row>
       <Row label="Command">{cmd ? <Mono>{cmd}</Mono> : <None />}</Row>
       <Row label="Working dir">{config.workingDir ? <Mono>{config.workingDir}</Mono> : <None />}</Row>
-      <Row label="User">{config.user ? <Mono>{config.user}</Mono> : <span className="text-slate-500">root (default)</span>}</Row>
+      <Row label="User">{config.user ? <Mono>{config.user}</Mono> : <span className="text-slate-600">root (default)</span>}</Row>
       <Row label="Ports">
         {config.exposedPorts.length ? (
           <div className="flex flex-wrap gap-1.5">
@@ -59,7 +59,7 @@ export function ConfigPanel({ detail }: { detail: TagDetail }) {
             {labels.map(([k, v]) => (
               <li key={k}>
                 <Mono>
-                  <span className="text-slate-500">{k}=</span>
+                  <span className="text-slate-600">{k}=</span>
                   {String(v)}
                 </Mono>
               </li>

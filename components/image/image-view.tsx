@@ -1,49 +1,46 @@
 'use client'
-// The image page of one tag: sizes, pull commands, layers (chart and table), configuration, build
-// history and the tag's history. Polls every 2 s until the background compressed size is known.
+// The image page of one tag: sizes, pull commands, its layers (once, with the build steps per layer),
+// configuration and the tag's history. Rendered first on the server; re-rendered from there every 2 s
+// until the background compressed size is known.
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import type { ReactNode } from 'react'
 import { apiRequest, type TagDetail, type TagList } from '../api-client'
-import { useApi } from '../use-api'
 import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
-import { PendingPage } from '../page-states'
+import { PendingPage, type Failure } from '../page-states'
 import { DeleteTagButton } from '../delete-tag-button'
 import { CopyButton } from '../copy-button'
 import { TimeAgo } from '../time-ago'
+import { useRefreshWhile } from '../use-refresh-while'
+import { flash } from '../flash'
 import { SizeCards } from './size-cards'
-import { LayerChart } from './layer-chart'
-import { LayerTable } from './layer-table'
+import { LayerList } from './layer-list'
 import { ConfigPanel } from './config-panel'
-import { BuildHistory } from './build-history'
 import { TagHistory } from './tag-history'
 import { PullCommands } from './pull-commands'
-import { shortDigest } from '@/lib/format'
 
-function Section({ title, subtitle, children, flush = false, id }: { title: string; subtitle?: ReactNode; children: ReactNode; flush?: boolean; id: string }) {
+export function Section({ title, subtitle, children, flush = false, id }: { title: string; subtitle?: ReactNode; children: ReactNode; flush?: boolean; id: string }) {
   return (
-    <section className="card" aria-labelledby={id}>
+    <section className="card min-w-0" aria-labelledby={id}>
       <header className="border-b border-slate-100 px-5 py-3.5">
         <h2 id={id} className="text-sm font-semibold text-slate-900">
           {title}
         </h2>
-        {subtitle && <p className="mt-0.5 text-xs text-slate-500">{subtitle}</p>}
+        {subtitle && <p className="mt-0.5 text-xs text-slate-600">{subtitle}</p>}
       </header>
       <div className={flush ? '' : 'px-5 py-4'}>{children}</div>
     </section>
   )
 }
 
-export function ImageView({ repository, tag }: { repository: string; tag: string }) {
+export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagDetail | null; error: Failure | null }) {
   const router = useRouter()
-  const { data, error, reload } = useApi<TagDetail>(api.tag(repository, tag), {
-    pollMs: 2000,
-    pollWhile: (d) => d.sizes.compressedState === 'pending',
-  })
+  useRefreshWhile(data?.sizes.compressedState === 'pending', data)
 
   // Back to the repository, or to the list when that was its last tag.
   const afterDelete = async () => {
+    flash(`Deleted tag ${repository}:${tag}`)
     const rest = await apiRequest<TagList>(api.tags(repository)).catch(() => null)
     router.replace(rest && rest.tags.length > 0 ? repositoryHref(repository) : '/')
   }
@@ -56,10 +53,11 @@ export function ImageView({ repository, tag }: { repository: string; tag: string
         {toRepositories ? 'All repositories' : `Tags of ${repository}`}
       </Link>
     )
-    return <PendingPage crumbs={crumbs} error={error} onRetry={reload} back={back} loadingLabel="Loading image…" />
+    return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading image…" />
   }
 
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
+  const steps = data.history.length
   return (
     <div className="space-y-6">
       <div>
@@ -68,26 +66,26 @@ export function ImageView({ repository, tag }: { repository: string; tag: string
           <div className="min-w-0">
             <h1 className="text-2xl font-semibold tracking-tight break-all">
               {data.repository}
-              <span className="text-slate-400">:</span>
+              <span className="text-slate-600">:</span>
               <span className="text-indigo-700">{data.tag}</span>
             </h1>
-            <div className="mt-2 flex flex-wrap items-center gap-x-4 gap-y-2 text-sm text-slate-500">
-              <span className="inline-flex items-center gap-2">
-                <span className="font-mono text-xs text-slate-700" title={data.digest}>
+            <div className="mt-2 flex flex-wrap items-center gap-x-4 gap-y-2 text-sm text-slate-600">
+              <span className="inline-flex min-w-0 items-center gap-2">
+                <span className="font-mono text-xs break-all text-slate-700" title={data.digest}>
                   {data.digest.slice(0, 7 + 16)}…
                 </span>
                 <CopyButton text={data.digest} label="Copy digest" />
               </span>
               {platform && <span className="rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">{platform}</span>}
-              <span>{data.layers.length} {data.layers.length === 1 ? 'layer' : 'layers'}</span>
+              <span>
+                {data.layers.length} {data.layers.length === 1 ? 'layer' : 'layers'}
+              </span>
               <span>
                 updated <TimeAgo at={data.updatedAt} />
               </span>
             </div>
           </div>
-          <div className="flex shrink-0 items-center gap-2">
-            {/* DOWNLOAD AS DOCKER SAVE: the archive export endpoint (GET .../tags/{tag}/archive) streams a
-                `docker load`-able tar; it is built separately. The link is rendered regardless. */}
+          <div className="flex flex-wrap items-center gap-2">
             <a href={api.archive(data.repository, data.tag)} download className="btn-secondary" data-testid="download-archive">
               <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
                 <path d="M10 3v10m0 0-4-4m4 4 4-4M3 13v2a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
@@ -105,26 +103,24 @@ export function ImageView({ repository, tag }: { repository: string; tag: string
         <PullCommands repository={data.repository} tag={data.tag} digest={data.digest} />
       </Section>
 
-      <Section id="layers-chart-title" title="Size per layer" subtitle="All bars share one scale.">
-        <LayerChart layers={data.layers} />
-      </Section>
-
-      <Section id="layers-title" title={`Layers (${data.layers.length})`} subtitle="Each layer is stored once, addressed by its sha256 digest." flush>
-        <LayerTable layers={data.layers} />
+      <Section
+        id="layers-title"
+        title={`Layers (${data.layers.length})`}
+        subtitle={`Share of the uncompressed image, the three sizes, and the build steps of each layer${steps ? ` (${steps} steps in all)` : ''}. Each layer is stored once, addressed by its sha256 digest.`}
+        flush
+      >
+        <LayerList detail={data} />
       </Section>
 
       <div className="grid gap-6 lg:grid-cols-5">
-        <div className="lg:col-span-3">
+        <div className="min-w-0 lg:col-span-3">
           <Section id="config-title" title="Configuration">
             <ConfigPanel detail={data} />
           </Section>
         </div>
-        <div className="space-y-6 lg:col-span-2">
+        <div className="min-w-0 lg:col-span-2">
           <Section id="tag-history-title" title="Tag history" subtitle={`Images ${data.tag} pointed to, newest first.`} flush>
-            <TagHistory entries={data.tagHistory} current={data.digest} />
-          </Section>
-          <Section id="history-title" title="Build history" subtitle={`${data.history.length} steps · image ${shortDigest(data.configDigest)}`} flush>
-            <BuildHistory history={data.history} />
+            <TagHistory repository={data.repository} tag={data.tag} entries={data.tagHistory} current={data.digest} />
           </Section>
         </div>
       </div>

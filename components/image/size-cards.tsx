@@ -19,8 +19,8 @@ function SizeCard(props: { kind: keyof typeof SIZE_COLORS; title: string; hint: 
       <div className="mt-2 text-3xl font-semibold tracking-tight text-slate-900" data-testid={`size-${props.kind}-value`}>
         {props.children}
       </div>
-      <div className="mt-1 text-xs text-slate-500">{props.hint}</div>
-      <div className="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-500">{props.footnote}</div>
+      <div className="mt-1 text-xs text-slate-600">{props.hint}</div>
+      <div className="mt-3 border-t border-slate-100 pt-3 text-xs text-slate-600">{props.footnote}</div>
     </div>
   )
 }
@@ -62,7 +62,7 @@ export function SizeCards({ sizes }: { sizes: Sizes }) {
         </SizeCard>
       </div>
       <details className="group mt-3 rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm text-slate-600 open:shadow-sm">
-        <summary className="cursor-pointer font-medium text-slate-700 select-none marker:text-slate-400">Why three sizes?</summary>
+        <summary className="cursor-pointer font-medium text-slate-700 select-none marker:text-slate-600">Why three sizes?</summary>
         <dl className="mt-3 grid gap-3 md:grid-cols-3">
           <div>
             <dt className="font-medium text-slate-800">Packed</dt>

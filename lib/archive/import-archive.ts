@@ -15,6 +15,7 @@ import { parseImageReference, NameError, repositoryNameProblem, tagNameProblem, 
 import { buildImageManifest } from '../registry/image-manifest'
 import { commitImport, type CommitImage, type TagResult } from '../registry/commit-import'
 import { registerStaged, discardStaged, discardAllStagedOf } from '../registry/staging'
+import { isStoreUnavailable } from '../storage/store-errors'
 
 export type ImportRequest = {
   body: Readable
@@ -229,8 +230,13 @@ function safeParse(ref: string): ImageName | null {
 }
 
 function toImportError(e: unknown, signal?: AbortSignal): ImportError {
-  if (signal?.aborted) return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  if (signal?.aborted) {
+    // the HTTP layer may say why (e.g. CLIENT_IDLE)
+    if (isImportError(signal.reason)) return signal.reason
+    return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  }
   if (isImportError(e)) return e
+  if (isStoreUnavailable(e)) return new ImportError('STORAGE_UNAVAILABLE', e.message, 503) // not the client's doing
   const msg = String((e as Error)?.message ?? e)
   if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)

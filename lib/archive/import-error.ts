@@ -33,7 +33,9 @@ export type ImportErrorCode =
   | 'NAME_INVALID'
   | 'NAME_AMBIGUOUS'
   | 'CLIENT_ABORTED'
+  | 'CLIENT_IDLE'
   | 'STORAGE_FAILED'
+  | 'STORAGE_UNAVAILABLE'
 
 export class ImportError extends Error {
   constructor(

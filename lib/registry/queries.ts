@@ -12,23 +12,67 @@ export type SizeSummary = {
 
 const num = (v: bigint | number | null | undefined) => (v === null || v === undefined ? null : Number(v))
 
-export async function listRepositories(services: Services, q: string, page: number, pageSize = PAGE_SIZE) {
-  // A repository whose last tag was deleted drops out of the list (its data waits for garbage collection).
-  const where = { tags: { some: {} }, ...(q ? { name: { contains: q.toLowerCase() } } : {}) }
-  const [total, rows] = await Promise.all([
-    services.db.repository.count({ where }),
-    services.db.repository.findMany({
-      where,
-      orderBy: { name: 'asc' },
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-      include: { _count: { select: { tags: true } }, tags: { orderBy: { updatedAt: 'desc' }, take: 1, select: { updatedAt: true } } },
-    }),
-  ])
+export const REPOSITORY_SORTS = ['name', 'updated', 'size'] as const
+export type RepositorySort = (typeof REPOSITORY_SORTS)[number]
+
+export const isRepositorySort = (s: string | null | undefined): s is RepositorySort => (REPOSITORY_SORTS as readonly string[]).includes(s ?? '')
+
+type RepositoryRow = { name: string; tagCount: bigint | number; updatedAt: Date | string | number | null; size: bigint | number | null; unmeasured: bigint | number | null; total: bigint | number }
+
+/** A timestamp as the drivers return it from raw SQL (PostgreSQL: Date; SQLite: ISO text or epoch ms). */
+const dateOf = (v: Date | string | number | null) => (v === null ? null : v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v))
+
+/**
+ * One page of repositories that have at least one tag, filtered by a name fragment and sorted by name
+ * (A→Z), last update (newest first) or size (largest first), in ONE query on SQLite and PostgreSQL.
+ * size = uncompressed bytes of the repository's distinct layers that some tag references (directly, or
+ * through the images of a tagged index): what its tagged images take in storage, each layer counted once.
+ * `sizeComplete` is false while a pushed layer's uncompressed size is still being measured.
+ */
+export async function listRepositories(services: Services, q: string, page: number, pageSize = PAGE_SIZE, sort: RepositorySort = 'name') {
+  const needle = q.toLowerCase()
+  // LIKE with its wildcards escaped: the fragment matches literally anywhere in the name
+  const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const rows = await services.db.$queryRaw<RepositoryRow[]>`
+    WITH tagged AS (
+      SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM "Tag" t
+    ), images AS (
+      SELECT rid, mid FROM tagged
+      UNION
+      SELECT tg.rid, child.id FROM tagged tg
+        JOIN "ManifestBlob" ref ON ref."manifestId" = tg.mid AND ref.role NOT IN ('layer', 'config')
+        JOIN "Manifest" child ON child."repositoryId" = tg.rid AND child.digest = ref.digest
+    ), layers AS (
+      SELECT DISTINCT i.rid, mb.digest FROM images i JOIN "ManifestBlob" mb ON mb."manifestId" = i.mid AND mb.role = 'layer'
+    ), sizes AS (
+      SELECT l.rid, CAST(SUM(b."uncompressedSize") AS BIGINT) AS size, COUNT(*) - COUNT(b."uncompressedSize") AS unmeasured
+      FROM layers l JOIN "Blob" b ON b.digest = l.digest GROUP BY l.rid
+    ), tagstats AS (
+      SELECT t."repositoryId" AS rid, COUNT(*) AS "tagCount", MAX(t."updatedAt") AS "updatedAt" FROM "Tag" t GROUP BY t."repositoryId"
+    )
+    SELECT r.name, ts."tagCount", ts."updatedAt", s.size, s.unmeasured, COUNT(*) OVER () AS total
+    FROM "Repository" r
+      JOIN tagstats ts ON ts.rid = r.id
+      LEFT JOIN sizes s ON s.rid = r.id
+    WHERE CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\'
+    ORDER BY
+      CASE WHEN CAST(${sort} AS TEXT) = 'size' THEN COALESCE(s.size, 0) END DESC,
+      CASE WHEN CAST(${sort} AS TEXT) = 'updated' THEN ts."updatedAt" END DESC,
+      r.name ASC
+    LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`
+  // a page past the end has no rows to carry the total: count once more (rare)
+  const total: number = rows.length ? Number(rows[0].total) : page > 1 ? (await listRepositories(services, q, 1, 1, sort)).total : 0
   return {
-    repositories: rows.map((r) => ({ name: r.name, tagCount: r._count.tags, updatedAt: r.tags[0]?.updatedAt ?? r.createdAt })),
+    repositories: rows.map((r) => ({
+      name: r.name,
+      tagCount: Number(r.tagCount),
+      updatedAt: dateOf(r.updatedAt),
+      size: num(r.size) ?? 0,
+      sizeComplete: !Number(r.unmeasured ?? 0),
+    })),
     page,
     pageSize,
+    sort,
     total,
   }
 }

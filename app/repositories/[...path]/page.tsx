@@ -1,22 +1,39 @@
-// /repositories/<name...>            -> the repository's tags
-// /repositories/<name...>/-/tags/<tag> -> one image
+// /repositories/<name...>                 -> the repository's tags
+// /repositories/<name...>/-/tags/<tag>      -> one image by tag
+// /repositories/<name...>/-/digests/<digest> -> one image by digest (e.g. an earlier image of a tag)
+// Rendered on the server: the first HTML holds the page's content.
 import type { Metadata } from 'next'
 import { notFound } from 'next/navigation'
 import { parseRepositoryPath } from '@/components/routes'
 import { RepositoryView } from '@/components/repository-view'
 import { ImageView } from '@/components/image/image-view'
+import { DigestView } from '@/components/image/digest-view'
+import { imageByDigestData, tagDetailData, tagListData } from '@/lib/console/page-data'
 
-type Props = { params: Promise<{ path: string[] }> }
+export const dynamic = 'force-dynamic'
+
+type Props = { params: Promise<{ path: string[] }>; searchParams: Promise<Record<string, string | string[] | undefined>> }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const route = parseRepositoryPath((await params).path)
   if (!route) return { title: 'Not found' }
+  if (route.digest) return { title: `${route.repository}@${route.digest.slice(0, 19)}` }
   return { title: route.tag ? `${route.repository}:${route.tag}` : route.repository }
 }
 
-export default async function RepositoryPage({ params }: Props) {
+export default async function RepositoryPage({ params, searchParams }: Props) {
   const route = parseRepositoryPath((await params).path)
   if (!route) notFound()
-  // key: a different tag is a different page (no stale state carried across).
-  return route.tag ? <ImageView key={`${route.repository}:${route.tag}`} repository={route.repository} tag={route.tag} /> : <RepositoryView key={route.repository} repository={route.repository} />
+  if (route.digest) {
+    const tag = (await searchParams).tag
+    const { data, error } = await imageByDigestData(route.repository, route.digest)
+    return <DigestView repository={route.repository} digest={route.digest} suggestedTag={typeof tag === 'string' ? tag : ''} data={data} error={error} />
+  }
+  if (route.tag) {
+    const { data, error } = await tagDetailData(route.repository, route.tag)
+    // key: a different tag is a different page (no stale state carried across).
+    return <ImageView key={`${route.repository}:${route.tag}`} repository={route.repository} tag={route.tag} data={data} error={error} />
+  }
+  const { data, error } = await tagListData(route.repository)
+  return <RepositoryView key={route.repository} repository={route.repository} data={data} error={error} />
 }

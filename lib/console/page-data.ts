@@ -1,0 +1,44 @@
+// What the console's server components render first: the same read models the API answers, in the
+// API's JSON shapes, or the API's error for a missing repository/tag/image.
+import type { Services } from '../services'
+import { listRepositories, listTags, getTagDetail, type RepositorySort } from '../registry/queries'
+import { getImageByDigest } from './image-by-digest'
+import { consoleServices } from './services'
+import { asPlainJson } from './plain-json'
+
+export type PageFailure = { status: number; code: string; message: string }
+export type PageData<T> = { data: T; error: null } | { data: null; error: PageFailure }
+
+const fail = (status: number, code: string, message: string) => ({ data: null, error: { status, code, message } })
+
+async function withServices<T>(load: (s: Services) => Promise<PageData<T>>): Promise<PageData<T>> {
+  const services = consoleServices()
+  if (!services) return fail(503, 'UNAVAILABLE', 'the console runs without the Stowage server; start it with `npm start`')
+  return load(services)
+}
+
+export const repositoryListData = (q: string, page: number, pageSize: number, sort: RepositorySort) =>
+  withServices(async (s) => ({ data: asPlainJson(await listRepositories(s, q, page, pageSize, sort)), error: null }))
+
+export const tagListData = (repository: string) =>
+  withServices(async (s) => {
+    const tags = await listTags(s, repository)
+    return tags ? { data: asPlainJson(tags), error: null } : fail(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
+  })
+
+export const tagDetailData = (repository: string, tag: string) =>
+  withServices(async (s) => {
+    const detail = await getTagDetail(s, repository, tag)
+    if (detail) return { data: asPlainJson(detail), error: null }
+    const repo = await s.db.repository.findUnique({ where: { name: repository }, select: { id: true } })
+    return repo ? fail(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`) : fail(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
+  })
+
+export const imageByDigestData = (repository: string, digest: string) =>
+  withServices(async (s) => {
+    const image = await getImageByDigest(s, repository, digest)
+    if (image.found) return { data: asPlainJson(image), error: null }
+    return image.reason === 'REPOSITORY_NOT_FOUND'
+      ? fail(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
+      : fail(404, 'MANIFEST_NOT_FOUND', `repository "${repository}" holds no image ${digest}`)
+  })

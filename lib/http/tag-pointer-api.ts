@@ -1,0 +1,43 @@
+// PUT /api/repositories/{name}/tags/{tag} {"digest":"sha256:…"}: points the tag at a manifest the
+// repository already holds (the console's "point the tag back here"). Thin: read, validate, call lib/.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Services } from '../services'
+import { ApiError, sendJson } from './respond'
+import { DIGEST, tagNameProblem } from '../registry/names'
+import { pointTagAtDigest } from '../registry/point-tag'
+
+/** The body is one small JSON object; anything longer is not what this endpoint takes. */
+export const MAX_TAG_BODY_BYTES = 4096
+
+export async function handlePutTag(services: Services, req: IncomingMessage, res: ServerResponse, repository: string, tag: string) {
+  const tagProblem = tagNameProblem(tag)
+  if (tagProblem) throw new ApiError(400, 'TAG_INVALID', tagProblem)
+  const body = await readSmallBody(req)
+  let digest: unknown
+  try {
+    digest = JSON.parse(body)?.digest
+  } catch {
+    throw new ApiError(400, 'BODY_INVALID', 'the body must be JSON: {"digest": "sha256:<64 hex digits>"}')
+  }
+  if (typeof digest !== 'string' || !DIGEST.test(digest)) {
+    throw new ApiError(400, 'DIGEST_INVALID', 'give the manifest digest to point the tag at: {"digest": "sha256:<64 hex digits>"}')
+  }
+  const result = await pointTagAtDigest(services, repository, tag, digest)
+  if (!result.ok) {
+    if (result.reason === 'REPOSITORY_NOT_FOUND') throw new ApiError(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
+    throw new ApiError(404, 'MANIFEST_NOT_FOUND', `repository "${repository}" holds no manifest ${digest}; a tag can only point at an image stored in its repository`)
+  }
+  const { ok: _ok, ...answer } = result
+  sendJson(res, 200, answer)
+}
+
+async function readSmallBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_TAG_BODY_BYTES) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is limited to ${MAX_TAG_BODY_BYTES} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
