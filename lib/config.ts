@@ -15,6 +15,15 @@ export type Limits = {
   maxJsonBytes: number
   maxEntries: number
   maxJsonDepth: number
+  /** what one archive may ask the database for: names per image, images, layers per image */
+  maxTagsPerImage: number
+  maxImagesPerArchive: number
+  maxLayersPerImage: number
+  /** uncompressed bytes one archive may make the server read and store (outer .tar.gz and gzip layers) */
+  maxArchiveBytes: number
+  /** largest inflated/compressed ratio of one gzip stream once it has inflated more than inflateRatioAfterBytes */
+  maxInflateRatio: number
+  inflateRatioAfterBytes: number
 }
 
 export type Config = {
@@ -43,6 +52,17 @@ export const defaultLimits: Limits = {
   maxJsonBytes: 4 * 1024 * 1024,
   maxEntries: 20_000,
   maxJsonDepth: 64,
+  // Docker's overlay2 refuses images deeper than 125 layers, so no runnable image has more than 128.
+  maxLayersPerImage: 128,
+  // Generous for real images (a few tags each, `docker save` of a whole host's images) and small
+  // enough that the worst archive (100 images x 100 names) commits in seconds.
+  maxTagsPerImage: 100,
+  maxImagesPerArchive: 100,
+  maxArchiveBytes: 50 * 1000 ** 3,
+  // gzip can reach ~1030:1; real layers rarely pass 20:1 (a zero-filled file does). As zip-bomb
+  // defences do, the ratio only counts after a grace size, so small, very repetitive layers pass.
+  maxInflateRatio: 100,
+  inflateRatioAfterBytes: 64 * 1024 * 1024,
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cpus = 2): Config {
@@ -98,6 +118,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonBytes: int('STOWAGE_MAX_JSON_BYTES', defaultLimits.maxJsonBytes, 1024, 256 * 1024 * 1024),
       maxEntries: int('STOWAGE_MAX_ENTRIES', defaultLimits.maxEntries, 10),
       maxJsonDepth: int('STOWAGE_MAX_JSON_DEPTH', defaultLimits.maxJsonDepth, 8, 1000),
+      maxTagsPerImage: int('STOWAGE_MAX_TAGS_PER_IMAGE', defaultLimits.maxTagsPerImage, 1, 100_000),
+      maxImagesPerArchive: int('STOWAGE_MAX_IMAGES_PER_ARCHIVE', defaultLimits.maxImagesPerArchive, 1, 100_000),
+      maxLayersPerImage: int('STOWAGE_MAX_LAYERS_PER_IMAGE', defaultLimits.maxLayersPerImage, 1, 100_000),
+      maxArchiveBytes: int('STOWAGE_MAX_ARCHIVE_BYTES', defaultLimits.maxArchiveBytes, 1024),
+      maxInflateRatio: int('STOWAGE_MAX_INFLATE_RATIO', defaultLimits.maxInflateRatio, 2, 100_000),
+      inflateRatioAfterBytes: int('STOWAGE_INFLATE_RATIO_AFTER_BYTES', defaultLimits.inflateRatioAfterBytes, 0),
     },
     analysisConcurrency: int('STOWAGE_ANALYSIS_CONCURRENCY', Math.max(1, cpus), 1, 64),
     blobRedirectSeconds: bool('STOWAGE_BLOB_REDIRECT', false) ? int('STOWAGE_BLOB_REDIRECT_SECONDS', 600, 10, 7 * 24 * 3600) : null,

@@ -8,7 +8,9 @@ import { peekStream } from './stream-head'
 import { detectCompression, decompressorFor } from './compression'
 import { readArchive, tarEntryBytes, type ArchiveContents } from './archive-reader'
 import { stageBlob } from './staged-blob'
+import { ArchiveBudget, InflateGuard } from './inflate-guard'
 import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } from './image-layout'
+import { checkManifestBounds, checkPlanBounds } from './archive-bounds'
 import { parseImageReference, NameError, repositoryNameProblem, tagNameProblem, type ImageName } from '../registry/names'
 import { buildImageManifest } from '../registry/image-manifest'
 import { commitImport, type CommitImage, type TagResult } from '../registry/commit-import'
@@ -104,26 +106,42 @@ async function runImport(
   if (compression !== 'none' && !decompress) {
     throw new ImportError('UNSUPPORTED_COMPRESSION', `the archive is ${compression}-compressed; upload it uncompressed or gzip-compressed`, 415)
   }
-  const tarStream = decompress ? stream.pipe(decompress) : stream
+  // The tar stream (inflated, for a .tar.gz) counts against the archive's budget; inflating it, against the ratio.
+  const budget = new ArchiveBudget(limits.maxArchiveBytes)
+  const guard = new InflateGuard({ what: 'the archive', compressedBytes: decompress ? () => counter.bytes : null, budget, limits })
+  const tarStream = (decompress ? stream.pipe(decompress) : stream).pipe(guard)
   if (decompress) stream.on('error', (e) => decompress.destroy(e))
+  ;(decompress ?? stream).on('error', (e) => guard.destroy(e))
 
   const contents = await readArchive(tarStream, limits, async (body, entryName) => {
     // Overlap finishing one layer's upload with receiving the next one, a bounded number at a time.
     while (pendingWrites.length >= MAX_PENDING_WRITES) await pendingWrites.shift()
     const key = await registerStaged(services, uploadId)
-    const staged = await stageBlob(services.store, key, body, { maxLayerBytes: limits.maxLayerBytes, entryName, signal: req.signal })
+    const staged = await stageBlob(services.store, key, body, {
+      maxLayerBytes: limits.maxLayerBytes,
+      entryName,
+      signal: req.signal,
+      inflate: { budget, limits },
+    })
     pendingWrites.push(staged.written)
     return staged
   })
   await Promise.all(pendingWrites) // kept in the list until all settled: the failure path waits for them too
   pendingWrites.length = 0
+  checkManifestBounds(contents, limits) // before planning: a manifest.json can ask for 100,000 names
   const indexPlan = planMultiPlatformIndex(contents, limits)
-  if (indexPlan) return importIndex(services, uploadId, req, indexPlan, counter.bytes, compression)
+  if (indexPlan) {
+    // every platform image carries the index's names
+    checkPlanBounds(indexPlan.children.map((c) => ({ refs: indexPlan.refs, layers: c.image.layers })), limits)
+    return importIndex(services, uploadId, req, indexPlan, counter.bytes, compression)
+  }
   const plans = planImages(contents, limits)
+  checkPlanBounds(plans, limits)
   const names = nameImages(plans, req)
 
   const images: CommitImage[] = []
-  for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes))
+  const written = new Map<string, Promise<string>>() // digest -> staged key: each in-memory blob is written once
+  for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes, written))
   const { tags, adoptedKeys } = await commitImport(services, uploadId, images)
   services.analysis?.kick()
 
@@ -158,7 +176,8 @@ function importedImage(img: CommitImage): ImportedImage {
 async function importIndex(services: Services, uploadId: string, req: ImportRequest, plan: IndexPlan, archiveBytes: number, compression: string): Promise<ImportResult> {
   const names = nameImages([{ refs: plan.refs, tagHint: plan.tagHint, config: { digest: plan.index.digest } }], req)[0]
   const prepared: CommitImage[] = []
-  for (const child of plan.children) prepared.push(await prepareImage(services, uploadId, child.image, [], plan.children.length, archiveBytes))
+  const written = new Map<string, Promise<string>>()
+  for (const child of plan.children) prepared.push(await prepareImage(services, uploadId, child.image, [], plan.children.length, archiveBytes, written))
   const stored = storedIndexManifests(plan, prepared)
   const { tags, adoptedKeys } = await commitIndexImport(services, uploadId, { names, index: stored.index, children: stored.children, packedSize: archiveBytes })
   services.analysis?.kick()
@@ -185,17 +204,21 @@ async function prepareImage(
   names: ImageName[],
   imageCount: number,
   archiveBytes: number,
+  written: Map<string, Promise<string>>,
 ): Promise<CommitImage> {
-  const configKey = await registerStaged(services, uploadId)
-  await services.store.write(configKey, plan.config.bytes)
+  const writeOnce = (digest: string, bytes: Buffer) => {
+    if (!written.has(digest)) {
+      written.set(
+        digest,
+        registerStaged(services, uploadId).then(async (key) => (await services.store.write(key, bytes), key)),
+      )
+    }
+    return written.get(digest)!
+  }
+  const configKey = await writeOnce(plan.config.digest, plan.config.bytes)
   const layers = []
   for (const layer of plan.layers) {
-    let key: string
-    if (layer.source.kind === 'blob') key = layer.source.staged.key
-    else {
-      key = await registerStaged(services, uploadId)
-      await services.store.write(key, layer.source.bytes)
-    }
+    const key = layer.source.kind === 'blob' ? layer.source.staged.key : await writeOnce(layer.diffId, layer.source.bytes)
     layers.push({ digest: layer.diffId, size: layer.size, key, sourceDigest: layer.sourceDigest, packedSize: layer.entryBytes })
   }
   const configDescriptor = { digest: plan.config.digest, size: plan.config.bytes.length }
