@@ -2,6 +2,7 @@
 import next from 'next'
 import { boot } from './lib/boot'
 import { listen } from './lib/http/stowage-server'
+import { startupLine } from './lib/http/listen-address'
 import { ConfigError } from './lib/config'
 import { projectRoot } from './lib/paths'
 import { publishConsoleServices } from './lib/console/services'
@@ -16,8 +17,10 @@ async function main() {
   const app = next({ dev, dir: projectRoot })
   await app.prepare()
   const pages = app.getRequestHandler()
-  const { url, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages })
-  console.log(`Stowage listening on ${url} (console: ${url}/, registry: ${url.replace(/^https?:\/\//, '')}/v2/)`)
+  runtime.services.http = { uploadIdleMs: runtime.config.uploadIdleSeconds * 1000, rejectDrainBytes: runtime.config.rejectDrainBytes }
+  // one line per request on stdout (method, path, status, bytes, ms, the code of a rejected upload)
+  const { address, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, log: (line) => console.log(line) })
+  console.log(startupLine(address))
   const stop = async () => {
     await close()
     await runtime.shutdown()

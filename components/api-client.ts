@@ -1,6 +1,6 @@
 // Typed fetches against the console API. The response types are derived from the server's read
 // models (type-only imports: nothing from lib/ that touches Node reaches the browser bundle).
-import type { listRepositories, listTags, getTagDetail } from '@/lib/registry/queries'
+import type { listRepositories, listTags, getTagDetail, getManifestDetail } from '@/lib/registry/queries'
 import type { ImportResult } from '@/lib/archive/import-archive'
 import type { getImageByDigest } from '@/lib/console/image-by-digest'
 
@@ -19,7 +19,12 @@ export type RepositoryPage = Jsonified<Awaited<ReturnType<typeof listRepositorie
 export type RepositorySummary = RepositoryPage['repositories'][number]
 export type TagList = Jsonified<NonNullable<Awaited<ReturnType<typeof listTags>>>>
 export type TagSummary = TagList['tags'][number]
-export type TagDetail = Jsonified<NonNullable<Awaited<ReturnType<typeof getTagDetail>>>>
+/** GET .../tags/<tag>: an image (TagDetail) or a multi-platform image index (IndexDetail). */
+export type TagAnswer = Jsonified<NonNullable<Awaited<ReturnType<typeof getTagDetail>>>>
+export type TagDetail = Extract<TagAnswer, { kind: 'image' }>
+export type IndexDetail = Extract<TagAnswer, { kind: 'index' }>
+/** GET .../digests/<digest>: one manifest by digest (a platform image has no tag). */
+export type ManifestDetail = Jsonified<NonNullable<Awaited<ReturnType<typeof getManifestDetail>>>>
 export type LayerDetail = TagDetail['layers'][number]
 export type Sizes = TagDetail['sizes']
 export type UploadResult = Jsonified<ImportResult>

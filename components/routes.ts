@@ -51,5 +51,7 @@ export const api = {
   tags: (repository: string) => `/api/repositories/${segments(repository)}/tags`,
   tag: (repository: string, tag: string) => `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}`,
   // Served by the archive export endpoint (docker save format).
-  archive: (repository: string, tag: string) => `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive`,
+  archive: (repository: string, tag: string, platform?: string | null) =>
+    `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`,
+  digest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/digests/${digest}`,
 }

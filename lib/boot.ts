@@ -1,46 +1,95 @@
 // Start-up: validate configuration, start the embedded S3 server when no S3 is configured, migrate
-// the database, collect what a crash left behind, start background analysis.
+// the database, collect what a crash left behind, start background analysis and the periodic sweep.
 import os from 'node:os'
 import fs from 'node:fs'
 import { loadConfig, type Config } from './config'
-import { startEmbeddedS3, type EmbeddedS3 } from './storage/embedded-s3'
+import { startEmbeddedS3, type EmbeddedS3, type EmbeddedS3Options } from './storage/embedded-s3'
 import { openS3Store } from './storage/open-store'
 import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
-import { collectInterruptedUploads } from './registry/staging'
+import { collectInterruptedUploads, collectStagedOfFinishedUploads, abortLeftoverMultipart } from './registry/staging'
 import { sweepUploadSessions } from './oci/upload-sweeper'
 import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
 import type { Services } from './services'
 
 export type Runtime = { config: Config; services: Services; analysis: BlobAnalysis; embeddedS3: EmbeddedS3 | null; shutdown(): Promise<void> }
 
-export async function boot(env: Record<string, string | undefined> = process.env, log = (m: string) => console.log(m)): Promise<Runtime> {
+/** How often the running server collects what failed writes left in the store (also after the embedded store restarts). */
+export const LEFTOVER_SWEEP_INTERVAL_MS = 10 * 60 * 1000
+
+export async function boot(
+  env: Record<string, string | undefined> = process.env,
+  log = (m: string) => console.log(m),
+  opts: { embeddedS3?: Pick<EmbeddedS3Options, 'restartDelaysMs'> } = {},
+): Promise<Runtime> {
   const config = loadConfig(env, os.cpus().length)
+  // started by scripts/start.mjs: its pipe closes when the launcher dies, and the server must not outlive it
+  if (env.STOWAGE_EXIT_WITH_STDIN === '1') exitWhenStdinCloses(log)
   fs.mkdirSync(config.dataDir, { recursive: true })
-  const embeddedS3 = config.s3.endpoint ? null : await startEmbeddedS3(config.dataDir, config.s3.bucket)
+  let services: Services | null = null
+  const embeddedS3 = config.s3.endpoint
+    ? null
+    : await startEmbeddedS3(config.dataDir, config.s3.bucket, {
+        ...opts.embeddedS3,
+        log,
+        // uploads that failed while it was down left staged objects and parts behind
+        onRestarted: () => services && void sweepLeftovers(services, false, log),
+      })
   const endpoint = config.s3.endpoint ?? embeddedS3!.endpoint
   if (embeddedS3) log(`embedded S3 server at ${endpoint} (data in ${config.dataDir}/s3)`)
   const store = await openS3Store({ ...config.s3, endpoint })
+  if (embeddedS3) store.unavailableMessage = 'the embedded object store is not reachable (it stopped; the server is restarting it); try again in a moment'
   const applied = await migrateInChildProcess(config.databaseUrl)
   if (applied.length) log(`database migrated: ${applied.join(', ')}`)
   const db = await openDatabase(config.databaseUrl)
-  const services: Services = { db, store, limits: config.limits, blobRedirectSeconds: config.blobRedirectSeconds }
+  services = { db, store, limits: config.limits, blobRedirectSeconds: config.blobRedirectSeconds }
   const collected = await collectInterruptedUploads(services)
   if (collected) log(`collected ${collected} staged objects of uploads interrupted by the last shutdown`)
+  await sweepLeftovers(services, true, log)
   // registry push sessions survive restarts; only expired ones (and objects of vanished ones) go
   const swept = await sweepUploadSessions(services)
   if (swept) log(`collected ${swept} expired registry upload sessions and leftover objects`)
   const analysis = startBlobAnalysis(services, { concurrency: config.analysisConcurrency })
   services.analysis = analysis
+  const running = services
+  const sweeper = setInterval(() => void sweepLeftovers(running, false, log), LEFTOVER_SWEEP_INTERVAL_MS)
+  sweeper.unref()
   return {
     config,
     services,
     analysis,
     embeddedS3,
     async shutdown() {
+      clearInterval(sweeper)
       await analysis.stop()
       await db.$disconnect()
       await embeddedS3?.stop()
     },
   }
+}
+
+/**
+ * Collects what failed or interrupted writes left in the store: staged objects of finished uploads and
+ * multipart uploads nothing can complete. `atStart`: nothing is being written yet, so every multipart
+ * upload that is not a registry push session's goes. Never throws (the next sweep tries again).
+ */
+export async function sweepLeftovers(services: Services, atStart: boolean, log: (m: string) => void) {
+  try {
+    const staged = await collectStagedOfFinishedUploads(services)
+    if (staged) log(`collected ${staged} staged objects of failed uploads`)
+    const parts = await abortLeftoverMultipart(services, { atStart })
+    if (parts) log(`aborted ${parts} unfinished multipart uploads (parts of interrupted writes)`)
+  } catch (e) {
+    log(`sweeping leftover objects failed (retried later): ${(e as Error).message}`)
+  }
+}
+
+function exitWhenStdinCloses(log: (m: string) => void) {
+  const exit = () => {
+    log('the launcher (npm start) is gone; stopping')
+    process.exit(1) // exit handlers stop the embedded S3 server
+  }
+  process.stdin.once('end', exit)
+  process.stdin.once('error', exit)
+  process.stdin.resume()
 }

@@ -15,6 +15,15 @@ export type Limits = {
   maxJsonBytes: number
   maxEntries: number
   maxJsonDepth: number
+  /** what one archive may ask the database for: names per image, images, layers per image */
+  maxTagsPerImage: number
+  maxImagesPerArchive: number
+  maxLayersPerImage: number
+  /** uncompressed bytes one archive may make the server read and store (outer .tar.gz and gzip layers) */
+  maxArchiveBytes: number
+  /** largest inflated/compressed ratio of one gzip stream once it has inflated more than inflateRatioAfterBytes */
+  maxInflateRatio: number
+  inflateRatioAfterBytes: number
 }
 
 export type Config = {
@@ -26,6 +35,10 @@ export type Config = {
   limits: Limits
   analysisConcurrency: number
   blobRedirectSeconds: number | null
+  /** STOWAGE_UPLOAD_IDLE_SECONDS: close an upload whose body sends nothing for this long (0 = never) */
+  uploadIdleSeconds: number
+  /** STOWAGE_REJECT_DRAIN_BYTES: body bytes read and dropped after a mid-upload rejection before closing */
+  rejectDrainBytes: number
 }
 
 export class ConfigError extends Error {
@@ -39,6 +52,17 @@ export const defaultLimits: Limits = {
   maxJsonBytes: 4 * 1024 * 1024,
   maxEntries: 20_000,
   maxJsonDepth: 64,
+  // Docker's overlay2 refuses images deeper than 125 layers, so no runnable image has more than 128.
+  maxLayersPerImage: 128,
+  // Generous for real images (a few tags each, `docker save` of a whole host's images) and small
+  // enough that the worst archive (100 images x 100 names) commits in seconds.
+  maxTagsPerImage: 100,
+  maxImagesPerArchive: 100,
+  maxArchiveBytes: 50 * 1000 ** 3,
+  // gzip can reach ~1030:1; real layers rarely pass 20:1 (a zero-filled file does). As zip-bomb
+  // defences do, the ratio only counts after a grace size, so small, very repetitive layers pass.
+  maxInflateRatio: 100,
+  inflateRatioAfterBytes: 64 * 1024 * 1024,
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, cpus = 2): Config {
@@ -94,9 +118,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxJsonBytes: int('STOWAGE_MAX_JSON_BYTES', defaultLimits.maxJsonBytes, 1024, 256 * 1024 * 1024),
       maxEntries: int('STOWAGE_MAX_ENTRIES', defaultLimits.maxEntries, 10),
       maxJsonDepth: int('STOWAGE_MAX_JSON_DEPTH', defaultLimits.maxJsonDepth, 8, 1000),
+      maxTagsPerImage: int('STOWAGE_MAX_TAGS_PER_IMAGE', defaultLimits.maxTagsPerImage, 1, 100_000),
+      maxImagesPerArchive: int('STOWAGE_MAX_IMAGES_PER_ARCHIVE', defaultLimits.maxImagesPerArchive, 1, 100_000),
+      maxLayersPerImage: int('STOWAGE_MAX_LAYERS_PER_IMAGE', defaultLimits.maxLayersPerImage, 1, 100_000),
+      maxArchiveBytes: int('STOWAGE_MAX_ARCHIVE_BYTES', defaultLimits.maxArchiveBytes, 1024),
+      maxInflateRatio: int('STOWAGE_MAX_INFLATE_RATIO', defaultLimits.maxInflateRatio, 2, 100_000),
+      inflateRatioAfterBytes: int('STOWAGE_INFLATE_RATIO_AFTER_BYTES', defaultLimits.inflateRatioAfterBytes, 0),
     },
     analysisConcurrency: int('STOWAGE_ANALYSIS_CONCURRENCY', Math.max(1, cpus), 1, 64),
     blobRedirectSeconds: bool('STOWAGE_BLOB_REDIRECT', false) ? int('STOWAGE_BLOB_REDIRECT_SECONDS', 600, 10, 7 * 24 * 3600) : null,
+    uploadIdleSeconds: int('STOWAGE_UPLOAD_IDLE_SECONDS', 60, 0, 24 * 3600),
+    rejectDrainBytes: int('STOWAGE_REJECT_DRAIN_BYTES', Number.MAX_SAFE_INTEGER, 0),
   }
   // The embedded S3 server listens on 127.0.0.1: other machines could not follow a redirect to it.
   if (config.blobRedirectSeconds !== null && !endpoint) problems.push('STOWAGE_BLOB_REDIRECT needs S3_ENDPOINT (clients must reach the object store)')

@@ -3,6 +3,7 @@
 import type { Db } from './db/client'
 import type { BlobStore } from './storage/blob-store'
 import type { Limits } from './config'
+import type { HttpSettings } from './http/http-settings'
 
 export type Services = {
   db: Db
@@ -12,4 +13,6 @@ export type Services = {
   blobRedirectSeconds?: number | null
   /** Wakes the background analysis at once (after a commit) instead of at its next poll. */
   analysis?: { kick(): void }
+  /** Upload idle time and rejection drain bound (defaults in lib/http/http-settings.ts). */
+  http?: Partial<HttpSettings>
 }

@@ -10,17 +10,21 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 
-if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID')) || process.env.STOWAGE_REBUILD === '1') {
+// next.config.js builds into (and the server serves from) STOWAGE_NEXT_DIST_DIR, default .next
+const distDir = process.env.STOWAGE_NEXT_DIST_DIR || '.next'
+if (!fs.existsSync(path.join(root, distDir, 'BUILD_ID')) || process.env.STOWAGE_REBUILD === '1') {
   console.log('Building the console (first start)…')
   const r = spawnSync(bin('next'), ['build'], { cwd: root, env, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 // Always recompiled (well under a second), so the server never runs stale code after a `git pull`.
 await buildServer()
+// The server's stdin is a pipe from this launcher: if the launcher is killed (even by kill -9) the pipe
+// closes and the server stops too (STOWAGE_EXIT_WITH_STDIN, lib/boot.ts), instead of running on orphaned.
 const child = spawn(process.execPath, [...(process.env.STOWAGE_NODE_OPTIONS ?? '').split(' ').filter(Boolean), path.join(outDir, 'server.mjs')], {
   cwd: root,
-  env,
-  stdio: 'inherit',
+  env: { ...env, STOWAGE_EXIT_WITH_STDIN: '1' },
+  stdio: ['pipe', 'inherit', 'inherit'],
 })
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig))
 child.on('exit', (code) => process.exit(code ?? 0))

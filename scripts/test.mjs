@@ -1,10 +1,12 @@
 // `npm test`: type-check, build the console (browser tests run against the production build), run every test.
+// The build goes to its own folder (STOWAGE_NEXT_DIST_DIR, default .next-test; next.config.js reads it), so a
+// `npm start` running from the same checkout keeps serving its own .next untouched.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', STOWAGE_NEXT_DIST_DIR: process.env.STOWAGE_NEXT_DIST_DIR || '.next-test' }
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 const run = (cmd, args) => {
   console.log(`\n$ ${path.basename(cmd)} ${args.join(' ')}`)
@@ -12,6 +14,11 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
-run(bin('tsc'), ['--noEmit', '-p', '.'])
+// --build-only: just the console build step (.ci/check-test-build-isolation uses it)
+const buildOnly = process.argv.includes('--build-only')
+const vitestArgs = process.argv.slice(2).filter((a) => a !== '--build-only')
+
+if (!buildOnly) run(bin('tsc'), ['--noEmit', '-p', '.'])
+console.log(`(console build for the browser tests: ${env.STOWAGE_NEXT_DIST_DIR}/)`)
 run(bin('next'), ['build'])
-run(bin('vitest'), ['run', ...process.argv.slice(2)])
+if (!buildOnly) run(bin('vitest'), ['run', ...vitestArgs])

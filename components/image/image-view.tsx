@@ -5,7 +5,7 @@
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import type { ReactNode } from 'react'
-import { apiRequest, type TagDetail, type TagList } from '../api-client'
+import { apiRequest, type TagAnswer, type TagList } from '../api-client'
 import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
 import { PendingPage, type Failure } from '../page-states'
@@ -19,6 +19,8 @@ import { LayerList } from './layer-list'
 import { ConfigPanel } from './config-panel'
 import { TagHistory } from './tag-history'
 import { PullCommands } from './pull-commands'
+import { IndexView } from './index-view'
+import { ArchiveDownload } from './index-download'
 
 export function Section({ title, subtitle, children, flush = false, id }: { title: string; subtitle?: ReactNode; children: ReactNode; flush?: boolean; id: string }) {
   return (
@@ -34,7 +36,7 @@ export function Section({ title, subtitle, children, flush = false, id }: { titl
   )
 }
 
-export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagDetail | null; error: Failure | null }) {
+export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagAnswer | null; error: Failure | null }) {
   const router = useRouter()
   useRefreshWhile(data?.sizes.compressedState === 'pending', data)
 
@@ -56,6 +58,7 @@ export function ImageView({ repository, tag, data, error }: { repository: string
     return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading image…" />
   }
 
+  if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} />
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
   const steps = data.history.length
   return (
@@ -86,12 +89,7 @@ export function ImageView({ repository, tag, data, error }: { repository: string
             </div>
           </div>
           <div className="flex flex-wrap items-center gap-2">
-            <a href={api.archive(data.repository, data.tag)} download className="btn-secondary" data-testid="download-archive">
-              <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
-                <path d="M10 3v10m0 0-4-4m4 4 4-4M3 13v2a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
-              </svg>
-              Download as docker save
-            </a>
+            <ArchiveDownload repository={data.repository} tag={data.tag} platforms={[]} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={afterDelete} />
           </div>
         </div>

@@ -180,7 +180,7 @@ function ImportSummary({ result }: { result: UploadResult }) {
       <div className="flex flex-wrap gap-x-5 gap-y-1 rounded-lg bg-slate-50 px-3 py-2 text-xs text-slate-600">
         {result.images.map((img) => (
           <span key={img.manifestDigest}>
-            {result.images.length > 1 && <span className="font-medium text-slate-800">{img.names.map((n) => `${n.repository}:${n.tag}`).join(', ')}: </span>}
+            {result.images.length > 1 && img.names.length > 0 && <span className="font-medium text-slate-800">{img.names.map((n) => `${n.repository}:${n.tag}`).join(', ')}: </span>}
             {img.layers} {img.layers === 1 ? 'layer' : 'layers'} · {formatBytes(img.uncompressedSize)} uncompressed · {formatBytes(img.packedSize)} packed
             {img.platform ? ` · ${img.platform}` : ''}
           </span>

@@ -178,6 +178,20 @@ function finished(stream: Readable) {
 function translateTarError(e: unknown, count: number): unknown {
   if (e instanceof ImportError) return e
   const msg = String((e as Error)?.message ?? e)
+  // tar-stream refuses pax and GNU long-name headers above 4 MiB before buffering them: that is the
+  // archive's fault, not the server's.
+  if (/Header exceeds max size/i.test(msg)) {
+    return new ImportError(
+      'HEADER_TOO_LARGE',
+      `entry ${count + 1} of the archive has an extended (pax or long-name) header larger than 4 MiB; real ones hold a few paths and numbers`,
+      413,
+    )
+  }
+  // Input that ends before one complete tar header (512 bytes) was never a tar: 100 random bytes
+  // are "not a tar archive", not a truncated one.
+  if (count === 0 && /Unexpected end of data/i.test(msg)) {
+    return new ImportError('NOT_A_TAR', 'the upload is not a tar archive: it ends before one complete tar header (make it with `docker save -o image.tar repo:tag`)')
+  }
   if (/Unexpected end of data/i.test(msg) || (e as any)?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg)) {
     return new ImportError('TRUNCATED', ArchiveMessage.truncated(count))
   }

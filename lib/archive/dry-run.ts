@@ -11,7 +11,10 @@ import { peekStream } from './stream-head'
 import { detectCompression, decompressorFor, type Compression } from './compression'
 import { readArchive } from './archive-reader'
 import { stageBlob } from './staged-blob'
-import { planImages, type ImagePlan } from './image-layout'
+import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } from './image-layout'
+import { ArchiveBudget, InflateGuard } from './inflate-guard'
+import { checkManifestBounds, checkPlanBounds } from './archive-bounds'
+import { storedIndexManifests } from '../registry/index-manifest'
 import { nameImages } from './import-archive'
 import { buildImageManifest } from '../registry/image-manifest'
 import type { ImageName } from '../registry/names'
@@ -40,6 +43,8 @@ export type DryRunResult = {
   tags: DryRunTag[]
   /** images without a repository:tag; a real upload needs ?repository=&tag= for them */
   needsName: { image: number; configDigest: string; suggestedTag: string | null }[]
+  /** a multi-platform archive: its names point to this index (images are its platform images) */
+  index?: { names: ImageName[]; digest: string; platforms: (string | null)[] }
 }
 
 /** Layer bodies are hashed by stageBlob (same checks, same gzip handling) and discarded here. */
@@ -52,8 +57,13 @@ const discardingStore: Pick<BlobStore, 'write'> = {
   },
 }
 
-/** Reads the archive into image plans with the real reader and layout rules, storing nothing. */
-export async function readArchiveMetadata(body: Readable, limits: Limits): Promise<{ plans: ImagePlan[]; compression: Compression; receivedBytes: () => number }> {
+export type ArchivePlan = { kind: 'images'; plans: ImagePlan[] } | { kind: 'index'; plan: IndexPlan }
+
+/** Reads the archive with the real reader, bounds and layout rules (as runImport does), storing nothing. */
+export async function readArchiveMetadata(
+  body: Readable,
+  limits: Limits,
+): Promise<{ plan: ArchivePlan; plans: ImagePlan[]; compression: Compression; receivedBytes: () => number }> {
   let receivedBytes = 0
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -68,48 +78,79 @@ export async function readArchiveMetadata(body: Readable, limits: Limits): Promi
   if (compression === 'zip') throw new ImportError('NOT_A_TAR', ArchiveMessage.zip, 415)
   const decompress = decompressorFor(compression)
   if (compression !== 'none' && !decompress) throw new ImportError('UNSUPPORTED_COMPRESSION', ArchiveMessage.unsupportedCompression(compression), 415)
+  const budget = new ArchiveBudget(limits.maxArchiveBytes)
+  const guard = new InflateGuard({ what: 'the archive', compressedBytes: decompress ? () => receivedBytes : null, budget, limits })
+  const tarStream = (decompress ? stream.pipe(decompress) : stream).pipe(guard)
   if (decompress) stream.on('error', (e) => decompress.destroy(e))
-  const tarStream = decompress ? stream.pipe(decompress) : stream
+  ;(decompress ?? stream).on('error', (e) => guard.destroy(e))
   let n = 0
   const contents = await readArchive(tarStream, limits, (entry, entryName) =>
-    stageBlob(discardingStore as BlobStore, `dry-run/${n++}`, entry, { maxLayerBytes: limits.maxLayerBytes, entryName }),
+    stageBlob(discardingStore as BlobStore, `dry-run/${n++}`, entry, { maxLayerBytes: limits.maxLayerBytes, entryName, inflate: { budget, limits } }),
   )
-  return { plans: planImages(contents, limits), compression, receivedBytes: () => receivedBytes }
+  checkManifestBounds(contents, limits)
+  const indexPlan = planMultiPlatformIndex(contents, limits)
+  if (indexPlan) {
+    checkPlanBounds(indexPlan.children.map((c) => ({ refs: indexPlan.refs, layers: c.image.layers })), limits)
+    return { plan: { kind: 'index', plan: indexPlan }, plans: indexPlan.children.map((c) => c.image), compression, receivedBytes: () => receivedBytes }
+  }
+  const plans = planImages(contents, limits)
+  checkPlanBounds(plans, limits)
+  return { plan: { kind: 'images', plans }, plans, compression, receivedBytes: () => receivedBytes }
+}
+
+/** The manifest an imported image gets (import-archive prepareImage), without storing anything. */
+function manifestOf(plan: ImagePlan) {
+  return buildImageManifest({ digest: plan.config.digest, size: plan.config.bytes.length }, plan.layers.map((l) => ({ digest: l.diffId, size: l.size })))
+}
+
+function imageOf(plan: ImagePlan, names: ImageName[], manifestDigest = manifestOf(plan).digest): DryRunImage {
+  return {
+    names,
+    manifestDigest,
+    configDigest: plan.config.digest,
+    layers: plan.layers.length,
+    uncompressedSize: plan.layers.reduce((s, l) => s + l.size, 0),
+    platform: [plan.platform.os, plan.platform.architecture, plan.platform.variant].filter(Boolean).join('/') || null,
+  }
 }
 
 export async function dryRunUpload(services: Services, req: DryRunRequest): Promise<DryRunResult> {
-  const { plans, compression, receivedBytes } = await readArchiveMetadata(req.body, services.limits)
+  const { plan, compression, receivedBytes } = await readArchiveMetadata(req.body, services.limits)
   const named = !!(req.repository?.trim() || req.tag?.trim())
-  // Without a name from the caller, unnamed images are reported instead of refusing the whole archive.
-  const needsName = named ? [] : plans.flatMap((p, i) => (p.refs.length ? [] : [{ image: i + 1, configDigest: p.config.digest, suggestedTag: p.tagHint }]))
-  const namedPlans = named ? plans : plans.filter((p) => p.refs.length)
-  const names = nameImages(namedPlans, req)
+  let images: DryRunImage[]
+  let targets: { names: ImageName[]; digest: string }[]
+  let needsName: DryRunResult['needsName'] = []
+  let index: DryRunResult['index']
+  if (plan.kind === 'index') {
+    // One tag for all platforms, pointing to the index the import records (import-archive importIndex).
+    const p = plan.plan
+    const prepared = p.children.map((c) => ({ names: [], manifest: manifestOf(c.image), config: { digest: c.image.config.digest, size: c.image.config.bytes.length, key: '' }, layers: [], platform: c.image.platform, packedSize: 0 }))
+    const stored = storedIndexManifests(p, prepared)
+    const unnamed = !named && !p.refs.length
+    if (unnamed) needsName = [{ image: 1, configDigest: p.index.digest, suggestedTag: p.tagHint }]
+    const names = unnamed ? [] : nameImages([{ refs: p.refs, tagHint: p.tagHint, config: { digest: p.index.digest } }], req)[0]
+    images = p.children.map((c, i) => imageOf(c.image, [], stored.children[i].manifest.digest))
+    index = { names, digest: stored.index.digest, platforms: images.map((i) => i.platform) }
+    targets = [{ names, digest: stored.index.digest }]
+  } else {
+    const plans = plan.plans
+    // Without a name from the caller, unnamed images are reported instead of refusing the whole archive.
+    needsName = named ? [] : plans.flatMap((p, i) => (p.refs.length ? [] : [{ image: i + 1, configDigest: p.config.digest, suggestedTag: p.tagHint }]))
+    const namedPlans = named ? plans : plans.filter((p) => p.refs.length)
+    const names = nameImages(namedPlans, req)
+    images = plans.map((p) => imageOf(p, names[namedPlans.indexOf(p)] ?? []))
+    targets = images.map((img) => ({ names: img.names, digest: img.manifestDigest }))
+  }
 
-  const images: DryRunImage[] = plans.map((plan) => {
-    const manifest = buildImageManifest(
-      { digest: plan.config.digest, size: plan.config.bytes.length },
-      plan.layers.map((l) => ({ digest: l.diffId, size: l.size })),
-    )
-    const i = namedPlans.indexOf(plan)
-    return {
-      names: i === -1 ? [] : names[i],
-      manifestDigest: manifest.digest,
-      configDigest: plan.config.digest,
-      layers: plan.layers.length,
-      uncompressedSize: plan.layers.reduce((s, l) => s + l.size, 0),
-      platform: [plan.platform.os, plan.platform.architecture, plan.platform.variant].filter(Boolean).join('/') || null,
-    }
-  })
-
-  const current = await currentDigests(services, images.flatMap((img) => img.names))
-  const tags: DryRunTag[] = images.flatMap((img) =>
-    img.names.map((n) => {
+  const current = await currentDigests(services, targets.flatMap((t) => t.names))
+  const tags: DryRunTag[] = targets.flatMap((t) =>
+    t.names.map((n) => {
       const currentDigest = current.get(`${n.repository}:${n.tag}`) ?? null
-      const status: TagStatus = currentDigest === null ? 'created' : currentDigest === img.manifestDigest ? 'unchanged' : 'updated'
-      return { repository: n.repository, tag: n.tag, status, currentDigest, newDigest: img.manifestDigest }
+      const status: TagStatus = currentDigest === null ? 'created' : currentDigest === t.digest ? 'unchanged' : 'updated'
+      return { repository: n.repository, tag: n.tag, status, currentDigest, newDigest: t.digest }
     }),
   )
-  return { dryRun: true, receivedBytes: receivedBytes(), compression, images, tags, needsName }
+  return { dryRun: true, receivedBytes: receivedBytes(), compression, images, tags, needsName, ...(index ? { index } : {}) }
 }
 
 /** Current manifest digest of each existing tag among `names`: one query per repository and 500 tags. */

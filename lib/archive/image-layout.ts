@@ -38,7 +38,41 @@ export type ImagePlan = {
 const MEDIA_OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const MEDIA_DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json'
 
+const MEDIA_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+const MEDIA_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json'
+const STORABLE_MANIFESTS = new Set([MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST])
+const UNCOMPRESSED_LAYERS = new Set(['application/vnd.oci.image.layer.v1.tar', 'application/vnd.docker.image.rootfs.diff.tar'])
+
+/** Real multi-platform images have a handful of platforms (Docker Hub's largest: ~15 with attestations). */
+export const MAX_INDEX_PLATFORMS = 128
+
 type Json = Record<string, any>
+
+/** One child of a multi-platform index, as the archive holds it. */
+export type IndexChildPlan = {
+  image: ImagePlan
+  /** the child's manifest exactly as in the archive (digest and size verified) */
+  manifest: { bytes: Buffer; digest: string; mediaType: string }
+  /** every layer arrived uncompressed with a tar media type: the manifest can be stored byte-exact */
+  storableAsIs: boolean
+}
+
+/** An OCI layout whose index.json names ONE image index (docker save of a multi-platform image, skopeo copy --all). */
+export type IndexPlan = {
+  refs: string[]
+  tagHint: string | null
+  index: { bytes: Buffer; digest: string; mediaType: string; json: Json }
+  children: IndexChildPlan[]
+}
+
+/**
+ * The archive as one multi-platform image, or null when it is something else (no index.json, several
+ * entries, a single image, a child not in the archive: those keep the per-image import of planImages).
+ */
+export function planMultiPlatformIndex(contents: ArchiveContents, limits: Limits): IndexPlan | null {
+  if (!contents.entries.has('index.json')) return null
+  return new LayoutContext(contents, limits).planIndex()
+}
 
 export function planImages(contents: ArchiveContents, limits: Limits): ImagePlan[] {
   const ctx = new LayoutContext(contents, limits)
@@ -116,6 +150,51 @@ class LayoutContext {
     return plans
   }
 
+  planIndex(): IndexPlan | null {
+    const top = this.json('index.json', 'OCI index')
+    if (!top || typeof top !== 'object' || !Array.isArray(top.manifests) || top.manifests.length !== 1) return null
+    const desc = top.manifests[0] as Json
+    const entry = this.docAt(desc)
+    if (!entry) return null
+    verifyBytes(entry.bytes, desc.digest, desc.size, `the image index ${desc.digest}`)
+    const doc = parseBoundedJson(entry.bytes, blobPath(desc.digest), this.limits) as Json
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.manifests) || doc.manifests.length === 0) return null
+    if (doc.manifests.length > MAX_INDEX_PLATFORMS) {
+      throw new ImportError('MANIFEST_INVALID', `the image index lists ${doc.manifests.length} platform images; at most ${MAX_INDEX_PLATFORMS} are accepted`, 413)
+    }
+    // Every child must be an image manifest that is in the archive; otherwise fall back to the images it carries.
+    const childDocs: { desc: Json; entry: { bytes: Buffer }; json: Json }[] = []
+    for (const child of doc.manifests as Json[]) {
+      const childEntry = this.docAt(child)
+      if (!childEntry) return null
+      const json = parseBoundedJson(childEntry.bytes, blobPath(child.digest), this.limits) as Json
+      if (!json || typeof json !== 'object' || Array.isArray(json.manifests) || !json.config) return null
+      childDocs.push({ desc: child, entry: childEntry, json })
+    }
+    const children = childDocs.map(({ desc: child, entry: childEntry, json }, i): IndexChildPlan => {
+      verifyBytes(childEntry.bytes, child.digest, child.size, `platform manifest ${i + 1} of the image index`)
+      const image = this.planOciManifest(json, {}, child.platform)
+      const tarLayers = (json.layers as Json[]).every((l) => UNCOMPRESSED_LAYERS.has(l?.mediaType))
+      const mediaType = child.mediaType ?? json.mediaType ?? MEDIA_OCI_MANIFEST
+      return {
+        image,
+        manifest: { bytes: childEntry.bytes, digest: child.digest, mediaType },
+        storableAsIs: tarLayers && image.layers.every((l) => l.sourceDigest === null) && STORABLE_MANIFESTS.has(mediaType),
+      }
+    })
+    const { refs, tagHint } = namesFrom(desc.annotations ?? {})
+    const mediaType = typeof desc.mediaType === 'string' ? desc.mediaType : typeof doc.mediaType === 'string' ? doc.mediaType : MEDIA_OCI_INDEX
+    return { refs, tagHint, index: { bytes: entry.bytes, digest: desc.digest, mediaType, json: doc }, children }
+  }
+
+  /** The small document a descriptor names, or undefined when the archive does not hold it. */
+  docAt(desc: unknown): { bytes: Buffer } | undefined {
+    const d = desc as Json
+    if (!d || typeof d !== 'object' || typeof d.digest !== 'string' || !DIGEST.test(d.digest) || !Number.isSafeInteger(d.size)) return undefined
+    const entry = this.resolve(blobPath(d.digest), 'manifest')
+    return entry?.kind === 'doc' ? entry : undefined
+  }
+
   planOciManifest(manifest: Json, annotations: Json, platform: Json | undefined): ImagePlan {
     if (!manifest.config || !Array.isArray(manifest.layers)) {
       throw new ImportError('MANIFEST_INVALID', 'an image manifest in the OCI layout has no config or layers')
@@ -129,16 +208,7 @@ class LayoutContext {
         return { path: blobPath(desc.digest), rawDigest: desc.digest, rawSize: desc.size }
       }),
     )
-    const refs: string[] = []
-    let tagHint: string | null = null
-    const fullName = annotations['io.containerd.image.name']
-    const refName = annotations['org.opencontainers.image.ref.name']
-    if (typeof fullName === 'string' && fullName) refs.push(fullName)
-    else if (typeof refName === 'string' && refName) {
-      // ref.name is either a full reference (skopeo) or just a tag (Docker, buildah)
-      if (/[/:]/.test(refName)) refs.push(refName)
-      else tagHint = refName
-    }
+    const { refs, tagHint } = namesFrom(annotations)
     const fromConfig = platformOf(config.json)
     return {
       refs,
@@ -213,6 +283,18 @@ class LayoutContext {
       }
     })
   }
+}
+
+/** The name an index.json entry gives its image: a full reference, or only a tag. */
+function namesFrom(annotations: Json): { refs: string[]; tagHint: string | null } {
+  const fullName = annotations['io.containerd.image.name']
+  const refName = annotations['org.opencontainers.image.ref.name']
+  if (typeof fullName === 'string' && fullName) return { refs: [fullName], tagHint: null }
+  if (typeof refName === 'string' && refName) {
+    // ref.name is either a full reference (skopeo) or just a tag (Docker, buildah)
+    return /[/:]/.test(refName) ? { refs: [refName], tagHint: null } : { refs: [], tagHint: refName }
+  }
+  return { refs: [], tagHint: null }
 }
 
 function checkDescriptor(d: unknown, what: string): { digest: string; size: number; mediaType?: string } {

@@ -9,11 +9,16 @@ import { detectCompression, decompressorFor } from './compression'
 import { ArchiveMessage } from './archive-messages'
 import { readArchive, tarEntryBytes, type ArchiveContents } from './archive-reader'
 import { stageBlob } from './staged-blob'
-import { planImages, type ImagePlan } from './image-layout'
+import { ArchiveBudget, InflateGuard } from './inflate-guard'
+import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } from './image-layout'
+import { checkManifestBounds, checkPlanBounds } from './archive-bounds'
 import { parseImageReference, NameError, repositoryNameProblem, tagNameProblem, type ImageName } from '../registry/names'
 import { buildImageManifest } from '../registry/image-manifest'
 import { commitImport, type CommitImage, type TagResult } from '../registry/commit-import'
 import { registerStaged, discardStaged, discardAllStagedOf } from '../registry/staging'
+import { commitIndexImport } from '../registry/commit-index'
+import { storedIndexManifests } from '../registry/index-manifest'
+import { isStoreUnavailable } from '../storage/store-errors'
 
 export type ImportRequest = {
   body: Readable
@@ -34,12 +39,22 @@ export type ImportedImage = {
   platform: string | null
 }
 
+/** A multi-platform archive: the one image index its tags point to (its images are listed in `images`). */
+export type ImportedIndex = {
+  names: ImageName[]
+  digest: string
+  /** the index's digest inside the archive; differs from `digest` when the index had to be rebuilt */
+  archiveDigest: string
+  platforms: (string | null)[]
+}
+
 export type ImportResult = {
   uploadId: string
   receivedBytes: number
   compression: string
   images: ImportedImage[]
   tags: TagResult[]
+  index?: ImportedIndex
 }
 
 /** Layer writes whose completion may still be running while the next entry is read. */
@@ -92,24 +107,42 @@ async function runImport(
   if (compression !== 'none' && !decompress) {
     throw new ImportError('UNSUPPORTED_COMPRESSION', ArchiveMessage.unsupportedCompression(compression), 415)
   }
-  const tarStream = decompress ? stream.pipe(decompress) : stream
+  // The tar stream (inflated, for a .tar.gz) counts against the archive's budget; inflating it, against the ratio.
+  const budget = new ArchiveBudget(limits.maxArchiveBytes)
+  const guard = new InflateGuard({ what: 'the archive', compressedBytes: decompress ? () => counter.bytes : null, budget, limits })
+  const tarStream = (decompress ? stream.pipe(decompress) : stream).pipe(guard)
   if (decompress) stream.on('error', (e) => decompress.destroy(e))
+  ;(decompress ?? stream).on('error', (e) => guard.destroy(e))
 
   const contents = await readArchive(tarStream, limits, async (body, entryName) => {
     // Overlap finishing one layer's upload with receiving the next one, a bounded number at a time.
     while (pendingWrites.length >= MAX_PENDING_WRITES) await pendingWrites.shift()
     const key = await registerStaged(services, uploadId)
-    const staged = await stageBlob(services.store, key, body, { maxLayerBytes: limits.maxLayerBytes, entryName, signal: req.signal })
+    const staged = await stageBlob(services.store, key, body, {
+      maxLayerBytes: limits.maxLayerBytes,
+      entryName,
+      signal: req.signal,
+      inflate: { budget, limits },
+    })
     pendingWrites.push(staged.written)
     return staged
   })
   await Promise.all(pendingWrites) // kept in the list until all settled: the failure path waits for them too
   pendingWrites.length = 0
+  checkManifestBounds(contents, limits) // before planning: a manifest.json can ask for 100,000 names
+  const indexPlan = planMultiPlatformIndex(contents, limits)
+  if (indexPlan) {
+    // every platform image carries the index's names
+    checkPlanBounds(indexPlan.children.map((c) => ({ refs: indexPlan.refs, layers: c.image.layers })), limits)
+    return importIndex(services, uploadId, req, indexPlan, counter.bytes, compression)
+  }
   const plans = planImages(contents, limits)
+  checkPlanBounds(plans, limits)
   const names = nameImages(plans, req)
 
   const images: CommitImage[] = []
-  for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes))
+  const written = new Map<string, Promise<string>>() // digest -> staged key: each in-memory blob is written once
+  for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes, written))
   const { tags, adoptedKeys } = await commitImport(services, uploadId, images)
   services.analysis?.kick()
 
@@ -124,15 +157,43 @@ async function runImport(
     receivedBytes: counter.bytes,
     compression,
     tags,
-    images: images.map((img) => ({
-      names: img.names,
-      manifestDigest: img.manifest.digest,
-      configDigest: img.config.digest,
-      layers: img.layers.length,
-      uncompressedSize: img.layers.reduce((n, l) => n + l.size, 0),
-      packedSize: img.packedSize,
-      platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/') || null,
-    })),
+    images: images.map(importedImage),
+  }
+}
+
+function importedImage(img: CommitImage): ImportedImage {
+  return {
+    names: img.names,
+    manifestDigest: img.manifest.digest,
+    configDigest: img.config.digest,
+    layers: img.layers.length,
+    uncompressedSize: img.layers.reduce((n, l) => n + l.size, 0),
+    packedSize: img.packedSize,
+    platform: [img.platform.os, img.platform.architecture, img.platform.variant].filter(Boolean).join('/') || null,
+  }
+}
+
+/** A multi-platform archive: its platform images (untagged) and ONE index that the names point to. */
+async function importIndex(services: Services, uploadId: string, req: ImportRequest, plan: IndexPlan, archiveBytes: number, compression: string): Promise<ImportResult> {
+  const names = nameImages([{ refs: plan.refs, tagHint: plan.tagHint, config: { digest: plan.index.digest } }], req)[0]
+  const prepared: CommitImage[] = []
+  const written = new Map<string, Promise<string>>()
+  for (const child of plan.children) prepared.push(await prepareImage(services, uploadId, child.image, [], plan.children.length, archiveBytes, written))
+  const stored = storedIndexManifests(plan, prepared)
+  const { tags, adoptedKeys } = await commitIndexImport(services, uploadId, { names, index: stored.index, children: stored.children, packedSize: archiveBytes })
+  services.analysis?.kick()
+  const leftovers = (await services.db.stagedObject.findMany({ where: { ownerId: uploadId }, select: { objectKey: true } }))
+    .map((r) => r.objectKey)
+    .filter((k) => !adoptedKeys.has(k))
+  await discardStaged(services, leftovers).catch(() => {})
+  const images = stored.children.map(importedImage)
+  return {
+    uploadId,
+    receivedBytes: archiveBytes,
+    compression,
+    tags,
+    images,
+    index: { names, digest: stored.index.digest, archiveDigest: plan.index.digest, platforms: images.map((i) => i.platform) },
   }
 }
 
@@ -144,17 +205,21 @@ async function prepareImage(
   names: ImageName[],
   imageCount: number,
   archiveBytes: number,
+  written: Map<string, Promise<string>>,
 ): Promise<CommitImage> {
-  const configKey = await registerStaged(services, uploadId)
-  await services.store.write(configKey, plan.config.bytes)
+  const writeOnce = (digest: string, bytes: Buffer) => {
+    if (!written.has(digest)) {
+      written.set(
+        digest,
+        registerStaged(services, uploadId).then(async (key) => (await services.store.write(key, bytes), key)),
+      )
+    }
+    return written.get(digest)!
+  }
+  const configKey = await writeOnce(plan.config.digest, plan.config.bytes)
   const layers = []
   for (const layer of plan.layers) {
-    let key: string
-    if (layer.source.kind === 'blob') key = layer.source.staged.key
-    else {
-      key = await registerStaged(services, uploadId)
-      await services.store.write(key, layer.source.bytes)
-    }
+    const key = layer.source.kind === 'blob' ? layer.source.staged.key : await writeOnce(layer.diffId, layer.source.bytes)
     layers.push({ digest: layer.diffId, size: layer.size, key, sourceDigest: layer.sourceDigest, packedSize: layer.entryBytes })
   }
   const configDescriptor = { digest: plan.config.digest, size: plan.config.bytes.length }
@@ -164,7 +229,9 @@ async function prepareImage(
   return { names, manifest, config: { ...configDescriptor, key: configKey }, layers, platform: plan.platform, packedSize }
 }
 
-export function nameImages(plans: ImagePlan[], req: Pick<ImportRequest, 'repository' | 'tag'>): ImageName[][] {
+type Nameable = Pick<ImagePlan, 'refs' | 'tagHint'> & { config: { digest: string } }
+
+export function nameImages(plans: Nameable[], req: Pick<ImportRequest, 'repository' | 'tag'>): ImageName[][] {
   const repository = req.repository?.trim() || null
   const tag = req.tag?.trim() || null
   if (repository || tag) {
@@ -212,8 +279,13 @@ function safeParse(ref: string): ImageName | null {
 }
 
 function toImportError(e: unknown, signal?: AbortSignal): ImportError {
-  if (signal?.aborted) return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  if (signal?.aborted) {
+    // the HTTP layer may say why (e.g. CLIENT_IDLE)
+    if (isImportError(signal.reason)) return signal.reason
+    return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
+  }
   if (isImportError(e)) return e
+  if (isStoreUnavailable(e)) return new ImportError('STORAGE_UNAVAILABLE', e.message, 503) // not the client's doing
   const msg = String((e as Error)?.message ?? e)
   if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)

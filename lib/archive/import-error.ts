@@ -8,6 +8,12 @@ export type ImportErrorCode =
   | 'ENTRY_PATH_INVALID'
   | 'DUPLICATE_ENTRY'
   | 'TOO_MANY_ENTRIES'
+  | 'TOO_MANY_IMAGES'
+  | 'TOO_MANY_TAGS'
+  | 'TOO_MANY_LAYERS'
+  | 'ARCHIVE_TOO_LARGE'
+  | 'INFLATE_RATIO_EXCEEDED'
+  | 'HEADER_TOO_LARGE'
   | 'METADATA_TOO_LARGE'
   | 'JSON_TOO_LARGE'
   | 'JSON_TOO_DEEP'
@@ -27,7 +33,9 @@ export type ImportErrorCode =
   | 'NAME_INVALID'
   | 'NAME_AMBIGUOUS'
   | 'CLIENT_ABORTED'
+  | 'CLIENT_IDLE'
   | 'STORAGE_FAILED'
+  | 'STORAGE_UNAVAILABLE'
 
 export class ImportError extends Error {
   constructor(

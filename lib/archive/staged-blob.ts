@@ -6,6 +6,8 @@ import { DigestStream } from './digest-stream'
 import { detectCompression, decompressorFor } from './compression'
 import { ImportError } from './import-error'
 import { peekStream } from './stream-head'
+import { InflateGuard, type ArchiveBudget } from './inflate-guard'
+import type { Limits } from '../config'
 
 export type StagedBlob = {
   key: string
@@ -25,7 +27,13 @@ export type StagedBlob = {
   written: Promise<void>
 }
 
-export type StageOptions = { maxLayerBytes: number; entryName: string; signal?: AbortSignal }
+export type StageOptions = {
+  maxLayerBytes: number
+  entryName: string
+  signal?: AbortSignal
+  /** bounds on inflating a compressed entry (inflate-guard.ts); the budget is the whole archive's */
+  inflate?: { budget: ArchiveBudget | null; limits: Pick<Limits, 'maxInflateRatio' | 'inflateRatioAfterBytes'> }
+}
 
 const tooLarge = (name: string, limit: number) => () =>
   new ImportError('LAYER_TOO_LARGE', `layer "${name}" is larger than the limit of ${limit} bytes`, 413)
@@ -47,8 +55,13 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
   const out = new PassThrough({ highWaterMark: 1024 * 1024 })
   const source: Readable = stream ?? readableOf(body as Buffer)
 
+  // Inflated bytes are bounded as they come out of the decompressor, before anything stores them.
+  const guard =
+    decompress && opts.inflate
+      ? new InflateGuard({ what: `layer "${opts.entryName}"`, compressedBytes: () => raw.bytes, budget: opts.inflate.budget, limits: opts.inflate.limits })
+      : null
   // Uncompressed entries are hashed once: what was in the archive is what gets stored.
-  const stages: any[] = decompress ? [source, raw, decompress, stored, out] : [source, raw, out]
+  const stages: any[] = decompress ? [source, raw, decompress, ...(guard ? [guard] : []), stored, out] : [source, raw, out]
   const piping = pipeline(stages).catch((e) => {
     if (e instanceof ImportError) throw e
     if (decompress && (String(e?.code).startsWith('Z_') || /unexpected end of file/i.test(String(e?.message)))) {

@@ -5,11 +5,12 @@ import { ApiError, sendJson, sendConsoleError } from './respond'
 import { authorize, type Action, type Resource } from './authorize'
 import { importArchive } from '../archive/import-archive'
 import { dryRunUpload } from '../archive/dry-run'
-import { isImportError } from '../archive/import-error'
-import { listRepositories, listTags, getTagDetail, deleteTag } from '../registry/queries'
+import { runUploadExchange } from './upload-exchange'
+import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
+import { isStoreUnavailable } from '../storage/store-errors'
+import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from './request-params'
 import { serveImageArchive } from '../registry/export-archive'
 import { handlePutTag } from './tag-pointer-api'
-import { isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
 
 type Ctx = { services: Services; req: IncomingMessage; res: ServerResponse; url: URL }
 
@@ -24,6 +25,7 @@ export async function handleConsoleApi(services: Services, req: IncomingMessage,
     await route(ctx)
   } catch (e) {
     if (e instanceof ApiError) return sendConsoleError(res, e)
+    if (isStoreUnavailable(e) && !res.headersSent) return sendConsoleError(res, new ApiError(503, 'STORAGE_UNAVAILABLE', e.message))
     console.error('console api error', e)
     if (!res.headersSent) sendConsoleError(res, new ApiError(500, 'INTERNAL', 'internal server error'))
     else res.destroy()
@@ -47,23 +49,33 @@ async function route(ctx: Ctx) {
   if (path === '/api/repositories') {
     if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
     allow(ctx, 'read', { kind: 'catalog' })
-    const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
-    const pageSize = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('pageSize') ?? '20', 10) || 20))
-    const sort = url.searchParams.get('sort') ?? 'name'
+    const page = positiveIntParam(url, 'page', 1, MAX_PAGE_NUMBER)
+    const pageSize = positiveIntParam(url, 'pageSize', PAGE_SIZE, MAX_PAGE_SIZE)
+    const sort = url.searchParams.get('sort') || 'name'
     if (!isRepositorySort(sort)) throw new ApiError(400, 'SORT_INVALID', `sort must be one of ${REPOSITORY_SORTS.join(', ')}`)
     return sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize, sort))
   }
   const archive = /^\/api\/repositories\/(.+)\/tags\/([^/]+)\/archive$/.exec(path)
   if (archive) {
     if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
-    const name = decodeURIComponent(archive[1])
+    const name = decodePathSegment(archive[1], 'repository name')
+    const tag = decodePathSegment(archive[2], 'tag')
     allow(ctx, 'read', { kind: 'repository', name })
-    return serveImageArchive(ctx.services, req, ctx.res, name, decodeURIComponent(archive[2]))
+    return serveImageArchive(ctx.services, req, ctx.res, name, tag)
+  }
+  const byDigest = /^\/api\/repositories\/(.+)\/digests\/(sha256:[a-f0-9]{64})$/.exec(path)
+  if (byDigest) {
+    if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
+    const name = decodePathSegment(byDigest[1], 'repository name')
+    allow(ctx, 'read', { kind: 'repository', name })
+    const detail = await getManifestDetail(ctx.services, name, byDigest[2])
+    if (!detail) throw new ApiError(404, 'MANIFEST_NOT_FOUND', `${name}@${byDigest[2]} does not exist`)
+    return sendJson(ctx.res, 200, detail)
   }
   const m = /^\/api\/repositories\/(.+?)\/tags(?:\/([^/]+))?$/.exec(path)
   if (m) {
-    const name = decodeURIComponent(m[1])
-    const tag = m[2] === undefined ? null : decodeURIComponent(m[2])
+    const name = decodePathSegment(m[1], 'repository name')
+    const tag = m[2] === undefined ? null : decodePathSegment(m[2], 'tag')
     if (tag === null) {
       if (method !== 'GET') throw new ApiError(405, 'METHOD_NOT_ALLOWED', 'use GET')
       allow(ctx, 'read', { kind: 'repository', name })
@@ -95,25 +107,15 @@ async function route(ctx: Ctx) {
 async function upload(ctx: Ctx) {
   allow(ctx, 'write', { kind: 'upload' })
   const { req, res, url } = ctx
-  const aborted = new AbortController()
-  // 'close' on the request before it ended = the client went away mid-upload.
-  req.on('close', () => {
-    if (!req.complete) aborted.abort()
-  })
-  try {
-    const dryRun = url.searchParams.get('dryRun') === 'true' // reads and answers, stores nothing (lib/archive/dry-run.ts)
-    const result = await (dryRun ? dryRunUpload : importArchive)(ctx.services, {
-      body: req,
+  const dryRun = url.searchParams.get('dryRun') === 'true' // reads and answers, stores nothing (lib/archive/dry-run.ts)
+  await runUploadExchange(req, res, ctx.services.http, (body, signal) =>
+    (dryRun ? dryRunUpload : importArchive)(ctx.services, {
+      body,
       filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null,
       repository: url.searchParams.get('repository'),
       tag: url.searchParams.get('tag'),
-      signal: aborted.signal,
-    })
-    sendJson(res, dryRun ? 200 : 201, result)
-  } catch (e) {
-    if (!isImportError(e)) throw e
-    if (aborted.signal.aborted) return res.destroy()
-    // Tell the client now, even if it is still sending; closing lets it stop uploading.
-    sendJson(res, e.status, { error: { code: e.code, message: e.message } }, req.complete ? {} : { Connection: 'close' })
-  }
+      signal,
+    }),
+    dryRun ? 200 : 201,
+  )
 }

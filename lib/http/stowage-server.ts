@@ -6,13 +6,20 @@ import type { AddressInfo } from 'node:net'
 import type { Services } from '../services'
 import { handleConsoleApi, isConsoleApi } from './console-api'
 import { handleRegistryApi, isRegistryApi } from '../oci/registry-api'
+import { watchBodyIdleness } from './idle-watchdog'
+import { logRequest, type LogLine } from './request-log'
+import { httpSettings } from './http-settings'
+import { describeListening } from './listen-address'
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
-export type RunningServer = { server: http.Server; port: number; url: string; close(): Promise<void> }
+export type RunningServer = { server: http.Server; port: number; url: string; address: AddressInfo; close(): Promise<void> }
 
-export function createRequestHandler(services: Services, pages?: PageHandler) {
+export function createRequestHandler(services: Services, pages?: PageHandler, log?: LogLine) {
+  const { uploadIdleMs } = httpSettings(services.http)
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (log) logRequest(req, res, log)
+    watchBodyIdleness(req, uploadIdleMs)
     const pathname = (req.url ?? '/').split('?')[0]
     if (isRegistryApi(pathname)) return void handleRegistryApi(services, req, res)
     if (isConsoleApi(pathname)) return void handleConsoleApi(services, req, res)
@@ -29,22 +36,24 @@ export function createRequestHandler(services: Services, pages?: PageHandler) {
  */
 const SOCKET_HIGH_WATER_MARK = 256 * 1024
 
-export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler }): Promise<RunningServer> {
-  const server = http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, createRequestHandler(services, opts.pages))
-  // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout.
+export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: LogLine }): Promise<RunningServer> {
+  const server = http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, createRequestHandler(services, opts.pages, opts.log))
+  // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout; a body that
+  // stops arriving is cut by the idle watchdog (STOWAGE_UPLOAD_IDLE_SECONDS) instead.
   server.requestTimeout = 0
+  // Headers sent byte by byte (slowloris) are cut after this, checked every connectionsCheckingInterval.
   server.headersTimeout = 60_000
   server.keepAliveTimeout = 5_000
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(opts.port, opts.host, resolve)
   })
-  const port = (server.address() as AddressInfo).port
-  const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host
+  const address = server.address() as AddressInfo
   return {
     server,
-    port,
-    url: `http://${host}:${port}`,
+    port: address.port,
+    url: describeListening(address).url,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -30,12 +30,20 @@ export async function linkBlob(services: Services, repository: string, digest: s
   })
 }
 
-/** Removes a blob from a repository; the stored bytes stay for other repositories and garbage collection. */
-export async function unlinkBlob(services: Services, repository: string, digest: string): Promise<boolean> {
+/**
+ * Removes a blob from a repository; the stored bytes stay for other repositories and garbage collection.
+ * A blob that a manifest of the repository still references stays linked ("referenced"): removing it
+ * would break every pull of that manifest.
+ */
+export async function unlinkBlob(services: Services, repository: string, digest: string): Promise<'unlinked' | 'unknown' | { referencedBy: string }> {
   const repositoryId = await findRepositoryId(services, repository)
-  if (repositoryId === null) return false
-  const { count } = await services.db.repositoryBlob.deleteMany({ where: { repositoryId, digest } })
-  return count > 0
+  if (repositoryId === null) return 'unknown'
+  return transaction(services, async (tx) => {
+    const user = await tx.manifestBlob.findFirst({ where: { digest, manifest: { repositoryId } }, select: { manifest: { select: { digest: true } } } })
+    if (user) return { referencedBy: user.manifest.digest }
+    const { count } = await tx.repositoryBlob.deleteMany({ where: { repositoryId, digest } })
+    return count > 0 ? 'unlinked' : 'unknown'
+  })
 }
 
 /**

@@ -48,13 +48,19 @@ function copyExactly(source: Readable, out: Writable, length: number): Promise<v
   })
 }
 
-/** Pipes `range` (or the whole object of `size` bytes) of `key` into `out`. */
-export async function streamObject(store: BlobStore, key: string, size: number, out: Writable, range?: ByteRange) {
+/**
+ * Pipes `range` (or the whole object of `size` bytes) of `key` into `out`. `start` (writing the answer's
+ * head) runs once the object store has answered, so a store that cannot be reached still gets a clean
+ * error answer instead of a broken download.
+ */
+export async function streamObject(store: BlobStore, key: string, size: number, out: Writable, range?: ByteRange, start?: () => void) {
   const length = range ? range.end - range.start + 1 : size
   if (length === 0) {
+    start?.()
     out.end()
     return
   }
   const source = await store.read(key, range)
+  start?.()
   await copyExactly(source, out, length)
 }

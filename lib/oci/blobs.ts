@@ -33,12 +33,13 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     return sendEmpty(res, 416, { 'Content-Range': `bytes */${blob.size}` })
   }
   if (range.kind === 'partial') {
-    res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) })
-    return streamObject(services.store, blob.objectKey, blob.size, res, range)
+    return streamObject(services.store, blob.objectKey, blob.size, res, range, () =>
+      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) }),
+    )
   }
-  res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
-  if (req.method === 'HEAD') return void res.end()
-  return streamObject(services.store, blob.objectKey, blob.size, res)
+  const head = () => res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
+  if (req.method === 'HEAD') return void head().end()
+  return streamObject(services.store, blob.objectKey, blob.size, res, undefined, head)
 }
 
 /** Clients may fetch a manifest through the blob endpoint (the reference registry stores both alike). */
@@ -55,6 +56,16 @@ async function serveManifestAsBlob(ctx: Ctx, name: string, digest: string) {
 
 export async function deleteBlob(ctx: Ctx, name: string, rawDigest: string) {
   const digest = checkDigest(rawDigest)
-  if (!(await unlinkBlob(ctx.services, name, digest))) throw unknownBlob(digest)
+  const outcome = await unlinkBlob(ctx.services, name, digest)
+  if (outcome === 'unknown') throw unknownBlob(digest)
+  if (outcome !== 'unlinked') {
+    // The spec's answer for a blob deletion the registry does not allow is 405 (or 400); UNSUPPORTED is
+    // its code for "the operation is unsupported". The blob stays readable.
+    throw new OciError(
+      'UNSUPPORTED',
+      `blob ${digest} is still referenced by manifest ${outcome.referencedBy} in repository "${name}"; delete the manifests that use it first`,
+      { status: 405, detail: { digest, manifest: outcome.referencedBy }, headers: { Allow: 'GET, HEAD' } },
+    )
+  }
   sendEmpty(ctx.res, 202, { 'Docker-Content-Digest': digest })
 }

@@ -17,6 +17,7 @@ export type OciErrorCode =
   | 'DENIED'
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
+  | 'UNAVAILABLE' // the object store cannot be reached (the reference registry's code for a 503)
   | 'UNKNOWN' // an unexpected server failure (the reference registry's code for a 500)
 
 /** The status each code has unless a request needs a more specific one (416, 413, 415). */
@@ -35,6 +36,7 @@ export const DEFAULT_STATUS: Record<OciErrorCode, number> = {
   DENIED: 403,
   UNSUPPORTED: 405,
   TOOMANYREQUESTS: 429,
+  UNAVAILABLE: 503,
   UNKNOWN: 500,
 }
 

@@ -16,9 +16,17 @@ export async function listTags(ctx: Ctx, name: string) {
   sendJsonDocument(ctx.req, ctx.res, { name, tags: items }, more ? { Link: nextLink(path, page.n ?? items.length, items[items.length - 1]) } : {})
 }
 
+/**
+ * The one rule for which repositories are listed, here and in the console's repository list
+ * (listRepositories in lib/registry/queries.ts): a repository is listed while it has at least one tag.
+ * Once its last tag is deleted it drops out of both lists; what was pushed by digest stays pullable by
+ * digest, and its tags/list still answers (with no tags).
+ */
+export const LISTED_REPOSITORY = { tags: { some: {} } } as const
+
 export async function listCatalog(ctx: Ctx) {
   const page = parsePage(ctx.url)
-  const rows = await ctx.services.db.repository.findMany({ select: { name: true } })
+  const rows = await ctx.services.db.repository.findMany({ where: LISTED_REPOSITORY, select: { name: true } })
   const { items, more } = paginate(rows.map((r) => r.name).sort(byCodePoint), page, MAX_PAGE)
   sendJsonDocument(ctx.req, ctx.res, { repositories: items }, more ? { Link: nextLink('/v2/_catalog', page.n ?? MAX_PAGE, items[items.length - 1]) } : {})
 }

@@ -12,6 +12,7 @@ import { serveBlob, deleteBlob } from './blobs'
 import { startUpload, patchUpload, finishUpload, uploadStatus, cancelUpload } from './uploads'
 import { listTags, listCatalog } from './listings'
 import { listReferrers } from './referrers'
+import { isStoreUnavailable } from '../storage/store-errors'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
@@ -26,11 +27,13 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
     await dispatch(ctx, route)
   } catch (e) {
     const gone = isClientGone(e, res)
-    if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, e)
+    if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
     if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download
-    sendOciError(req, res, isOciError(e) ? e : new OciError('UNKNOWN', 'internal server error'))
+    sendOciError(req, res, isOciError(e) ? e : isStoreUnavailable(e) ? storeUnavailable(e) : new OciError('UNKNOWN', 'internal server error'))
   }
 }
+
+const storeUnavailable = (e: Error) => new OciError('UNAVAILABLE', e.message, { headers: { 'Retry-After': '5' } })
 
 const isClientGone = (e: unknown, res: ServerResponse) => {
   const code = (e as { code?: string })?.code

@@ -14,6 +14,7 @@ import { MediaType } from './media-types'
 import { buildImageManifest } from './image-manifest'
 import { DigestStream } from '../archive/digest-stream'
 import { gunzipSize } from '../analysis/measure'
+import { planTagArchive } from './export-index'
 
 type ExportLayer = { diffId: string; size: number; objectKey: string; gzip: boolean }
 
@@ -28,17 +29,27 @@ export type ExportPlan = {
 const GZIP_LAYERS = new Set<string>([MediaType.ociLayerGzip, MediaType.dockerLayerGzip])
 const TAR_LAYERS = new Set<string>([MediaType.ociLayer, 'application/vnd.docker.image.rootfs.diff.tar'])
 
-/** What the archive of repository:tag will hold; throws ApiError when the tag cannot be exported. */
-export async function planImageArchive(services: Services, repository: string, tag: string): Promise<ExportPlan> {
-  const row = await services.db.tag.findFirst({
-    where: { name: tag, repository: { name: repository } },
-    include: { manifest: { include: { blobs: { orderBy: { position: 'asc' }, include: { blob: true } } } } },
-  })
+const manifestInclude = { blobs: { orderBy: { position: 'asc' as const }, include: { blob: true } } }
+export type ManifestWithBlobs = Awaited<ReturnType<typeof findTagManifest>>
+
+/** The tag's manifest with its blobs, or 404. */
+export async function findTagManifest(services: Services, repository: string, tag: string) {
+  const row = await services.db.tag.findFirst({ where: { name: tag, repository: { name: repository } }, include: { manifest: { include: manifestInclude } } })
   if (!row) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
-  const m = row.manifest
+  return row.manifest
+}
+
+/** Platform images of an index, by digest, in its repository. */
+export async function findManifestRows(services: Services, repositoryId: number, digests: string[]) {
+  const rows = await services.db.manifest.findMany({ where: { repositoryId, digest: { in: digests } }, include: manifestInclude })
+  return new Map(rows.map((r) => [r.digest, r]))
+}
+
+/** What the archive of one image manifest, saved as repository:tag, will hold; throws ApiError when it cannot be exported. */
+export async function planImageArchive(services: Services, repository: string, tag: string, m: ManifestWithBlobs): Promise<ExportPlan> {
   const configRow = m.blobs.find((b) => b.role === 'config')
   if (!configRow || (m.mediaType !== MediaType.ociManifest && m.mediaType !== MediaType.dockerManifest)) {
-    throw new ApiError(409, 'NOT_EXPORTABLE', `${repository}:${tag} is a ${m.mediaType}, not a single-platform image; pull it with a registry client instead`)
+    throw new ApiError(409, 'NOT_EXPORTABLE', `${repository}:${tag} is a ${m.mediaType}, not an image; pull it with a registry client instead`)
   }
   if (Number(configRow.blob.size) > services.limits.maxJsonBytes) throw new ApiError(409, 'NOT_EXPORTABLE', 'the image config is too large to export')
   const bytes = await readAll(await services.store.read(configRow.blob.objectKey))
@@ -66,26 +77,20 @@ export async function planImageArchive(services: Services, repository: string, t
   return { repository, tag, config: { digest: configRow.digest, bytes }, layers, platform: { os: m.os, architecture: m.architecture, variant: m.variant } }
 }
 
-type Entry = { name: string; size: number; write: (pack: tar.Pack, signal: AbortSignal) => Promise<void> } | { name: string; directory: true }
+export type Entry = { name: string; size: number; write: (pack: tar.Pack, signal: AbortSignal) => Promise<void> } | { name: string; directory: true }
 
-const hexOf = (digest: string) => digest.slice('sha256:'.length)
-const blobPath = (digest: string) => `blobs/sha256/${hexOf(digest)}`
+export const hexOf = (digest: string) => digest.slice('sha256:'.length)
+export const blobPath = (digest: string) => `blobs/sha256/${hexOf(digest)}`
 
 /** The archive's entries, in the order Docker 25 writes them. */
-function entriesOf(services: Services, plan: ExportPlan): Entry[] {
+export function entriesOf(services: Services, plan: ExportPlan): Entry[] {
   const small = (name: string, data: Buffer): Entry => ({ name, size: data.length, write: (pack) => writeBuffer(pack, name, data) })
   const json = (name: string, value: unknown) => small(name, Buffer.from(JSON.stringify(value)))
   const reference = `${plan.repository}:${plan.tag}`
   const manifest = buildImageManifest({ digest: plan.config.digest, size: plan.config.bytes.length }, plan.layers.map((l) => ({ digest: l.diffId, size: l.size })))
   const platform = Object.fromEntries(Object.entries({ architecture: plan.platform.architecture, os: plan.platform.os, variant: plan.platform.variant }).filter(([, v]) => v))
 
-  const entries: Entry[] = [{ name: 'blobs/', directory: true }, { name: 'blobs/sha256/', directory: true }, small(blobPath(plan.config.digest), plan.config.bytes)]
-  const written = new Set([plan.config.digest])
-  for (const layer of plan.layers) {
-    if (written.has(layer.diffId)) continue // a layer repeated in one image is stored once
-    written.add(layer.diffId)
-    entries.push({ name: blobPath(layer.diffId), size: layer.size, write: (pack, signal) => writeLayer(services, pack, blobPath(layer.diffId), layer, signal) })
-  }
+  const entries: Entry[] = [{ name: 'blobs/', directory: true }, { name: 'blobs/sha256/', directory: true }, ...imageBlobEntries(services, plan, new Set())]
   entries.push(
     small(blobPath(manifest.digest), manifest.bytes),
     json('index.json', {
@@ -108,6 +113,21 @@ function entriesOf(services: Services, plan: ExportPlan): Entry[] {
   return entries
 }
 
+/** Config and layers of one image; a blob already in `written` (a layer repeated or shared by platforms) is stored once. */
+export function imageBlobEntries(services: Services, plan: ExportPlan, written: Set<string>): Entry[] {
+  const entries: Entry[] = []
+  if (!written.has(plan.config.digest)) entries.push(smallEntry(blobPath(plan.config.digest), plan.config.bytes))
+  written.add(plan.config.digest)
+  for (const layer of plan.layers) {
+    if (written.has(layer.diffId)) continue
+    written.add(layer.diffId)
+    entries.push({ name: blobPath(layer.diffId), size: layer.size, write: (pack, signal) => writeLayer(services, pack, blobPath(layer.diffId), layer, signal) })
+  }
+  return entries
+}
+
+export const smallEntry = (name: string, data: Buffer): Entry => ({ name, size: data.length, write: (pack) => writeBuffer(pack, name, data) })
+
 const BLOCK = 512
 /** Bytes of the tar: a 512-byte header per entry, contents padded to 512, two zero blocks at the end (names stay under 100 bytes). */
 export function archiveSize(entries: Entry[]) {
@@ -116,7 +136,7 @@ export function archiveSize(entries: Entry[]) {
 
 const MTIME = new Date(0)
 
-export async function writeImageArchive(services: Services, plan: ExportPlan, out: Writable, entries = entriesOf(services, plan)) {
+export async function writeImageArchive(out: Writable, entries: Entry[]) {
   const pack = tar.pack()
   // if the client goes away, the entry being written stops waiting for room and its S3 stream closes
   const gone = new AbortController()
@@ -140,18 +160,21 @@ export async function writeImageArchive(services: Services, plan: ExportPlan, ou
   await pumping
 }
 
-/** Answers GET /api/repositories/<name>/tags/<tag>/archive. */
+/**
+ * Answers GET /api/repositories/<name>/tags/<tag>/archive[?platform=os/arch[/variant]]: an image; for a
+ * multi-platform tag the chosen platform's image, or without ?platform all of them (Docker 25 multi-platform save).
+ */
 export async function serveImageArchive(services: Services, req: IncomingMessage, res: ServerResponse, repository: string, tag: string) {
-  const plan = await planImageArchive(services, repository, tag)
-  const entries = entriesOf(services, plan)
+  const platform = new URL(req.url ?? '/', 'http://localhost').searchParams.get('platform')
+  const { entries, suffix } = await planTagArchive(services, repository, tag, platform)
   res.writeHead(200, {
     'Content-Type': 'application/x-tar',
     'Content-Length': String(archiveSize(entries)),
-    'Content-Disposition': `attachment; filename="${repository.replaceAll('/', '_')}_${tag}.tar"`,
+    'Content-Disposition': `attachment; filename="${repository.replaceAll('/', '_')}_${tag}${suffix}.tar"`,
     'Cache-Control': 'no-store',
   })
   if (req.method === 'HEAD') return void res.end()
-  await writeImageArchive(services, plan, res, entries)
+  await writeImageArchive(res, entries)
 }
 
 type EntryHeader = { name: string; type: 'file' | 'directory'; mode: number; mtime: Date; size?: number }
@@ -164,12 +187,12 @@ function addEntry(pack: tar.Pack, header: EntryHeader, data?: Buffer) {
   })
 }
 
-function writeBuffer(pack: tar.Pack, name: string, data: Buffer) {
+export function writeBuffer(pack: tar.Pack, name: string, data: Buffer) {
   return addEntry(pack, { name, size: data.length, mode: 0o644, mtime: MTIME, type: 'file' }, data)
 }
 
 /** Streams one layer into the archive with backpressure; a gzip layer must decompress to its diff_id. */
-async function writeLayer(services: Services, pack: tar.Pack, name: string, layer: ExportLayer, signal: AbortSignal) {
+export async function writeLayer(services: Services, pack: tar.Pack, name: string, layer: ExportLayer, signal: AbortSignal) {
   let finish!: (err?: Error | null) => void
   const written = new Promise<void>((ok, fail) => (finish = (err) => (err ? fail(err) : ok())))
   written.catch(() => {}) // awaited below; may also fail while we are still writing

@@ -1,5 +1,6 @@
 // Read models for the console: repositories, tags, and one image in detail with its three sizes.
 import type { Services } from '../services'
+import { INDEX_MEDIA_TYPES } from './index-manifest'
 
 export const PAGE_SIZE = 20
 
@@ -128,17 +129,85 @@ export async function listTags(services: Services, repository: string) {
     orderBy: { updatedAt: 'desc' },
     include: { manifest: { include: { blobs: layerInclude } } },
   })
+  const indexes = await describeIndexes(services, repo.id, tags.map((t) => t.manifest))
   return {
     repository: repo.name,
-    tags: tags.map((t) => ({
-      name: t.name,
-      digest: t.manifest.digest,
-      platform: platformString(t.manifest),
-      layerCount: t.manifest.blobs.length,
-      sizes: sizesOf(t.manifest.blobs as LayerRow[], t.manifest.packedSize),
-      updatedAt: t.updatedAt,
-    })),
+    tags: tags.map((t) => {
+      const index = indexes.get(t.manifest.id)
+      return {
+        name: t.name,
+        digest: t.manifest.digest,
+        kind: index ? ('index' as const) : ('image' as const),
+        // an index: its platforms, comma-separated
+        platform: index ? index.platforms.map((p) => platformString(p.platform)).filter(Boolean).join(', ') || null : platformString(t.manifest),
+        platforms: index ? index.platforms.map((p) => platformString(p.platform)) : [platformString(t.manifest)],
+        layerCount: index ? index.layerCount : t.manifest.blobs.length,
+        sizes: index ? index.sizes : sizesOf(t.manifest.blobs as LayerRow[], t.manifest.packedSize),
+        updatedAt: t.updatedAt,
+      }
+    }),
   }
+}
+
+type ManifestRow = { id: number; digest: string; mediaType: string; content: Uint8Array; packedSize: bigint | null }
+
+/** Platforms, per-platform sizes and total sizes of the image indexes among `manifests` (keyed by manifest id). */
+async function describeIndexes(services: Services, repositoryId: number, manifests: ManifestRow[]) {
+  const parsed = manifests.filter((m) => INDEX_MEDIA_TYPES.has(m.mediaType)).map((m) => ({ m, children: indexChildren(m.content) }))
+  const wanted = [...new Set(parsed.flatMap((p) => p.children.map((c) => c.digest)))]
+  const rows = wanted.length
+    ? await services.db.manifest.findMany({ where: { repositoryId, digest: { in: wanted } }, include: { blobs: layerInclude } })
+    : []
+  const byDigest = new Map(rows.map((r) => [r.digest, r]))
+  const out = new Map<number, ReturnType<typeof indexSummary>>()
+  for (const { m, children } of parsed) out.set(m.id, indexSummary(m, children, byDigest))
+  return out
+}
+
+export type ChildDescriptor = { digest: string; mediaType: string | null; size: number | null; platform: { os: string | null; architecture: string | null; variant: string | null } | null }
+
+/** The manifests an index names, from its stored bytes (pushed indexes keep no rows for them). */
+export function indexChildren(content: Uint8Array): ChildDescriptor[] {
+  let doc: any
+  try {
+    doc = JSON.parse(Buffer.from(content).toString('utf8'))
+  } catch {
+    return []
+  }
+  if (!Array.isArray(doc?.manifests)) return []
+  const s = (v: unknown) => (typeof v === 'string' && v ? v : null)
+  return doc.manifests
+    .filter((d: any) => typeof d?.digest === 'string')
+    .map((d: any) => ({
+      digest: d.digest,
+      mediaType: s(d.mediaType),
+      size: Number.isSafeInteger(d.size) ? d.size : null,
+      platform: d.platform && typeof d.platform === 'object' ? { os: s(d.platform.os), architecture: s(d.platform.architecture), variant: s(d.platform.variant) } : null,
+    }))
+}
+
+type ChildRow = { digest: string; mediaType: string; configDigest: string | null; os: string | null; architecture: string | null; variant: string | null; packedSize: bigint | null; blobs: unknown[] }
+
+function indexSummary(m: ManifestRow, children: ChildDescriptor[], rows: Map<string, ChildRow>) {
+  const unique = new Map<string, LayerRow>()
+  const platforms = children.map((c) => {
+    const row = rows.get(c.digest)
+    const layers = (row?.blobs ?? []) as LayerRow[]
+    for (const l of layers) unique.set(l.digest, l)
+    return {
+      digest: c.digest,
+      mediaType: row?.mediaType ?? c.mediaType,
+      // the index's word on the platform first; the image's config otherwise
+      platform: c.platform ?? (row ? { os: row.os, architecture: row.architecture, variant: row.variant } : { os: null, architecture: null, variant: null }),
+      available: !!row,
+      configDigest: row?.configDigest ?? null,
+      layerCount: layers.length,
+      sizes: row ? sizesOf(layers, row.packedSize) : null,
+    }
+  })
+  // The total counts a layer shared by several platforms once, as the registry stores it once.
+  const all = [...unique.values()]
+  return { platforms, layerCount: all.length, sizes: sizesOf(all, m.packedSize) }
 }
 
 export async function getTagDetail(services: Services, repository: string, tag: string) {
@@ -149,26 +218,52 @@ export async function getTagDetail(services: Services, repository: string, tag: 
     include: { manifest: { include: { blobs: layerInclude } } },
   })
   if (!row) return null
-  const m = row.manifest
-  const config = m.configDigest ? await readConfig(services, m.configDigest) : null
   const history = await services.db.tagEvent.findMany({
     where: { repositoryId: repo.id, tag },
     orderBy: { id: 'desc' },
     take: 50,
   })
+  const tagHistory = history.map((h) => ({ digest: h.manifestDigest, action: h.action, source: h.source, at: h.createdAt }))
+  const m = row.manifest
+  if (INDEX_MEDIA_TYPES.has(m.mediaType)) {
+    const index = (await describeIndexes(services, repo.id, [m])).get(m.id)!
+    return { kind: 'index' as const, repository: repo.name, tag, digest: m.digest, mediaType: m.mediaType, updatedAt: row.updatedAt, ...index, tagHistory }
+  }
+  return { kind: 'image' as const, repository: repo.name, tag, ...(await imageDetail(services, m)), updatedAt: row.updatedAt, tagHistory }
+}
+
+/** One manifest of a repository by digest (a platform image of an index has no tag): image or index. */
+export async function getManifestDetail(services: Services, repository: string, digest: string) {
+  const repo = await findRepository(services, repository)
+  if (!repo) return null
+  const m = await services.db.manifest.findUnique({
+    where: { repositoryId_digest: { repositoryId: repo.id, digest } },
+    include: { blobs: layerInclude, tags: { select: { name: true }, orderBy: { name: 'asc' } } },
+  })
+  if (!m) return null
+  const tags = m.tags.map((t) => t.name)
+  if (INDEX_MEDIA_TYPES.has(m.mediaType)) {
+    const index = (await describeIndexes(services, repo.id, [m])).get(m.id)!
+    return { kind: 'index' as const, repository: repo.name, digest: m.digest, mediaType: m.mediaType, tags, ...index }
+  }
+  return { kind: 'image' as const, repository: repo.name, tags, ...(await imageDetail(services, m)) }
+}
+
+type ImageRow = ManifestRow & { configDigest: string | null; os: string | null; architecture: string | null; variant: string | null; blobs: unknown[] }
+
+/** What the image page shows of one image manifest: platform, sizes, config, build history, layers. */
+async function imageDetail(services: Services, m: ImageRow) {
+  const config = m.configDigest ? await readConfig(services, m.configDigest) : null
   const layers = m.blobs as LayerRow[]
   const historyEntries: any[] = Array.isArray(config?.history) ? config.history : []
   const layerHistory = historyEntries.filter((h) => !h?.empty_layer)
   const cfg = config?.config ?? {}
   return {
-    repository: repo.name,
-    tag,
     digest: m.digest,
     mediaType: m.mediaType,
     configDigest: m.configDigest,
     platform: { os: m.os, architecture: m.architecture, variant: m.variant },
-    created: typeof config?.created === 'string' ? config.created : null,
-    updatedAt: row.updatedAt,
+    created: typeof config?.created === 'string' ? (config.created as string) : null,
     sizes: sizesOf(layers, m.packedSize),
     config: {
       entrypoint: cfg.Entrypoint ?? null,
@@ -195,7 +290,6 @@ export async function getTagDetail(services: Services, repository: string, tag: 
       sourceDigest: l.blob.sourceDigest,
       createdBy: layerHistory[i]?.created_by ?? null,
     })),
-    tagHistory: history.map((h) => ({ digest: h.manifestDigest, action: h.action, source: h.source, at: h.createdAt })),
   }
 }
 
@@ -229,4 +323,11 @@ export async function deleteTag(services: Services, repository: string, tag: str
     await tx.tagEvent.create({ data: { repositoryId: repo.id, tag, manifestDigest: row.manifest.digest, action: 'delete', source } })
     return true
   })
+}
+
+/** getTagDetail for a tag known to name a single image (tests, scripts): fails on an index. */
+export async function getImageTagDetail(services: Services, repository: string, tag: string) {
+  const detail = await getTagDetail(services, repository, tag)
+  if (detail && detail.kind !== 'image') throw new Error(`${repository}:${tag} is a multi-platform image index, not a single image`)
+  return detail
 }

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto'
 import type { Services } from '../services'
 
 /** Object keys are random: the database maps content digests to them, so committing needs no copy. */
-export const newObjectKey = () => `blobs/${randomUUID()}`
+const KEY_PREFIX = 'blobs/'
+export const newObjectKey = () => `${KEY_PREFIX}${randomUUID()}`
 
 export async function registerStaged(services: Services, ownerId: string): Promise<string> {
   const key = newObjectKey()
@@ -48,4 +49,50 @@ export async function collectInterruptedUploads(services: Services): Promise<num
     })
   }
   return collected
+}
+
+/**
+ * Staged objects of archive uploads that are over (failed or committed) but whose objects are still
+ * there: deleting them failed at the time (the object store was down). Safe at any time: a finished
+ * upload never needs its staged objects again. Returns how many were collected.
+ */
+export async function collectStagedOfFinishedUploads(services: Services): Promise<number> {
+  const rows = await services.db.stagedObject.findMany({ select: { objectKey: true, ownerId: true } })
+  const owners = [...new Set(rows.map((r) => r.ownerId))]
+  const finished = new Set<string>()
+  for (let i = 0; i < owners.length; i += 500) {
+    const batch = await services.db.upload.findMany({ where: { id: { in: owners.slice(i, i + 500) }, state: { not: 'receiving' } }, select: { id: true } })
+    for (const u of batch) finished.add(u.id)
+  }
+  const keys = rows.filter((r) => finished.has(r.ownerId)).map((r) => r.objectKey)
+  await discardStaged(services, keys)
+  return keys.length
+}
+
+/**
+ * Aborts multipart uploads of staged keys that nothing can finish any more: the layer a crashed server
+ * was writing, or a write whose abort failed while the store was down. Kept: the multipart upload of
+ * every registry push session (they survive restarts) and, while the server runs (`atStart` false),
+ * every write in progress: its key is staged by a receiving upload (the row is created before the write
+ * starts) or is a push session's object. At start nothing is being written, so everything else goes.
+ * Returns how many were aborted, or null when the store cannot list multipart uploads.
+ */
+export async function abortLeftoverMultipart(services: Services, opts: { atStart: boolean }): Promise<number | null> {
+  const { store, db } = services
+  if (!store.listMultipartUploads) return null
+  const sessions = await db.blobUploadSession.findMany({ select: { objectKey: true, multipartId: true } })
+  const sessionUploads = new Set(sessions.map((s) => s.multipartId).filter(Boolean))
+  const sessionKeys = new Set(sessions.map((s) => s.objectKey))
+  let aborted = 0
+  for await (const u of store.listMultipartUploads(KEY_PREFIX)) {
+    if (sessionUploads.has(u.uploadId)) continue
+    if (!opts.atStart) {
+      if (sessionKeys.has(u.key)) continue // a push session between starting its upload and recording the id
+      const staged = await db.stagedObject.findUnique({ where: { objectKey: u.key }, select: { ownerId: true } })
+      if (staged && (await db.upload.findFirst({ where: { id: staged.ownerId, state: 'receiving' }, select: { id: true } }))) continue
+    }
+    // one that completed meanwhile answers NoSuchUpload: nothing to do
+    if (await store.abortMultipart(u.key, u.uploadId).then(() => true, () => false)) aborted++
+  }
+  return aborted
 }

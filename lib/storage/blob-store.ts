@@ -26,6 +26,8 @@ export interface BlobStore {
   completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>
   /** Discards an unfinished multipart upload and its parts. */
   abortMultipart(key: string, uploadId: string): Promise<void>
+  /** Unfinished multipart uploads under a prefix, to collect the parts of writes a crash cut off. */
+  listMultipartUploads?(prefix: string): AsyncIterable<{ key: string; uploadId: string; initiated: Date | null }>
   /** A time-limited URL from which a client can read the object directly (drivers that can sign). */
   readUrl?(key: string, expiresInSeconds: number): Promise<string>
 }

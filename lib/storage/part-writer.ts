@@ -29,14 +29,22 @@ export async function writeInParts(store: PartStore, key: string, body: Readable
     const sent = store
       .writePart(key, id, number, part.subarray(0, length))
       .then((etag) => void parts.push({ partNumber: number, etag }))
-      .catch((e) => void (sendError ??= e))
+      .catch((e) => {
+        sendError ??= e
+        // stop reading at once, and with this error: leaving the loop below by a throw would destroy
+        // the body with a bare AbortError, and the importer would report that instead of the cause
+        body.destroy(e as Error)
+      })
       .finally(() => {
         pool.give(part)
         sending.delete(sent)
       })
     sending.add(sent)
     while (sending.size > opts.partsInFlight) await Promise.race(sending)
-    if (sendError) throw sendError
+    if (sendError) {
+      body.destroy(sendError as Error)
+      throw sendError
+    }
   }
 
   const onAbort = () => body.destroy(signal!.reason instanceof Error ? signal!.reason : new Error('the write was aborted'))

@@ -12,11 +12,13 @@ import {
   UploadPartCommand,
   CompleteMultipartUploadCommand,
   AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { BlobStore, ByteRange } from './blob-store'
 import type { S3Settings } from '../config'
 import { PartBufferPool, writeInParts } from './part-writer'
+import { StoreUnavailableError, isConnectionFailure } from './store-errors'
 
 export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
 /** Parts being sent per object while the next one fills: a streamed write holds (this + 1) × 8 MiB. */
@@ -37,17 +39,32 @@ export function createS3Client(s: S3Settings & { endpoint: string }) {
   })
 }
 
+/** Said when the store cannot be reached; the embedded store's supervisor makes it more precise. */
+export const DEFAULT_UNAVAILABLE_MESSAGE = 'the object store is not reachable; try again in a moment'
+
 export class S3BlobStore implements BlobStore {
   private partBuffers = new PartBufferPool()
+  /** What a caller is told when the store cannot be reached (never the store's address). */
+  unavailableMessage = DEFAULT_UNAVAILABLE_MESSAGE
 
   constructor(
     readonly client: S3Client,
     readonly bucket: string,
   ) {}
 
+  /** Every request goes through here, so a store that cannot be reached is always reported the same way. */
+  private async send<T>(command: object, opts?: { abortSignal?: any }): Promise<T> {
+    try {
+      return (await this.client.send(command as any, opts)) as T
+    } catch (e) {
+      if (isConnectionFailure(e)) throw new StoreUnavailableError(this.unavailableMessage, { cause: e })
+      throw e
+    }
+  }
+
   async ensureBucket() {
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }))
+      await this.send<any>(new CreateBucketCommand({ Bucket: this.bucket }))
     } catch (e: any) {
       if (!['BucketAlreadyExists', 'BucketAlreadyOwnedByYou'].includes(e?.name)) throw e
     }
@@ -65,13 +82,13 @@ export class S3BlobStore implements BlobStore {
 
   /** One PUT of a body already in memory. */
   async putObject(key: string, body: Buffer, signal?: AbortSignal) {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }), {
+    await this.send<any>(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }), {
       abortSignal: signal as any,
     })
   }
 
   async read(key: string, range?: ByteRange): Promise<Readable> {
-    const out = await this.client.send(
+    const out = await this.send<any>(
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
     )
     return out.Body as Readable
@@ -79,7 +96,7 @@ export class S3BlobStore implements BlobStore {
 
   async stat(key: string) {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      const out = await this.send<any>(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
       return out.ContentLength ?? 0
     } catch (e: any) {
       if (e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404) return null
@@ -91,7 +108,7 @@ export class S3BlobStore implements BlobStore {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000)
       if (!batch.length) continue
-      await this.client.send(
+      await this.send<any>(
         new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       )
     }
@@ -101,7 +118,7 @@ export class S3BlobStore implements BlobStore {
     // Paginate with StartAfter: s3rver 3.7 answers ContinuationToken pages with a 500 on Node >= 17.
     let startAfter: string | undefined
     for (;;) {
-      const out = await this.client.send(
+      const out = await this.send<any>(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: 1000 }),
       )
       const items = out.Contents ?? []
@@ -112,13 +129,13 @@ export class S3BlobStore implements BlobStore {
   }
 
   async startMultipart(key: string) {
-    const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }))
+    const out = await this.send<any>(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }))
     if (!out.UploadId) throw new Error(`the object store started no multipart upload for ${key}`)
     return out.UploadId
   }
 
   async writePart(key: string, uploadId: string, partNumber: number, body: Buffer) {
-    const out = await this.client.send(
+    const out = await this.send<any>(
       new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
     )
     if (!out.ETag) throw new Error(`the object store returned no ETag for part ${partNumber} of ${key}`)
@@ -126,7 +143,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]) {
-    await this.client.send(
+    await this.send<any>(
       new CompleteMultipartUploadCommand({
         Bucket: this.bucket,
         Key: key,
@@ -137,7 +154,25 @@ export class S3BlobStore implements BlobStore {
   }
 
   async abortMultipart(key: string, uploadId: string) {
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+    await this.send<any>(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+  }
+
+  /** Unfinished multipart uploads under a prefix (each key with its upload id and start time). */
+  async *listMultipartUploads(prefix: string) {
+    let keyMarker: string | undefined
+    let uploadIdMarker: string | undefined
+    for (;;) {
+      const out = await this.send<any>(
+        new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+      )
+      for (const u of out.Uploads ?? []) {
+        if (u.Key && u.UploadId) yield { key: u.Key as string, uploadId: u.UploadId as string, initiated: (u.Initiated as Date | undefined) ?? null }
+      }
+      if (!out.IsTruncated) return
+      keyMarker = out.NextKeyMarker
+      uploadIdMarker = out.NextUploadIdMarker
+      if (!keyMarker && !uploadIdMarker) return
+    }
   }
 
   /** A presigned GET: the client downloads from the object store, the server moves no bytes. */

@@ -1,7 +1,7 @@
 // s3rver as Stowage runs it, for the embedded default and for the tests alike: on 127.0.0.1, one bucket,
-// and with AbortMultipartUpload, which s3rver 3.7 does not implement (DELETE ?uploadId= answers 405
-// MethodNotAllowed and the parts stay in <dir>/<bucket>/._S3rver_uploads/<uploadId>/ forever, so every
-// failed upload would leak disk).
+// and with AbortMultipartUpload and ListMultipartUploads, which s3rver 3.7 does not implement (DELETE
+// ?uploadId= answers 405 MethodNotAllowed, GET ?uploads NotImplemented, and the parts stay in
+// <dir>/<bucket>/._S3rver_uploads/<uploadId>/ forever, so every failed or crashed upload would leak disk).
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import S3rver from 's3rver'
@@ -21,7 +21,40 @@ export function s3rverUploadDir(directory: string, bucket: string, uploadId: str
 export function createS3rver(directory: string, bucket: string, port = 0) {
   const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket, configs: [] }] } as any)
   answerAbortMultipart(server as unknown as { middleware: KoaMiddleware[] }, directory)
+  answerListMultipart(server as unknown as { middleware: KoaMiddleware[] }, directory)
   return server
+}
+
+/** Where s3rver keeps the unfinished multipart uploads of a bucket (one folder per upload id). */
+export const s3rverUploadsRoot = (directory: string, bucket: string) => path.join(directory, bucket, '._S3rver_uploads')
+
+const xmlEscape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/** Answers ListMultipartUploads (GET /<bucket>?uploads, path-style), all uploads in one page. */
+function answerListMultipart(server: { middleware: KoaMiddleware[] }, directory: string) {
+  server.middleware.unshift(async (ctx, next) => {
+    const [, bucket = '', ...rest] = ctx.path.split('/')
+    if (ctx.method !== 'GET' || ctx.query.uploads === undefined || rest.some(Boolean) || !BUCKET.test(bucket)) return next()
+    const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : ''
+    const root = s3rverUploadsRoot(directory, bucket)
+    const ids = (await fs.readdir(root).catch(() => [] as string[])).filter((id) => UPLOAD_ID.test(id)).sort()
+    const uploads: string[] = []
+    for (const id of ids) {
+      const dir = path.join(root, id)
+      const key = await fs.readFile(path.join(dir, 'key'), 'utf8').catch(() => null)
+      if (key === null || !key.startsWith(prefix)) continue
+      const initiated = (await fs.stat(dir).catch(() => null))?.birthtime ?? new Date(0)
+      uploads.push(
+        `<Upload><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId><Initiated>${initiated.toISOString()}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`,
+      )
+    }
+    ctx.status = 200
+    ctx.type = 'application/xml'
+    ctx.body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+      `<Bucket>${bucket}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker><Prefix>${xmlEscape(prefix)}</Prefix>` +
+      `<MaxUploads>${Math.max(1000, uploads.length)}</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`
+  })
 }
 
 /** Answers AbortMultipartUpload (path-style requests) as S3 does: parts removed (204), or NoSuchUpload (404). */

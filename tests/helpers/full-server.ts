@@ -1,5 +1,6 @@
 // The real Stowage process, started as `npm start` starts it (scripts/start.mjs: compiled server), with a
-// fresh data directory (embedded S3 server + SQLite), on an ephemeral port, serving the console build in .next.
+// fresh data directory (embedded S3 server + SQLite), on an ephemeral port, serving the console build in
+// STOWAGE_NEXT_DIST_DIR (default .next; `npm test` builds into .next-test, see scripts/test.mjs).
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -11,11 +12,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export type FullServer = { url: string; host: string; dataDir: string; output: () => string; stop(): Promise<void> }
 
 export async function startFullServer(opts: { env?: Record<string, string>; startTimeoutMs?: number } = {}): Promise<FullServer> {
-  if (!fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) {
-    throw new Error('The console has no production build (.next/BUILD_ID is missing): run `npx next build` first (`npm test` does it).')
+  const distDir = process.env.STOWAGE_NEXT_DIST_DIR || '.next'
+  if (!fs.existsSync(path.join(root, distDir, 'BUILD_ID'))) {
+    throw new Error(`The console has no production build (${distDir}/BUILD_ID is missing): run \`npx next build\` first (\`npm test\` does it).`)
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-browser-'))
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', STOWAGE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', ...opts.env }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', STOWAGE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', STOWAGE_NEXT_DIST_DIR: distDir, ...opts.env }
   // The server must use its own embedded storage and database, whatever the developer's shell sets.
   for (const k of ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'STOWAGE_DEV']) if (!opts.env?.[k]) delete env[k]
 

@@ -4,7 +4,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { openDatabase } from '../../lib/db/client'
 import { migrateDatabase } from '../../lib/db/migrate'
@@ -14,10 +13,15 @@ import { defaultLimits, type Limits } from '../../lib/config'
 import type { Services } from '../../lib/services'
 import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
 import type { DbProvider } from '../../lib/db/provider'
+import { sharedFixture } from './shared-fixtures'
+import { optionalPart } from './optional'
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
-export const fixtures = process.env.STOWAGE_FIXTURES ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures')
-export const fixture = (rel: string) => path.join(fixtures, rel)
+/**
+ * A file of ../shared/fixtures (absent on a fresh clone). Kept for older tests; prefer the generated
+ * fixtures of tests/helpers/fixtures.ts, and guard shared ones with `hasShared` from there.
+ */
+export const fixture = sharedFixture
 
 export type Stack = Services & {
   store: S3BlobStore
@@ -98,4 +102,33 @@ export async function snapshot(stack: Stack) {
   }
 }
 
-export const providers: DbProvider[] = ['sqlite', 'postgresql']
+/** Whether the PostgreSQL server answers (a refused or unresolvable address fails at once; 3 s at most). */
+async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+const pgShown = (() => {
+  try {
+    const u = new URL(PG_ADMIN_URL)
+    return `${u.hostname}:${u.port || 5432}`
+  } catch {
+    return 'TEST_PG_URL'
+  }
+})()
+
+/** SQLite always; PostgreSQL when its server answers (else the PostgreSQL variants skip with one line). */
+export const providers: DbProvider[] = optionalPart(
+  'postgresql',
+  await postgresReachable(PG_ADMIN_URL),
+  `PostgreSQL is not reachable at ${pgShown} (start it, or set TEST_PG_URL): the PostgreSQL variants of this file`,
+)
+  ? ['sqlite', 'postgresql']
+  : ['sqlite']

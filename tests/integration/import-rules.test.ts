@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startStack, snapshot, type Stack } from '../helpers/stack'
 import { makeDockerArchive, makeLayer, packToBuffer } from '../helpers/make-archive'
 import { importArchive } from '../../lib/archive/import-archive'
-import { getTagDetail } from '../../lib/registry/queries'
+import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
 
 describe('import rules (sqlite)', () => {

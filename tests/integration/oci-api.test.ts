@@ -4,11 +4,12 @@ import fs from 'node:fs'
 import zlib from 'node:zlib'
 import { randomBytes } from 'node:crypto'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { fixture, snapshot, providers } from '../helpers/stack'
+import { snapshot, providers } from '../helpers/stack'
+import { fixtures } from '../helpers/fixtures'
 import { startRegistry, sha256, errorOf, request, type Init, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
-import { getTagDetail } from '../../lib/registry/queries'
+import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 import { PART_BYTES } from '../../lib/oci/chunk-writer'
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
@@ -17,8 +18,8 @@ const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json'
 const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip'
 const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json'
 const EMPTY_JSON = 'application/vnd.oci.empty.v1+json'
-const BUSYBOX_LAYER = 'sha256:78ebc6c5a7c504a23240f285801dce34274adf9a025aa1bb64ca1c471f6b5899'
-const BUSYBOX_LAYER_SIZE = 2078720
+const BUSYBOX_LAYER = fixtures.facts.busybox.diffIds[0]
+const BUSYBOX_LAYER_SIZE = fixtures.facts.busybox.layerSizes[0]
 const MiB = 1024 * 1024
 
 type Image = { config: Buffer; layer: Buffer; manifest: Buffer; digest: string }
@@ -67,7 +68,7 @@ describe.each(providers)('registry API over HTTP (%s)', (provider) => {
 
   beforeAll(async () => {
     reg = await startRegistry(provider)
-    await importArchive(reg.stack, { body: fs.createReadStream(fixture('generated/01-busybox-2layer.docker-archive.tar')) })
+    await importArchive(reg.stack, { body: fs.createReadStream(fixtures.path(fixtures.files.busybox)) })
   })
   afterAll(async () => {
     await reg?.close()

@@ -4,29 +4,20 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { fixture } from '../helpers/stack'
+import { fixtures } from '../helpers/fixtures'
+import { hasPodman } from '../helpers/optional'
 import { startRegistry, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 
-const hasPodman = (() => {
-  try {
-    execFileSync('podman', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
+const podmanPresent = hasPodman()
 
-const BUSYBOX_ID = '11def56894d4ff0495f3c7024f7b07a6e94cd34edc54b2cd8b2614bbe7c6c002'
-const BUSYBOX_DIFF_IDS = [
-  'sha256:78ebc6c5a7c504a23240f285801dce34274adf9a025aa1bb64ca1c471f6b5899',
-  'sha256:36d91fa376d3efed5a09396edcfbd9e0f1bff43b65681dbba88e8b4d15e47da7',
-]
+const BUSYBOX_ID = fixtures.facts.busybox.configDigest.slice('sha256:'.length)
+const BUSYBOX_DIFF_IDS = fixtures.facts.busybox.diffIds
 
-describe.skipIf(!hasPodman)('registry API with podman', () => {
+describe.skipIf(!podmanPresent)('registry API with podman', () => {
   let reg: Registry
   let work: string
   const podman = async (...args: string[]) => {
@@ -38,7 +29,7 @@ describe.skipIf(!hasPodman)('registry API with podman', () => {
   beforeAll(async () => {
     reg = await startRegistry('sqlite')
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-podman-'))
-    await importArchive(reg.stack, { body: fs.createReadStream(fixture('generated/01-busybox-2layer.docker-archive.tar')) })
+    await importArchive(reg.stack, { body: fs.createReadStream(fixtures.path(fixtures.files.busybox)) })
   })
   afterAll(async () => {
     await reg?.close()

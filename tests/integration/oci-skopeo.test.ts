@@ -7,19 +7,18 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import tar from 'tar-stream'
-import { fixture, providers } from '../helpers/stack'
+import { providers } from '../helpers/stack'
+import { fixtures } from '../helpers/fixtures'
+import { hasSkopeo } from '../helpers/optional'
 import { startRegistry, skopeo, sha256, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
-import { getTagDetail } from '../../lib/registry/queries'
+import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 
-const ARCHIVE = fixture('generated/01-busybox-2layer.docker-archive.tar')
-const BUSYBOX_CONFIG = 'sha256:11def56894d4ff0495f3c7024f7b07a6e94cd34edc54b2cd8b2614bbe7c6c002'
-const BUSYBOX_DIFF_IDS = [
-  'sha256:78ebc6c5a7c504a23240f285801dce34274adf9a025aa1bb64ca1c471f6b5899',
-  'sha256:36d91fa376d3efed5a09396edcfbd9e0f1bff43b65681dbba88e8b4d15e47da7',
-]
-const BUSYBOX_LAYER_SIZES = [2078720, 122880]
+const ARCHIVE = fixtures.path(fixtures.files.busybox)
+const BUSYBOX_CONFIG = fixtures.facts.busybox.configDigest
+const BUSYBOX_DIFF_IDS = fixtures.facts.busybox.diffIds
+const BUSYBOX_LAYER_SIZES = fixtures.facts.busybox.layerSizes
 
 /** Every regular file of a tar archive, in memory (the archives here are a few MB). */
 async function readTar(file: string): Promise<Map<string, Buffer>> {
@@ -55,7 +54,7 @@ function readOciLayout(dir: string) {
   return { manifest, configDigest: manifest.config.digest as string, diffIds: layers as string[], config: JSON.parse(config.toString()) }
 }
 
-describe.each(providers)('registry API with skopeo (%s)', (provider) => {
+describe.skipIf(!hasSkopeo()).each(providers)('registry API with skopeo (%s)', (provider) => {
   let reg: Registry
   let work: string
   beforeAll(async () => {
@@ -89,7 +88,7 @@ describe.each(providers)('registry API with skopeo (%s)', (provider) => {
     const detail = (await getTagDetail(reg.stack, 'test/busybox', '1.0'))!
     expect(detail.layers.map((l) => l.uncompressedSize)).toEqual(BUSYBOX_LAYER_SIZES)
     expect(detail.layers.map((l) => l.compressedSize)).toEqual(manifest.layers.map((l: any) => l.size))
-    expect(detail.sizes).toMatchObject({ uncompressed: 2201600, compressed: manifest.layers[0].size + manifest.layers[1].size, compressedState: 'done' })
+    expect(detail.sizes).toMatchObject({ uncompressed: fixtures.facts.busybox.uncompressedSize, compressed: manifest.layers[0].size + manifest.layers[1].size, compressedState: 'done' })
     expect(detail.platform).toEqual({ os: 'linux', architecture: 'amd64', variant: null })
     expect(detail.tagHistory).toEqual([expect.objectContaining({ digest: sha256(bytes), action: 'set', source: 'push' })])
     expect(await reg.stack.db.stagedObject.count()).toBe(0)

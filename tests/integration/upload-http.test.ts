@@ -3,7 +3,8 @@
 import http from 'node:http'
 import fs from 'node:fs'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startStack, fixture, snapshot, providers, type Stack } from '../helpers/stack'
+import { startStack, snapshot, providers, type Stack } from '../helpers/stack'
+import { fixtures } from '../helpers/fixtures'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
 import { collectInterruptedUploads, registerStaged } from '../../lib/registry/staging'
@@ -34,7 +35,7 @@ describe.each(providers)('upload API over HTTP (%s)', (provider) => {
     fetch(`${server.url}/api/uploads${query}`, { method: 'POST', body: body as any, duplex: 'half' } as RequestInit)
 
   it('imports an archive sent as the raw request body and lists it', async () => {
-    const res = await post(fs.readFileSync(fixture('generated/01-busybox-2layer.docker-archive.tar')), '?filename=01.tar')
+    const res = await post(fs.readFileSync(fixtures.path(fixtures.files.busybox)), '?filename=01.tar')
     expect(res.status).toBe(201)
     const body = await res.json()
     expect(body.tags[0]).toMatchObject({ repository: 'example.test/busybox', tag: '1.0', status: 'created' })
@@ -43,20 +44,20 @@ describe.each(providers)('upload API over HTTP (%s)', (provider) => {
     const tags = await (await fetch(`${server.url}/api/repositories/example.test/busybox/tags`)).json()
     expect(tags.tags.map((t: any) => t.name)).toEqual(['1.0'])
     const detail = await (await fetch(`${server.url}/api/repositories/example.test/busybox/tags/1.0`)).json()
-    expect(detail.sizes).toMatchObject({ packed: 2212352, uncompressed: 2201600 })
+    expect(detail.sizes).toMatchObject({ packed: fixtures.size(fixtures.files.busybox), uncompressed: fixtures.facts.busybox.uncompressedSize })
   })
 
   it('answers a bad archive with a JSON error naming the problem', async () => {
-    const res = await post(fs.readFileSync(fixture('bad/not-a-tar.zip')))
+    const res = await post(fs.readFileSync(fixtures.path(fixtures.files.zip)))
     expect(res.status).toBe(415)
     expect(await res.json()).toEqual({ error: { code: 'NOT_A_TAR', message: expect.stringContaining('zip') } })
-    const named = await post(fs.readFileSync(fixture('generated/05-busybox-untagged.docker-archive.tar')))
+    const named = await post(fs.readFileSync(fixtures.path(fixtures.files.untagged)))
     expect(named.status).toBe(400)
     expect((await named.json()).error.code).toBe('NAME_REQUIRED')
   })
 
   it('deletes a tag; the repository leaves the list with its last tag', async () => {
-    await post(fs.readFileSync(fixture('real/osv-scalibr_basic.tar')), '?repository=to/delete&tag=v1')
+    await post(fs.readFileSync(fixtures.path(fixtures.files.basic)), '?repository=to/delete&tag=v1')
     const del = await fetch(`${server.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
     expect(del.status).toBe(204)
     expect((await fetch(`${server.url}/api/repositories/to/delete/tags/v1`)).status).toBe(404)

@@ -1,0 +1,24 @@
+// What the start-up line says: the address the socket is really bound to, and a URL that a client on
+// this machine can connect to (a wildcard address is not one for every client, e.g. browsers).
+import type { AddressInfo } from 'node:net'
+
+export function describeListening(address: AddressInfo): { url: string; boundTo: string; allInterfaces: boolean } {
+  const v6 = address.family === 'IPv6' || address.address.includes(':')
+  const allInterfaces = address.address === '0.0.0.0' || address.address === '::'
+  const bracket = (a: string) => (a.includes(':') ? `[${a}]` : a)
+  const connectable = allInterfaces ? (v6 ? '::1' : '127.0.0.1') : address.address
+  return {
+    url: `http://${bracket(connectable)}:${address.port}`,
+    boundTo: `${bracket(address.address)}:${address.port}`,
+    allInterfaces,
+  }
+}
+
+/** "Stowage listening on http://HOST:PORT ..." (tests and the bench read the URL from this prefix). */
+export function startupLine(address: AddressInfo): string {
+  const { url, boundTo, allInterfaces } = describeListening(address)
+  const where = allInterfaces
+    ? `bound to ${boundTo}, ALL network interfaces: anyone who can reach this port can upload and delete`
+    : `bound to ${boundTo} only`
+  return `Stowage listening on ${url} (${where}; console: ${url}/, registry: ${url.replace(/^https?:\/\//, '')}/v2/)`
+}

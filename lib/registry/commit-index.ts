@@ -1,0 +1,117 @@
+// Makes an imported multi-platform image visible in one transaction: its platform images (untagged
+// manifests, blobs adopted from staging or reused), the image index over them, and the tag(s) naming
+// the index. Runs beside commit-import.ts (which commits single images) and shares its rules.
+import type { Services } from '../services'
+import type { ImageName } from './names'
+import type { CommitBlob, CommitImage, TagResult } from './commit-import'
+import { MediaType } from './media-types'
+import { isUniqueViolation } from '../db/client'
+import { setTag } from './set-tag'
+
+export type CommitIndexChild = CommitImage & { manifestMediaType: string }
+
+export type CommitIndex = {
+  names: ImageName[]
+  index: { bytes: Buffer; digest: string; mediaType: string }
+  children: CommitIndexChild[]
+  /** bytes the whole archive took */
+  packedSize: number
+}
+
+const RETRIES = 5
+
+export async function commitIndexImport(services: Services, uploadId: string, plan: CommitIndex): Promise<{ tags: TagResult[]; adoptedKeys: Set<string> }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await services.db.$transaction((tx) => commitOnce(tx as Services['db'], uploadId, plan), { timeout: 120_000, maxWait: 60_000 })
+    } catch (e) {
+      // a concurrent import created the same blob/repository/manifest first: run again, reusing its rows
+      const retryable = isUniqueViolation(e) || (e as { code?: string })?.code === 'P2034'
+      if (!retryable || attempt >= RETRIES) throw e
+    }
+  }
+}
+
+async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitIndex) {
+  const adoptedKeys = new Set<string>()
+  const seen = new Set<string>()
+  const ensureBlob = async (b: CommitBlob, kind: 'config' | 'layer', sourceDigest: string | null) => {
+    if (seen.has(b.digest)) return
+    seen.add(b.digest)
+    if (await tx.blob.findUnique({ where: { digest: b.digest }, select: { digest: true } })) return
+    await tx.blob.create({
+      data: {
+        digest: b.digest,
+        objectKey: b.key,
+        size: BigInt(b.size),
+        mediaType: kind === 'config' ? MediaType.ociConfig : MediaType.ociLayer,
+        uncompressedSize: kind === 'layer' ? BigInt(b.size) : null,
+        sourceDigest,
+        analysisState: kind === 'layer' ? 'pending' : 'skipped',
+      },
+    })
+    adoptedKeys.add(b.key)
+  }
+  for (const child of plan.children) {
+    await ensureBlob(child.config, 'config', null)
+    for (const l of child.layers) await ensureBlob(l, 'layer', l.sourceDigest)
+  }
+  const digests = new Set(plan.children.flatMap((c) => [c.config.digest, ...c.layers.map((l) => l.digest)]))
+
+  const tags: TagResult[] = []
+  for (const name of plan.names) {
+    const repo = await tx.repository.upsert({ where: { name: name.repository }, create: { name: name.repository }, update: {} })
+    for (const digest of digests) {
+      await tx.repositoryBlob.upsert({ where: { repositoryId_digest: { repositoryId: repo.id, digest } }, create: { repositoryId: repo.id, digest }, update: {} })
+    }
+    for (const child of plan.children) {
+      const key = { repositoryId_digest: { repositoryId: repo.id, digest: child.manifest.digest } }
+      if (await tx.manifest.findUnique({ where: key, select: { id: true } })) continue
+      await tx.manifest.create({
+        data: {
+          repositoryId: repo.id,
+          digest: child.manifest.digest,
+          mediaType: child.manifestMediaType,
+          content: new Uint8Array(child.manifest.bytes),
+          configDigest: child.config.digest,
+          os: child.platform.os,
+          architecture: child.platform.architecture,
+          variant: child.platform.variant,
+          packedSize: BigInt(child.packedSize),
+          uploadId,
+          blobs: {
+            create: [
+              { position: -1, digest: child.config.digest, role: 'config' },
+              ...child.layers.map((l, i) => ({ position: i, digest: l.digest, role: 'layer', packedSize: BigInt(l.packedSize) })),
+            ],
+          },
+        },
+      })
+    }
+    const indexKey = { repositoryId_digest: { repositoryId: repo.id, digest: plan.index.digest } }
+    const index =
+      (await tx.manifest.findUnique({ where: indexKey, select: { id: true } })) ??
+      (await tx.manifest.create({
+        data: {
+          repositoryId: repo.id,
+          digest: plan.index.digest,
+          mediaType: plan.index.mediaType,
+          content: new Uint8Array(plan.index.bytes),
+          packedSize: BigInt(plan.packedSize),
+          uploadId,
+        },
+        select: { id: true },
+      }))
+    const { status, previousDigest } = await setTag(tx, {
+      repositoryId: repo.id,
+      tag: name.tag,
+      manifestId: index.id,
+      manifestDigest: plan.index.digest,
+      source: 'upload',
+      uploadId,
+    })
+    tags.push({ repository: name.repository, tag: name.tag, digest: plan.index.digest, status, previousDigest })
+  }
+  await tx.stagedObject.deleteMany({ where: { objectKey: { in: [...adoptedKeys] } } })
+  return { tags, adoptedKeys }
+}

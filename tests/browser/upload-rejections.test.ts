@@ -1,0 +1,137 @@
+// Rejected uploads in a real browser (Debian's Chromium via playwright-core) against the real Stowage
+// process: the error with its code reaches the page, wherever in the body it is found and however big
+// the file, both through the console's upload page and through a bare XMLHttpRequest (what the page's
+// sendArchive does, independent of any checks the page makes before sending). Also: the server's
+// start-up line and its per-request log lines.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { startFullServer, type FullServer } from '../helpers/full-server'
+import { writeTarFile, writeRawFile, ZIP_HEAD } from '../helpers/stream-archive'
+
+const MB = 1024 * 1024
+const NOT_JSON = Buffer.from('{"this is": not json')
+
+type Case = { file: string; status: number; code: string; build(file: string): Promise<number> }
+
+const cases: Case[] = [
+  { file: 'small.zip', status: 415, code: 'NOT_A_TAR', build: (f) => writeRawFile(f, ZIP_HEAD, 10 * 1024) },
+  {
+    file: 'small-climbs-out.tar',
+    status: 422,
+    code: 'ENTRY_PATH_INVALID',
+    build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 3000 }, { name: '../evil', size: 100 }, { name: 'b/layer.tar', size: 3000 }]),
+  },
+  {
+    file: 'small-bad-manifest.tar',
+    status: 422,
+    code: 'JSON_INVALID',
+    build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 8000 }, { name: 'manifest.json', data: NOT_JSON }]),
+  },
+  { file: 'big.zip', status: 415, code: 'NOT_A_TAR', build: (f) => writeRawFile(f, ZIP_HEAD, 200 * MB) },
+  {
+    file: 'big-climbs-out.tar',
+    status: 422,
+    code: 'ENTRY_PATH_INVALID',
+    build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 100 * MB }, { name: '../evil', size: 100 }, { name: 'b/layer.tar', size: 100 * MB }]),
+  },
+  {
+    file: 'big-bad-manifest.tar',
+    status: 422,
+    code: 'JSON_INVALID',
+    build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 100 * MB }, { name: 'b/layer.tar', size: 100 * MB }, { name: 'manifest.json', data: NOT_JSON }]),
+  },
+]
+
+let server: FullServer
+let browser: Browser
+let dir: string
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-browser-rejections-'))
+  for (const c of cases) await c.build(path.join(dir, c.file))
+  ;[server, browser] = await Promise.all([
+    startFullServer(),
+    chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    }),
+  ])
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+async function newPage(p: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(60_000)
+  await page.goto(server.url + p)
+  return page
+}
+
+describe('rejected uploads in Chromium', () => {
+  it('the start-up line names the address the server is bound to', () => {
+    const port = new URL(server.url).port
+    expect(server.output()).toContain(`Stowage listening on http://127.0.0.1:${port} (bound to 127.0.0.1:${port} only;`)
+  })
+
+  it('XMLHttpRequest receives each JSON error with its code (first bytes, middle, end; 10 KB and 200 MB)', async () => {
+    const page = await newPage('/upload')
+    // a file input of our own, so the XHR sends a real File exactly as the upload page's sendArchive does
+    await page.evaluate(() => {
+      const input = document.createElement('input')
+      input.type = 'file'
+      input.multiple = true
+      input.id = 'raw-files'
+      document.body.append(input)
+    })
+    await page.locator('#raw-files').setInputFiles(cases.map((c) => path.join(dir, c.file)))
+    for (const [i, c] of cases.entries()) {
+      const answer = await page.evaluate(
+        (index) =>
+          new Promise<{ status: number; text: string; error?: boolean }>((resolve) => {
+            const file = (document.getElementById('raw-files') as HTMLInputElement).files![index]
+            const xhr = new XMLHttpRequest()
+            xhr.open('POST', `/api/uploads?filename=${encodeURIComponent(file.name)}`)
+            xhr.setRequestHeader('Content-Type', 'application/octet-stream')
+            xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText })
+            xhr.onerror = () => resolve({ status: 0, text: '', error: true })
+            xhr.send(file)
+          }),
+        i,
+      )
+      expect(answer.error, `${c.file}: XHR network error`).toBeUndefined()
+      expect(answer.status, c.file).toBe(c.status)
+      expect(JSON.parse(answer.text).error.code, c.file).toBe(c.code)
+    }
+    await page.context().close()
+  })
+
+  it('the upload page shows each rejection with its code, not a lost connection', async () => {
+    const page = await newPage('/upload')
+    await page.getByTestId('file-input').setInputFiles(cases.map((c) => path.join(dir, c.file)))
+    await page.getByRole('button', { name: `Upload ${cases.length} files` }).click()
+    for (const c of cases) {
+      const item = page.locator(`[data-testid="upload-item"][data-filename="${c.file}"]`)
+      await item.and(page.locator('[data-phase="failed"]')).waitFor({ timeout: 120_000 })
+      const text = await item.getByTestId('upload-error').textContent()
+      expect(text, c.file).toContain(c.code)
+      expect(text, c.file).not.toContain('NETWORK')
+    }
+    await page.context().close()
+    // nothing was imported
+    expect((await (await fetch(`${server.url}/api/repositories`)).json()).total).toBe(0)
+  })
+
+  it('logs one line per request and the code of every rejected upload', () => {
+    const out = server.output()
+    for (const c of cases) expect(out).toMatch(new RegExp(`^POST /api/uploads ${c.status} \\d+B \\d+ms ${c.code}$`, 'm'))
+    expect(out).toMatch(/^GET \/upload 200 \d+B \d+ms$/m)
+  })
+})
