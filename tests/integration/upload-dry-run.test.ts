@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { startStack, snapshot, providers, type Stack } from '../helpers/stack'
 import { makeDockerArchive, makeLayer, packToBuffer } from '../helpers/make-archive'
+import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
 import { previewArchive } from '../../lib/archive/preview-archive'
 import { ArchiveMessage } from '../../lib/archive/archive-messages'
@@ -96,6 +97,24 @@ describe.each(providers)('dry-run upload (%s)', (provider) => {
     expect(named.json.tags).toEqual([{ repository: 'team/named', tag: 'v1', status: 'created', currentDigest: null, newDigest: digest }])
     const real = await (await post(untagged.archive, '?repository=team/named&tag=v1')).json()
     expect(real.tags[0]).toMatchObject({ repository: 'team/named', tag: 'v1', status: 'created', digest })
+  })
+
+  it('a multi-platform archive plans ONE tag pointing to the index the import records, with each platform image', async () => {
+    const built = await makeMultiPlatformArchive({
+      reference: 'multi/dry:1.0',
+      platforms: [
+        { architecture: 'amd64', layers: [{ size: 30_000, gzip: true }, { size: 2_000, gzip: false }] },
+        { architecture: 'arm64', variant: 'v8', layers: [{ size: 20_000, gzip: false }] },
+      ],
+    })
+    const planned = await dryRun(built.archive)
+    expect(planned.status).toBe(200)
+    expect(planned.json.images.map((i: any) => i.platform)).toEqual(['linux/amd64', 'linux/arm64/v8'])
+    expect(planned.json.tags).toEqual([{ repository: 'multi/dry', tag: '1.0', status: 'created', currentDigest: null, newDigest: planned.json.index.digest }])
+    const real = await (await post(built.archive)).json()
+    expect(real.index.digest).toBe(planned.json.index.digest)
+    expect(real.images.map((i: any) => i.manifestDigest)).toEqual(planned.json.images.map((i: any) => i.manifestDigest))
+    expect((await dryRun(built.archive)).json.tags[0]).toMatchObject({ status: 'unchanged', currentDigest: real.index.digest })
   })
 
   it('reads a .tar.gz too (inflating it, storing nothing): the digest matches the real upload of it', async () => {
