@@ -6,7 +6,7 @@ import { useEffect } from 'react'
 import { MessageText } from '../message-text'
 import { NameFields, nameDraftProblem, normalizedName, type NameDraft } from './name-fields'
 import { useArchivePreview, useTagChanges, type CurrentTag, type PreviewState } from './archive-preview'
-import { tagOutcome, unnamedImages } from '@/lib/archive/preview-archive'
+import { nameableAsOne, tagOutcome, unnamedImages } from '@/lib/archive/preview-archive'
 import { formatBytes, shortDigest } from '@/lib/format'
 import type { ImageNameInput } from './upload-queue'
 
@@ -22,7 +22,7 @@ export function readinessOf(preview: PreviewState, choice: FileChoice): Readines
   if (preview.kind === 'rejected') return 'refused'
   if (preview.kind !== 'images') return choice.naming && nameDraftProblem(choice.draft) ? 'needs-name' : 'ready'
   const unnamed = unnamedImages(preview).length
-  if (unnamed && preview.images.length > 1) return 'refused'
+  if (unnamed && !nameableAsOne(preview)) return 'refused'
   if ((unnamed || choice.naming) && nameDraftProblem(choice.draft)) return 'needs-name'
   return 'ready'
 }
@@ -53,9 +53,9 @@ export function SelectedFile({
   const sendName = nameToSend(preview, choice)
   useEffect(() => onReadiness(readiness, sendName), [readiness, sendName?.repository, sendName?.tag]) // eslint-disable-line react-hooks/exhaustive-deps
   const unnamed = preview.kind === 'images' ? unnamedImages(preview) : []
-  const single = preview.kind === 'images' && preview.images.length === 1
+  const single = preview.kind === 'images' && nameableAsOne(preview)
   // Suggest the tag an OCI layout gives its unnamed image.
-  const tagHint = single && preview.kind === 'images' ? preview.images[0].tagHint : null
+  const tagHint = single && preview.kind === 'images' ? (preview.index ? preview.index.tagHint : preview.images[0].tagHint) : null
   useEffect(() => {
     if (tagHint && !choice.draft.tag) onChoice({ ...choice, draft: { ...choice.draft, tag: tagHint } })
   }, [tagHint]) // eslint-disable-line react-hooks/exhaustive-deps
@@ -107,13 +107,18 @@ export function SelectedFile({
             <ul className="space-y-0.5 text-xs text-slate-600">
               {preview.images.slice(0, MAX_IMAGES_SHOWN).map((img, i) => (
                 <li key={i} data-testid="preview-image">
-                  {preview.images.length > 1 && <span className="font-medium text-slate-800">Image {i + 1}: </span>}
+                  {preview.images.length > 1 && <span className="font-medium text-slate-800">{preview.index ? 'Platform' : 'Image'} {i + 1}: </span>}
                   {img.platform ?? 'platform not stated'} · {img.layers} {img.layers === 1 ? 'layer' : 'layers'}
-                  {img.names.length === 0 && <span className="text-amber-800"> · no name in the archive</span>}
+                  {!preview.index && img.names.length === 0 && <span className="text-amber-800"> · no name in the archive</span>}
                 </li>
               ))}
               {preview.images.length + preview.unread > MAX_IMAGES_SHOWN && <li>and {preview.images.length + preview.unread - MAX_IMAGES_SHOWN} more images</li>}
             </ul>
+            {preview.index && (
+              <p className="text-xs text-slate-600" data-testid="preview-multi-platform">
+                One multi-platform image: its tags will point to an image index over these {preview.images.length} platforms.
+              </p>
+            )}
             {unnamed.length > 0 && !single && (
               <p role="alert" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="preview-rejected">
                 {unnamed.length === 1 ? `Image ${unnamed[0] + 1} has` : `Images ${unnamed.map((i) => i + 1).join(', ')} have`} no name in this archive, and an archive with several

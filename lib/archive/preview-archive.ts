@@ -30,6 +30,12 @@ export type ArchivePreview =
       images: PreviewImage[]
       /** images listed by the archive but not read (beyond maxImages) */
       unread: number
+      /**
+       * A multi-platform archive (index.json naming ONE image index): the server stores it as one index
+       * that the names point to; `images` are its platform images. The index digest the server records
+       * is known only after the upload.
+       */
+      index?: { names: ImageName[]; tagHint: string | null }
     }
 
 export type PreviewLimits = WalkLimits & { maxJsonBytes: number; maxJsonDepth: number; maxImages: number }
@@ -199,9 +205,24 @@ class ArchiveView {
       }
     }
     await visit(index, 0, {})
-    for (const [i, annotations] of annotationsOf.entries()) Object.assign(images[i], ociNames(annotations))
     if (!images.length) throw new PreviewRejection('MANIFEST_INVALID', 'index.json lists no images')
+    const top = index.manifests.length === 1 ? index.manifests[0] : null
+    if (top && images.length > 0 && (await this.isIndex(top))) {
+      return { kind: 'images', layout: 'oci-layout', images, unread, index: ociNames(top.annotations ?? {}) }
+    }
+    for (const [i, annotations] of annotationsOf.entries()) Object.assign(images[i], ociNames(annotations))
     return { kind: 'images', layout: 'oci-layout', images, unread }
+  }
+
+  /** Whether a descriptor names an image index (a multi-platform image) that is in the archive. */
+  async isIndex(desc: Json): Promise<boolean> {
+    try {
+      const doc = await this.descriptorJson(desc)
+      return Array.isArray(doc.manifests) && doc.manifests.length > 0
+    } catch (e) {
+      if (e instanceof Unknown) return false
+      throw e
+    }
   }
 
   async descriptorJson(desc: unknown): Promise<Json> {
@@ -326,6 +347,7 @@ export type TagChange = {
  * `name` (from the person, or ?repository=&tag=) for an archive with one image.
  */
 export function tagChanges(preview: Extract<ArchivePreview, { kind: 'images' }>, name: ImageName | null): TagChange[] {
+  if (preview.index) return (name ? [name] : preview.index.names).map((n) => ({ ...n, newDigest: null }))
   if (name) {
     if (preview.images.length !== 1) return []
     return [{ ...name, newDigest: preview.images[0].manifestDigest }]
@@ -344,4 +366,7 @@ export function tagOutcome(current: string | null, next: string | null): TagOutc
 
 /** Indexes of images the archive does not name. */
 export const unnamedImages = (preview: Extract<ArchivePreview, { kind: 'images' }>) =>
-  preview.images.flatMap((img, i) => (img.names.length ? [] : [i]))
+  preview.index ? (preview.index.names.length ? [] : [0]) : preview.images.flatMap((img, i) => (img.names.length ? [] : [i]))
+
+/** One name for the whole archive: a single image, or a multi-platform image (one index). */
+export const nameableAsOne = (preview: Extract<ArchivePreview, { kind: 'images' }>) => preview.images.length === 1 || !!preview.index

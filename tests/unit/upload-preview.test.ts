@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto'
 import zlib from 'node:zlib'
 import { describe, it, expect } from 'vitest'
 import { makeDockerArchive, makeLayer, packToBuffer } from '../helpers/make-archive'
+import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { gnuLongNameEntry, endOfArchive, makeOciLayout, tarHeader } from '../helpers/make-preview-archives'
-import { previewArchive, tagChanges, tagOutcome, unnamedImages, COMPRESSED_NOTE, type ArchivePreview } from '../../lib/archive/preview-archive'
+import { previewArchive, tagChanges, tagOutcome, unnamedImages, nameableAsOne, COMPRESSED_NOTE, type ArchivePreview } from '../../lib/archive/preview-archive'
 import { BlobReader, walkTar, type BlobLike } from '../../lib/archive/preview-tar'
 import { ArchiveMessage } from '../../lib/archive/archive-messages'
 import { readArchiveMetadata } from '../../lib/archive/dry-run'
@@ -125,6 +126,25 @@ describe('upload preview: what an archive holds', () => {
     ])
     expect(p.images.map((i) => i.manifestDigest)).toEqual(await serverDigests(archive))
     expect(unnamedImages(p)).toEqual([1])
+  })
+
+  it('a multi-platform archive is ONE image to name: its platforms, one tag per name (the index digest comes from the server)', async () => {
+    const platforms = [
+      { architecture: 'amd64', layers: [{ size: 3000, gzip: false }] },
+      { architecture: 'arm64', variant: 'v8', layers: [{ size: 2000, gzip: true }, { size: 100, gzip: false }] },
+    ]
+    const named = images(await previewArchive(blob((await makeMultiPlatformArchive({ reference: 'multi/app:1.0', platforms })).archive)))
+    expect(named.index).toEqual({ names: [{ repository: 'multi/app', tag: '1.0' }], tagHint: null })
+    expect(named.images.map((i) => [i.platform, i.layers])).toEqual([
+      ['linux/amd64', 1],
+      ['linux/arm64/v8', 2],
+    ])
+    expect(tagChanges(named, null)).toEqual([{ repository: 'multi/app', tag: '1.0', newDigest: null }])
+    expect(unnamedImages(named)).toEqual([])
+    const unnamed = images(await previewArchive(blob((await makeMultiPlatformArchive({ reference: null, platforms })).archive)))
+    expect(unnamedImages(unnamed)).toEqual([0])
+    expect(nameableAsOne(unnamed)).toBe(true)
+    expect(tagChanges(unnamed, { repository: 'team/multi', tag: 'v1' })).toEqual([{ repository: 'team/multi', tag: 'v1', newDigest: null }])
   })
 
   it('entries with pax long names (paths over 100 characters) are found', async () => {
