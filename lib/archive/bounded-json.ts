@@ -1,6 +1,7 @@
 // JSON from an archive is parsed only after a cheap scan proves it is small and shallow:
 // a 50 MB document of nested arrays must not reach JSON.parse.
 import { ImportError } from './import-error'
+import { ArchiveMessage } from './archive-messages'
 
 /** Maximum nesting depth of a JSON text, scanning bytes (strings are skipped). Stops early past `limit`. */
 export function jsonDepthExceeds(bytes: Buffer, limit: number): boolean {
@@ -26,12 +27,12 @@ export function parseBoundedJson(bytes: Buffer, name: string, limits: { maxJsonB
     throw new ImportError('JSON_TOO_LARGE', `${name} is ${bytes.length} bytes; JSON documents are limited to ${limits.maxJsonBytes} bytes`)
   }
   if (jsonDepthExceeds(bytes, limits.maxJsonDepth)) {
-    throw new ImportError('JSON_TOO_DEEP', `${name} nests deeper than ${limits.maxJsonDepth} levels`)
+    throw new ImportError('JSON_TOO_DEEP', ArchiveMessage.jsonTooDeep(name, limits.maxJsonDepth))
   }
   try {
     return JSON.parse(bytes.toString('utf8'))
   } catch (e) {
-    throw new ImportError('JSON_INVALID', `${name} is not valid JSON: ${(e as Error).message}`)
+    throw new ImportError('JSON_INVALID', ArchiveMessage.jsonInvalid(name, (e as Error).message))
   }
 }
 

@@ -110,12 +110,17 @@ class ArchiveView {
     return (await this.reader.read(e.offset, e.size)).slice()
   }
 
-  json(bytes: Uint8Array, path: string): any {
+  /** Parses a JSON document; `strict` refuses the file as the server would (its metadata files). */
+  json(bytes: Uint8Array, path: string, strict = false): any {
     const text = new TextDecoder().decode(bytes)
-    if (depthExceeds(text, this.limits.maxJsonDepth)) throw new Unknown(`${path} nests deeper than ${this.limits.maxJsonDepth} levels`)
+    if (depthExceeds(text, this.limits.maxJsonDepth)) {
+      if (strict) throw new PreviewRejection('JSON_TOO_DEEP', ArchiveMessage.jsonTooDeep(path, this.limits.maxJsonDepth))
+      throw new Unknown(`${path} nests deeper than ${this.limits.maxJsonDepth} levels`)
+    }
     try {
       return JSON.parse(text)
-    } catch {
+    } catch (e) {
+      if (strict) throw new PreviewRejection('JSON_INVALID', ArchiveMessage.jsonInvalid(path, (e as Error).message))
       throw new Unknown(`${path} is not valid JSON`)
     }
   }
@@ -123,7 +128,7 @@ class ArchiveView {
   async dockerSave(): Promise<ArchivePreview> {
     let manifest: unknown
     try {
-      manifest = this.json(await this.bytes('manifest.json'), 'manifest.json')
+      manifest = this.json(await this.bytes('manifest.json'), 'manifest.json', true)
     } catch (e) {
       if (e instanceof Unknown) throw new PreviewRejection('MANIFEST_INVALID', `manifest.json cannot be read: ${e.message}`)
       throw e
@@ -156,7 +161,7 @@ class ArchiveView {
   async ociLayout(): Promise<ArchivePreview> {
     let index: any
     try {
-      index = this.json(await this.bytes('index.json'), 'index.json')
+      index = this.json(await this.bytes('index.json'), 'index.json', true)
     } catch (e) {
       if (e instanceof Unknown) throw new PreviewRejection('MANIFEST_INVALID', `index.json cannot be read: ${e.message}`)
       throw e

@@ -219,6 +219,8 @@ describe('upload preview: refusing what is plainly not an image archive, with th
       (await makeDockerArchive({ repoTags: ['t/x:1'], layers: [await makeLayer(100)], editManifest: (m) => [{ ...m[0], Config: 'nothere.json' }] })).archive],
     ['a manifest naming a missing layer', async () =>
       (await makeDockerArchive({ repoTags: ['t/x:1'], layers: [await makeLayer(100)], editManifest: (m) => [{ ...m[0], Layers: ['gone/layer.tar'] }] })).archive],
+    ['a manifest.json that is not JSON', async () => packToBuffer([{ name: 'manifest.json', data: Buffer.from('{"this is": not json') }])],
+    ['a manifest.json nested 100 deep', async () => packToBuffer([{ name: 'manifest.json', data: Buffer.from('['.repeat(100) + ']'.repeat(100)) }])],
     ['an invalid repository name', async () => (await makeDockerArchive({ repoTags: ['Team/UPPER:1'], layers: [await makeLayer(100)] })).archive],
   ]
   for (const [what, make] of cases) {
