@@ -8,6 +8,6 @@ export const CHILD_SCRIPTS = { migrate: 'scripts/migrate.ts', 'embedded-s3': 'li
 
 /** node arguments that run the script `name` */
 export function childScriptArgs(name: keyof typeof CHILD_SCRIPTS): string[] {
-  if (process.env.STOWAGE_COMPILED === '1') return [path.join(projectRoot, '.stowage', `${name}.mjs`)]
+  if (process.env.STOWAGE_COMPILED === '1') return [path.join(projectRoot, process.env.STOWAGE_SERVER_DIR || '.stowage', `${name}.mjs`)]
   return [createRequire(import.meta.url).resolve('tsx/cli'), path.join(projectRoot, CHILD_SCRIPTS[name])]
 }

@@ -1,4 +1,5 @@
-// Compiles the server (server.ts + lib/) and its child-process scripts into plain JavaScript under .stowage/.
+// Compiles the server (server.ts + lib/) and its child-process scripts into plain JavaScript under .stowage/
+// (STOWAGE_SERVER_DIR).
 // `npm start` runs the compiled files with node: running TypeScript through tsx costs the long-lived
 // server a loader thread and transpiler state (~35 MB of its memory) for nothing. Dependencies stay in
 // node_modules (not bundled); projectRoot resolves from .stowage/ to the repository root as from lib/.
@@ -7,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const outDir = path.join(root, '.stowage')
+// STOWAGE_SERVER_DIR: `npm test` compiles into its own folder (.stowage-test), beside a running `npm start`
+export const outDir = path.join(root, process.env.STOWAGE_SERVER_DIR || '.stowage')
 
 export async function buildServer() {
   await build({

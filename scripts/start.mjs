@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildServer, outDir } from './build-server.mjs'
+import { consoleBuildIsCurrent, recordConsoleBuild, sourceFingerprint } from './console-build.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
@@ -12,10 +13,15 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 
 // next.config.js builds into (and the server serves from) STOWAGE_NEXT_DIST_DIR, default .next
 const distDir = process.env.STOWAGE_NEXT_DIST_DIR || '.next'
-if (!fs.existsSync(path.join(root, distDir, 'BUILD_ID')) || process.env.STOWAGE_REBUILD === '1') {
-  console.log('Building the console (first start)…')
+// STOWAGE_REBUILD=1 forces a build; =0 serves whatever build is there (the tests, which build once up front).
+const rebuild = process.env.STOWAGE_REBUILD
+const hasBuild = fs.existsSync(path.join(root, distDir, 'BUILD_ID'))
+if (rebuild === '1' || !hasBuild || (rebuild !== '0' && !consoleBuildIsCurrent(root, distDir))) {
+  console.log(hasBuild ? 'Rebuilding the console (its sources changed since the last build)…' : 'Building the console (first start)…')
+  const fingerprint = sourceFingerprint(root) // of the sources the build reads now
   const r = spawnSync(bin('next'), ['build'], { cwd: root, env, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
+  recordConsoleBuild(root, distDir, fingerprint)
 }
 // Always recompiled (well under a second), so the server never runs stale code after a `git pull`.
 await buildServer()

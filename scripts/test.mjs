@@ -4,9 +4,17 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { recordConsoleBuild, sourceFingerprint } from './console-build.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', STOWAGE_NEXT_DIST_DIR: process.env.STOWAGE_NEXT_DIST_DIR || '.next-test' }
+// The compiled server gets its own folder too (STOWAGE_SERVER_DIR), so a running `npm start` never has its
+// child scripts (embedded S3 restarts, migrations) replaced by the tests' compile.
+const env = {
+  ...process.env,
+  NEXT_TELEMETRY_DISABLED: '1',
+  STOWAGE_NEXT_DIST_DIR: process.env.STOWAGE_NEXT_DIST_DIR || '.next-test',
+  STOWAGE_SERVER_DIR: process.env.STOWAGE_SERVER_DIR || '.stowage-test',
+}
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 const run = (cmd, args) => {
   console.log(`\n$ ${path.basename(cmd)} ${args.join(' ')}`)
@@ -20,5 +28,7 @@ const vitestArgs = process.argv.slice(2).filter((a) => a !== '--build-only')
 
 if (!buildOnly) run(bin('tsc'), ['--noEmit', '-p', '.'])
 console.log(`(console build for the browser tests: ${env.STOWAGE_NEXT_DIST_DIR}/)`)
+const fingerprint = sourceFingerprint(root)
 run(bin('next'), ['build'])
+recordConsoleBuild(root, env.STOWAGE_NEXT_DIST_DIR, fingerprint)
 if (!buildOnly) run(bin('vitest'), ['run', ...vitestArgs])

@@ -17,7 +17,7 @@ export async function startFullServer(opts: { env?: Record<string, string>; star
     throw new Error(`The console has no production build (${distDir}/BUILD_ID is missing): run \`npx next build\` first (\`npm test\` does it).`)
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-browser-'))
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', STOWAGE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', STOWAGE_NEXT_DIST_DIR: distDir, ...opts.env }
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', STOWAGE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: '1', STOWAGE_NEXT_DIST_DIR: distDir, STOWAGE_REBUILD: '0', ...opts.env }
   // The server must use its own embedded storage and database, whatever the developer's shell sets.
   for (const k of ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'STOWAGE_DEV']) if (!opts.env?.[k]) delete env[k]
 
