@@ -3,24 +3,18 @@
 // allow) and stays pullable; a blob nothing references still deletes (202).
 import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { describe, it, expect } from 'vitest'
+import { registryForTests } from '../helpers/http-stack'
 import { providers } from '../helpers/stack'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { startRegistry, sha256, errorOf, request, type Registry } from './oci-support'
+import { sha256, errorOf, request } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 
 describe.each(providers)('DELETE of a referenced blob (%s)', (provider) => {
-  let reg: Registry
+  const reg = registryForTests(provider, { timeout: 120_000 })
   const api = (path: string, init: Parameters<typeof request>[1] = {}) => request(reg.url + path, init)
-
-  beforeAll(async () => {
-    reg = await startRegistry(provider)
-  }, 120_000)
-  afterAll(async () => {
-    await reg?.close()
-  })
 
   async function pullBytes(path: string) {
     const res = await api(path)

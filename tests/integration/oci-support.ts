@@ -1,29 +1,13 @@
-// Shared by the registry API tests: a real Stowage HTTP server over a real stack, skopeo, small helpers.
+// Shared by the registry API tests: the registry of tests/helpers/http-stack.ts, a restart, skopeo, small helpers.
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { promisify } from 'node:util'
-import { startStack, type Stack } from '../helpers/stack'
-import { listen, type RunningServer } from '../../lib/http/stowage-server'
+import type { Stack } from '../helpers/stack'
+import { listen } from '../../lib/http/stowage-server'
 import { openDatabase } from '../../lib/db/client'
-import type { DbProvider } from '../../lib/db/provider'
 import type { Services } from '../../lib/services'
 
-export type Registry = { stack: Stack; server: RunningServer; url: string; host: string; close(): Promise<void> }
-
-export async function startRegistry(provider: DbProvider, services?: (stack: Stack) => Services): Promise<Registry> {
-  const stack = await startStack(provider)
-  const server = await listen(services ? services(stack) : stack, { port: 0, host: '127.0.0.1' })
-  return {
-    stack,
-    server,
-    url: server.url,
-    host: `127.0.0.1:${server.port}`,
-    async close() {
-      await server.close()
-      await stack.close()
-    },
-  }
-}
+export { startRegistry, type Registry } from '../helpers/http-stack'
 
 /** A second Stowage instance on the same database and bucket, with its own database client (a "restart"). */
 export async function reopen(stack: Stack) {
