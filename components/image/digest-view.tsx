@@ -12,7 +12,7 @@ import { CopyButton } from '../copy-button'
 import { Bytes } from '../sizes'
 import { PointTagButton } from '../point-tag-button'
 import { useRegistryHost } from '../use-registry-host'
-import { Section } from './image-view'
+import { Section } from './page-parts'
 import { shortDigest, formatDateTime } from '@/lib/format'
 import { tagNameProblem } from '@/lib/registry/names'
 

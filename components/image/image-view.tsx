@@ -4,14 +4,11 @@
 // until the background compressed size is known.
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
-import type { ReactNode } from 'react'
 import { apiRequest, type TagAnswer, type TagList } from '../api-client'
 import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
 import { PendingPage, type Failure } from '../page-states'
 import { DeleteTagButton } from '../delete-tag-button'
-import { CopyButton } from '../copy-button'
-import { TimeAgo } from '../time-ago'
 import { useRefreshWhile } from '../use-refresh-while'
 import { flash } from '../flash'
 import { SizeCards } from './size-cards'
@@ -21,20 +18,7 @@ import { TagHistory } from './tag-history'
 import { PullCommands } from './pull-commands'
 import { IndexView } from './index-view'
 import { ArchiveDownload } from './index-download'
-
-export function Section({ title, subtitle, children, flush = false, id }: { title: string; subtitle?: ReactNode; children: ReactNode; flush?: boolean; id: string }) {
-  return (
-    <section className="card min-w-0" aria-labelledby={id}>
-      <header className="border-b border-slate-100 px-5 py-3.5">
-        <h2 id={id} className="text-sm font-semibold text-slate-900">
-          {title}
-        </h2>
-        {subtitle && <p className="mt-0.5 text-xs text-slate-600">{subtitle}</p>}
-      </header>
-      <div className={flush ? '' : 'px-5 py-4'}>{children}</div>
-    </section>
-  )
-}
+import { Section, TagHeader } from './page-parts'
 
 export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagAnswer | null; error: Failure | null }) {
   const router = useRouter()
@@ -63,37 +47,24 @@ export function ImageView({ repository, tag, data, error }: { repository: string
   const steps = data.history.length
   return (
     <div className="space-y-6">
-      <div>
-        {crumbs}
-        <div className="flex flex-wrap items-start justify-between gap-4">
-          <div className="min-w-0">
-            <h1 className="text-2xl font-semibold tracking-tight break-all">
-              {data.repository}
-              <span className="text-slate-600">:</span>
-              <span className="text-indigo-700">{data.tag}</span>
-            </h1>
-            <div className="mt-2 flex flex-wrap items-center gap-x-4 gap-y-2 text-sm text-slate-600">
-              <span className="inline-flex min-w-0 items-center gap-2">
-                <span className="font-mono text-xs break-all text-slate-700" title={data.digest}>
-                  {data.digest.slice(0, 7 + 16)}…
-                </span>
-                <CopyButton text={data.digest} label="Copy digest" />
-              </span>
-              {platform && <span className="rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">{platform}</span>}
-              <span>
-                {data.layers.length} {data.layers.length === 1 ? 'layer' : 'layers'}
-              </span>
-              <span>
-                updated <TimeAgo at={data.updatedAt} />
-              </span>
-            </div>
-          </div>
+      <TagHeader
+        crumbs={crumbs}
+        data={data}
+        facts={
+          <>
+            {platform && <span className="rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">{platform}</span>}
+            <span>
+              {data.layers.length} {data.layers.length === 1 ? 'layer' : 'layers'}
+            </span>
+          </>
+        }
+        actions={
           <div className="flex flex-wrap items-center gap-2">
             <ArchiveDownload repository={data.repository} tag={data.tag} platforms={[]} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={afterDelete} />
           </div>
-        </div>
-      </div>
+        }
+      />
 
       <SizeCards sizes={data.sizes} />
 

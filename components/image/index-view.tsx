@@ -5,14 +5,13 @@ import Link from 'next/link'
 import type { ReactNode } from 'react'
 import type { IndexDetail } from '../api-client'
 import { digestHref } from '../routes'
-import { CopyButton } from '../copy-button'
 import { DeleteTagButton } from '../delete-tag-button'
-import { TimeAgo } from '../time-ago'
 import { Bytes, MeasuredBytes } from '../sizes'
 import { SizeCards } from './size-cards'
 import { PullCommands } from './pull-commands'
 import { TagHistory } from './tag-history'
 import { ArchiveDownload } from './index-download'
+import { Section, TagHeader } from './page-parts'
 import { shortDigest } from '@/lib/format'
 
 type PlatformEntry = IndexDetail['platforms'][number]
@@ -75,74 +74,45 @@ export function PlatformTable({ repository, platforms }: { repository: string; p
   )
 }
 
-function Card({ id, title, subtitle, children }: { id: string; title: string; subtitle?: string; children: ReactNode }) {
-  return (
-    <section className="card" aria-labelledby={id}>
-      <header className="border-b border-slate-100 px-5 py-3.5">
-        <h2 id={id} className="text-sm font-semibold text-slate-900">
-          {title}
-        </h2>
-        {subtitle && <p className="mt-0.5 text-xs text-slate-500">{subtitle}</p>}
-      </header>
-      {children}
-    </section>
-  )
-}
-
 export function IndexView({ data, crumbs, onDeleted }: { data: IndexDetail; crumbs: ReactNode; onDeleted: () => void }) {
   const downloadable = [...new Set(data.platforms.filter((p) => p.available && p.platform.os && p.platform.architecture).map((p) => platformLabel(p.platform)))]
   return (
     <div className="space-y-6">
-      <div>
-        {crumbs}
-        <div className="flex flex-wrap items-start justify-between gap-4">
-          <div className="min-w-0">
-            <h1 className="text-2xl font-semibold tracking-tight break-all">
-              {data.repository}
-              <span className="text-slate-400">:</span>
-              <span className="text-indigo-700">{data.tag}</span>
-            </h1>
-            <div className="mt-2 flex flex-wrap items-center gap-x-4 gap-y-2 text-sm text-slate-500">
-              <span className="inline-flex items-center gap-2">
-                <span className="font-mono text-xs text-slate-700" title={data.digest}>
-                  {data.digest.slice(0, 7 + 16)}…
-                </span>
-                <CopyButton text={data.digest} label="Copy digest" />
-              </span>
-              <span className="rounded-md bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700" data-testid="index-badge">
-                multi-platform · {data.platforms.length} {data.platforms.length === 1 ? 'platform' : 'platforms'}
-              </span>
-              <span>
-                {data.layerCount} {data.layerCount === 1 ? 'layer' : 'layers'} in all
-              </span>
-              <span>
-                updated <TimeAgo at={data.updatedAt} />
-              </span>
-            </div>
-          </div>
+      <TagHeader
+        crumbs={crumbs}
+        data={data}
+        facts={
+          <>
+            <span className="rounded-md bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700" data-testid="index-badge">
+              multi-platform · {data.platforms.length} {data.platforms.length === 1 ? 'platform' : 'platforms'}
+            </span>
+            <span>
+              {data.layerCount} {data.layerCount === 1 ? 'layer' : 'layers'} in all
+            </span>
+          </>
+        }
+        actions={
           <div className="flex max-w-full flex-wrap items-start gap-2">
             <ArchiveDownload repository={data.repository} tag={data.tag} platforms={downloadable} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={onDeleted} />
           </div>
-        </div>
-      </div>
+        }
+      />
 
       <SizeCards sizes={data.sizes} />
       <p className="-mt-3 text-xs text-slate-500">Totals of all platforms; a layer that several platforms share is counted once.</p>
 
-      <Card id="platforms-title" title={`Platforms (${data.platforms.length})`} subtitle="Each platform is an image of its own; a pull picks the one matching the machine.">
+      <Section id="platforms-title" title={`Platforms (${data.platforms.length})`} subtitle="Each platform is an image of its own; a pull picks the one matching the machine." flush>
         <PlatformTable repository={data.repository} platforms={data.platforms} />
-      </Card>
+      </Section>
 
-      <Card id="pull-title" title="Pull this image">
-        <div className="px-5 py-4">
-          <PullCommands repository={data.repository} tag={data.tag} digest={data.digest} />
-        </div>
-      </Card>
+      <Section id="pull-title" title="Pull this image">
+        <PullCommands repository={data.repository} tag={data.tag} digest={data.digest} />
+      </Section>
 
-      <Card id="tag-history-title" title="Tag history" subtitle={`Images ${data.tag} pointed to, newest first.`}>
+      <Section id="tag-history-title" title="Tag history" subtitle={`Images ${data.tag} pointed to, newest first.`} flush>
         <TagHistory repository={data.repository} tag={data.tag} entries={data.tagHistory} current={data.digest} />
-      </Card>
+      </Section>
     </div>
   )
 }

@@ -125,14 +125,18 @@ class ArchiveView {
     }
   }
 
-  async dockerSave(): Promise<ArchivePreview> {
-    let manifest: unknown
+  /** manifest.json or index.json: unparsable or too deep refused as the server refuses it; unreadable otherwise, MANIFEST_INVALID. */
+  private async topLevelJson(path: string): Promise<unknown> {
     try {
-      manifest = this.json(await this.bytes('manifest.json'), 'manifest.json', true)
+      return this.json(await this.bytes(path), path, true)
     } catch (e) {
-      if (e instanceof Unknown) throw new PreviewRejection('MANIFEST_INVALID', `manifest.json cannot be read: ${e.message}`)
+      if (e instanceof Unknown) throw new PreviewRejection('MANIFEST_INVALID', `${path} cannot be read: ${e.message}`)
       throw e
     }
+  }
+
+  async dockerSave(): Promise<ArchivePreview> {
+    const manifest = await this.topLevelJson('manifest.json')
     if (!Array.isArray(manifest)) throw new PreviewRejection('MANIFEST_INVALID', `manifest.json must be a list of images, but it is ${manifest === null ? 'null' : typeof manifest}`)
     if (manifest.length === 0) throw new PreviewRejection('MANIFEST_INVALID', 'manifest.json lists no images')
     const read = manifest.slice(0, this.limits.maxImages)
@@ -159,13 +163,7 @@ class ArchiveView {
   }
 
   async ociLayout(): Promise<ArchivePreview> {
-    let index: any
-    try {
-      index = this.json(await this.bytes('index.json'), 'index.json', true)
-    } catch (e) {
-      if (e instanceof Unknown) throw new PreviewRejection('MANIFEST_INVALID', `index.json cannot be read: ${e.message}`)
-      throw e
-    }
+    const index: any = await this.topLevelJson('index.json')
     if (!index || typeof index !== 'object' || !Array.isArray(index.manifests)) {
       throw new PreviewRejection('MANIFEST_INVALID', 'index.json must be an OCI image index with a "manifests" list')
     }

@@ -4,11 +4,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startFullServer, type FullServer } from '../helpers/full-server'
+import { describe, it, expect } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { browserTests } from '../helpers/browser'
 import { fixtures } from '../helpers/fixtures'
-import { hasChromium, chromiumPath } from '../helpers/optional'
 import { formatBytes, shortDigest } from '../../lib/format'
 
 const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots')
@@ -16,15 +15,12 @@ const fixture = fixtures.path
 const BUSYBOX = fixtures.files.busybox
 const BUSYBOX_FACTS = fixtures.facts.busybox
 const BUSYBOX_LAYERS = BUSYBOX_FACTS.diffIds.map((digest, i) => ({ digest, createdBy: BUSYBOX_FACTS.createdBy[i], size: BUSYBOX_FACTS.layerSizes[i] }))
-const chromiumPresent = hasChromium()
+const suite = browserTests({ setup: async () => fs.mkdirSync(screenshots, { recursive: true }) })
 
-let server: FullServer
-let browser: Browser
 let context: BrowserContext
 let page: Page
-let pageErrors: string[] = []
 
-const api = async (p: string, init?: RequestInit) => fetch(server.url + p, init)
+const api = async (p: string, init?: RequestInit) => fetch(suite.server.url + p, init)
 const apiJson = async (p: string) => {
   const res = await api(p)
   expect(res.status, `GET ${p}`).toBe(200)
@@ -40,43 +36,12 @@ const rowNames = (testId: string, attr?: string) =>
   page.getByTestId(testId).evaluateAll((rows, a) => rows.map((r) => (a ? r.getAttribute(a) : r.querySelector('a')?.textContent?.trim())), attr)
 const shot = (name: string) => page.screenshot({ path: path.join(screenshots, name), fullPage: true })
 
-beforeAll(async () => {
-  if (!chromiumPresent) return
-  fs.mkdirSync(screenshots, { recursive: true })
-  ;[server, browser] = await Promise.all([
-    startFullServer(),
-    chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
-  ])
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
 async function openPage(p: string) {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    // 4xx answers of the API are expected in some tests; anything else logged as an error is a bug.
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text())
-  })
-  await page.goto(server.url + p)
+  ;({ context, page } = await suite.open({ viewport: { width: 1280, height: 900 } }))
+  await page.goto(suite.server.url + p)
 }
 
-afterEach(async () => {
-  if (!chromiumPresent) return
-  await context?.close()
-  expect(pageErrors, 'errors in the browser console').toEqual([])
-})
-
-describe.skipIf(!chromiumPresent)('console', () => {
+describe.skipIf(!suite.present)('console', () => {
   it('uploads an archive with progress, shows what it created, and the image page shows its three sizes and layers', async () => {
     await openPage('/')
     await page.getByRole('heading', { name: 'No images yet' }).waitFor()
@@ -128,9 +93,9 @@ describe.skipIf(!chromiumPresent)('console', () => {
     await expect(page.getByTestId('layer-row').first().locator('text=computing…').count()).resolves.toBe(0)
 
     const pulls = await page.getByTestId('pull-commands').textContent()
-    expect(pulls).toContain(`docker pull ${server.host}/example.test/busybox:1.0`)
-    expect(pulls).toContain(`podman pull --tls-verify=false ${server.host}/example.test/busybox:1.0`)
-    expect(pulls).toContain(`docker pull ${server.host}/example.test/busybox@${detail.digest}`)
+    expect(pulls).toContain(`docker pull ${suite.server.host}/example.test/busybox:1.0`)
+    expect(pulls).toContain(`podman pull --tls-verify=false ${suite.server.host}/example.test/busybox:1.0`)
+    expect(pulls).toContain(`docker pull ${suite.server.host}/example.test/busybox@${detail.digest}`)
     await expect(page.getByTestId('download-archive').getAttribute('href')).resolves.toBe('/api/repositories/example.test/busybox/tags/1.0/archive')
     await expect(page.locator('main').textContent()).resolves.toContain(BUSYBOX_FACTS.cmd.join(' '))
     await shot('image.png')
@@ -198,7 +163,7 @@ describe.skipIf(!chromiumPresent)('console', () => {
     await page.getByLabel('Search repositories').fill('zzz')
     await page.getByText('No repositories match “zzz”').waitFor()
 
-    await page.goto(server.url + '/?pageSize=2')
+    await page.goto(suite.server.url + '/?pageSize=2')
     await page.getByTestId('repository-row').first().waitFor()
     await expect(rowNames('repository-row')).resolves.toEqual(['basic', 'example.test/busybox'])
     await expect(page.getByRole('navigation', { name: 'Pagination' }).textContent()).resolves.toContain('Showing 1–2 of 3')
@@ -235,7 +200,7 @@ describe.skipIf(!chromiumPresent)('console', () => {
 
     await page.getByRole('button', { name: 'Delete tag example.test/web:2.0' }).click()
     await page.getByRole('dialog', { name: 'Delete example.test/web:2.0?' }).getByRole('button', { name: 'Delete tag' }).click()
-    await page.waitForURL(server.url + '/')
+    await page.waitForURL(suite.server.url + '/')
     await page.getByTestId('repository-row').first().waitFor()
     expect(await rowNames('repository-row')).not.toContain('example.test/web')
   })
@@ -246,7 +211,7 @@ describe.skipIf(!chromiumPresent)('console', () => {
     await page.waitForURL('**/repositories/basic/-/tags/latest')
     await page.getByRole('button', { name: 'Delete tag basic:latest' }).click()
     await page.getByRole('dialog', { name: 'Delete basic:latest?' }).getByRole('button', { name: 'Delete tag' }).click()
-    await page.waitForURL(server.url + '/')
+    await page.waitForURL(suite.server.url + '/')
     await page.getByTestId('repository-row').first().waitFor()
     await expect(rowNames('repository-row')).resolves.toEqual(['example.test/busybox', 'team/untagged'])
     expect((await api('/api/repositories/basic/tags/latest')).status).toBe(404)
@@ -257,11 +222,11 @@ describe.skipIf(!chromiumPresent)('console', () => {
     await page.getByRole('heading', { name: 'Repository not found' }).waitFor()
     await expect(page.getByTestId('error-panel').textContent()).resolves.toContain('repository "nothing/here" does not exist')
 
-    await page.goto(server.url + '/repositories/example.test/busybox/-/tags/nope')
+    await page.goto(suite.server.url + '/repositories/example.test/busybox/-/tags/nope')
     await page.getByRole('heading', { name: 'Tag not found' }).waitFor()
     await expect(page.getByTestId('error-panel').textContent()).resolves.toContain('example.test/busybox:nope does not exist')
 
-    const res = await page.goto(server.url + '/repositories/example.test/busybox/-/layers/x')
+    const res = await page.goto(suite.server.url + '/repositories/example.test/busybox/-/layers/x')
     expect(res?.status()).toBe(404)
     await page.getByRole('heading', { name: 'Page not found' }).waitFor()
   })

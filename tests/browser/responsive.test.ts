@@ -8,24 +8,18 @@ import zlib from 'node:zlib'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startFullServer, type FullServer } from '../helpers/full-server'
+import { describe, it, expect } from 'vitest'
+import type { Page } from 'playwright-core'
+import { browserTests } from '../helpers/browser'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { shortDigest } from '../../lib/format'
-import { hasChromium, chromiumPath } from '../helpers/optional'
 
 const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots')
 const REPO = 'example.test/a-rather-long-team-name/with-a-long-image-name'
 const TAG = 'v1.2.3-release-candidate'
-const chromiumPresent = hasChromium()
 const VIEWPORTS = { phone: { width: 390, height: 844 }, desktop: { width: 1366, height: 900 } } as const
 
-let server: FullServer
-let browser: Browser
-let context: BrowserContext
 let page: Page
-let pageErrors: string[] = []
 let dir: string
 let current: string // the tag's image now
 let earlier: string // the image the tag pointed to before
@@ -36,64 +30,41 @@ let untaggedGzFile: string
 let corruptGzFile: string
 
 const upload = async (archive: Buffer, name = 'x.tar') => {
-  const res = await fetch(`${server.url}/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
+  const res = await fetch(`${suite.server.url}/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
   expect(res.status, await res.clone().text()).toBe(201)
   return (await res.json()) as any
 }
 
-beforeAll(async () => {
-  if (!chromiumPresent) return
-  fs.mkdirSync(screenshots, { recursive: true })
-  ;[server, browser] = await Promise.all([
-    startFullServer(),
-    chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
-  ])
-  // the tag first points at one image, then at another (tag history with an earlier digest); the
-  // current image has one layer of ~99 % and two tiny ones
-  const first = await makeDockerArchive({ repoTags: [`${REPO}:${TAG}`], layers: [await makeLayer(20_000)] })
-  earlier = (await upload(first.archive)).images[0].manifestDigest
-  const layers = [await makeLayer(1_000_000), await makeLayer(300), await makeLayer(300)]
-  const second = await makeDockerArchive({ repoTags: [`${REPO}:${TAG}`, `${REPO}:latest`], layers })
-  current = (await upload(second.archive)).images[0].manifestDigest
-  layerDigests = second.diffIds
-  // enough rows that prefetching each would show
-  for (let i = 0; i < 8; i++) await upload((await makeDockerArchive({ repoTags: [`rows/r${i}:1`], layers: [await makeLayer(1000 * (i + 1))] })).archive)
-  dir = fs.mkdtempSync(path.join(server.dataDir, 'files-'))
-  untaggedFile = path.join(dir, 'untagged-image.tar')
-  fs.writeFileSync(untaggedFile, (await makeDockerArchive({ repoTags: null, layers: [await makeLayer(2000)] })).archive)
-  randomFile = path.join(dir, 'random-bytes.bin')
-  fs.writeFileSync(randomFile, randomBytes(100))
-  untaggedGzFile = path.join(dir, 'untagged-image.tar.gz')
-  fs.writeFileSync(untaggedGzFile, zlib.gzipSync(fs.readFileSync(untaggedFile)))
-  corruptGzFile = path.join(dir, 'corrupt.tar.gz')
-  fs.writeFileSync(corruptGzFile, Buffer.concat([zlib.gzipSync(fs.readFileSync(untaggedFile)).subarray(0, 40), randomBytes(300)]))
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
+const suite = browserTests({
+  timeout: 180_000,
+  setup: async () => {
+    fs.mkdirSync(screenshots, { recursive: true })
+    // the tag first points at one image, then at another (tag history with an earlier digest); the
+    // current image has one layer of ~99 % and two tiny ones
+    const first = await makeDockerArchive({ repoTags: [`${REPO}:${TAG}`], layers: [await makeLayer(20_000)] })
+    earlier = (await upload(first.archive)).images[0].manifestDigest
+    const layers = [await makeLayer(1_000_000), await makeLayer(300), await makeLayer(300)]
+    const second = await makeDockerArchive({ repoTags: [`${REPO}:${TAG}`, `${REPO}:latest`], layers })
+    current = (await upload(second.archive)).images[0].manifestDigest
+    layerDigests = second.diffIds
+    // enough rows that prefetching each would show
+    for (let i = 0; i < 8; i++) await upload((await makeDockerArchive({ repoTags: [`rows/r${i}:1`], layers: [await makeLayer(1000 * (i + 1))] })).archive)
+    dir = fs.mkdtempSync(path.join(suite.server.dataDir, 'files-'))
+    untaggedFile = path.join(dir, 'untagged-image.tar')
+    fs.writeFileSync(untaggedFile, (await makeDockerArchive({ repoTags: null, layers: [await makeLayer(2000)] })).archive)
+    randomFile = path.join(dir, 'random-bytes.bin')
+    fs.writeFileSync(randomFile, randomBytes(100))
+    untaggedGzFile = path.join(dir, 'untagged-image.tar.gz')
+    fs.writeFileSync(untaggedGzFile, zlib.gzipSync(fs.readFileSync(untaggedFile)))
+    corruptGzFile = path.join(dir, 'corrupt.tar.gz')
+    fs.writeFileSync(corruptGzFile, Buffer.concat([zlib.gzipSync(fs.readFileSync(untaggedFile)).subarray(0, 40), randomBytes(300)]))
+  },
 })
 
 async function open(viewport: keyof typeof VIEWPORTS, p: string) {
-  context = await browser.newContext({ viewport: VIEWPORTS[viewport] })
-  page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text())
-  })
-  await page.goto(server.url + p)
+  ;({ page } = await suite.open({ viewport: VIEWPORTS[viewport] }))
+  await page.goto(suite.server.url + p)
 }
-
-afterEach(async () => {
-  if (!chromiumPresent) return
-  await context?.close()
-  expect(pageErrors, 'errors in the browser console').toEqual([])
-})
 
 /** Elements sticking out to the right of the viewport, unless a scroll box of theirs clips them. */
 const overflowing = () =>
@@ -132,7 +103,7 @@ const PAGES: [name: string, path: () => string, ready: () => Promise<unknown>][]
   ['not-found', () => '/no/such/page', () => page.getByRole('heading', { name: 'Page not found' }).waitFor()],
 ]
 
-describe.skipIf(!chromiumPresent)('console at phone and desktop width', () => {
+describe.skipIf(!suite.present)('console at phone and desktop width', () => {
   for (const viewport of ['phone', 'desktop'] as const) {
     for (const [name, p, ready] of PAGES) {
       it(`${name} at ${viewport}: no horizontal overflow`, async () => {
@@ -239,13 +210,13 @@ const lowContrast = () =>
     return bad
   })
 
-describe.skipIf(!chromiumPresent)('contrast, server rendering, prefetching, confirmations', () => {
+describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confirmations', () => {
   it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest and 404 pages', async () => {
     await open('desktop', '/?pageSize=3') // pagination counts shown
     await page.getByRole('navigation', { name: 'Pagination' }).waitFor()
     const found: string[] = (await lowContrast()).map((b) => `list: ${b}`)
     for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found'].includes(n))) {
-      await page.goto(server.url + p())
+      await page.goto(suite.server.url + p())
       await ready()
       found.push(...(await lowContrast()).map((b) => `${name}: ${b}`))
     }
@@ -254,7 +225,7 @@ describe.skipIf(!chromiumPresent)('contrast, server rendering, prefetching, conf
 
   it('renders the first content on the server: deep links hold their rows without JavaScript', async () => {
     const html = async (p: string) => {
-      const res = await fetch(server.url + p)
+      const res = await fetch(suite.server.url + p)
       expect(res.status).toBe(200)
       return res.text()
     }
@@ -274,11 +245,9 @@ describe.skipIf(!chromiumPresent)('contrast, server rendering, prefetching, conf
 
   it('does not prefetch a page per row, and sorts by size from the page', async () => {
     const requested: string[] = []
-    context = await browser.newContext({ viewport: VIEWPORTS.desktop })
-    page = await context.newPage()
-    pageErrors = []
+    ;({ page } = await suite.open({ viewport: VIEWPORTS.desktop }))
     page.on('request', (r) => requested.push(r.url()))
-    await page.goto(server.url + '/')
+    await page.goto(suite.server.url + '/')
     await page.getByTestId('repository-row').nth(8).waitFor()
     await page.waitForLoadState('networkidle')
     await page.waitForTimeout(1500)
@@ -310,7 +279,7 @@ describe.skipIf(!chromiumPresent)('contrast, server rendering, prefetching, conf
     await page.getByRole('dialog').getByRole('button', { name: 'Point tag here' }).click()
     await page.getByTestId('flash').filter({ hasText: `${REPO}:${TAG} now points to ${shortDigest(earlier)}` }).waitFor()
     await expect.poll(() => page.getByTestId('tag-history-entry').first().textContent()).toContain('via console')
-    const detail = await (await fetch(`${server.url}/api/repositories/${REPO}/tags/${TAG}`)).json()
+    const detail = await (await fetch(`${suite.server.url}/api/repositories/${REPO}/tags/${TAG}`)).json()
     expect(detail.digest).toBe(earlier)
 
     // the digest page of the (now) earlier image, reached from the history
@@ -318,7 +287,7 @@ describe.skipIf(!chromiumPresent)('contrast, server rendering, prefetching, conf
     await page.waitForURL(`**/-/digests/${encodeURIComponent(current)}**`)
     await expect(page.getByTestId('digest-tags').textContent()).resolves.toContain('latest')
 
-    await page.goto(`${server.url}/repositories/${enc(REPO)}`)
+    await page.goto(`${suite.server.url}/repositories/${enc(REPO)}`)
     await page.getByRole('button', { name: `Delete tag ${REPO}:latest` }).click()
     await page.getByRole('dialog', { name: `Delete ${REPO}:latest?` }).getByRole('button', { name: 'Delete tag' }).click()
     await page.getByRole('status').getByText(`Deleted tag ${REPO}:latest`).waitFor()

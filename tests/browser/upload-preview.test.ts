@@ -5,66 +5,38 @@
 // an unnamed .tar.gz (not readable in the browser) gets a name form in words, not query parameters;
 // chosen files are sent one after another.
 import zlib from 'node:zlib'
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { startFullServer, type FullServer } from '../helpers/full-server'
+import { describe, it, expect } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { browserTests } from '../helpers/browser'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { shortDigest } from '../../lib/format'
 
-let server: FullServer
-let browser: Browser
+const suite = browserTests()
+
 let context: BrowserContext
 let page: Page
-let pageErrors: string[] = []
 let uploadRequests: string[] = []
 
 const tarFile = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/x-tar', buffer })
 const selectedFile = (name: string) => page.locator(`[data-testid="selected-file"][data-filename="${name}"]`)
 const uploadItem = (name: string) => page.locator(`[data-testid="upload-item"][data-filename="${name}"]`)
 const apiJson = async (p: string) => {
-  const res = await fetch(server.url + p)
+  const res = await fetch(suite.server.url + p)
   expect(res.status, `GET ${p}`).toBe(200)
   return res.json() as Promise<any>
 }
 
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([
-    startFullServer(),
-    chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
-  ])
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
-
 async function openUploadPage() {
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  page = await context.newPage()
-  page.setDefaultTimeout(15_000)
-  pageErrors = []
+  ;({ context, page } = await suite.open({ viewport: { width: 1280, height: 900 } }))
   uploadRequests = []
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text())
-  })
   page.on('request', (r) => {
     if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/uploads') uploadRequests.push(r.url())
   })
-  await page.goto(server.url + '/upload')
+  await page.goto(suite.server.url + '/upload')
   await page.getByTestId('drop-zone').waitFor()
 }
 
-afterEach(async () => {
-  await context?.close()
-  expect(pageErrors, 'errors in the browser console').toEqual([])
-})
-
-describe('upload page: the browser reads the archive before sending it', () => {
+describe.skipIf(!suite.present)('upload page: the browser reads the archive before sending it', () => {
   it('asks for the name of an untagged image before sending, and the request carries it', async () => {
     const { archive } = await makeDockerArchive({ repoTags: null, layers: [await makeLayer(300_000), await makeLayer(2000)] })
     await openUploadPage()
@@ -96,7 +68,7 @@ describe('upload page: the browser reads the archive before sending it', () => {
 
   it('shows that an archive would move an existing tag, with the current and the new digest, before sending it', async () => {
     const first = await makeDockerArchive({ repoTags: ['team/moving:1'], layers: [await makeLayer(2_000_000)] })
-    const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: new Uint8Array(first.archive) })
+    const res = await fetch(`${suite.server.url}/api/uploads`, { method: 'POST', body: new Uint8Array(first.archive) })
     expect(res.status).toBe(201)
     const current = (await res.json()).tags[0].digest
     const second = await makeDockerArchive({ repoTags: ['team/moving:1', 'team/moving:2'], layers: [await makeLayer(6000), await makeLayer(100)] })

@@ -6,9 +6,9 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { startFullServer, type FullServer } from '../helpers/full-server'
+import { describe, it, expect } from 'vitest'
+import type { Page } from 'playwright-core'
+import { browserTests } from '../helpers/browser'
 import { writeTarFile, writeRawFile, ZIP_HEAD } from '../helpers/stream-archive'
 
 const MB = 1024 * 1024
@@ -45,40 +45,26 @@ const cases: Case[] = [
   },
 ]
 
-let server: FullServer
-let browser: Browser
 let dir: string
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-browser-rejections-'))
-  for (const c of cases) await c.build(path.join(dir, c.file))
-  ;[server, browser] = await Promise.all([
-    startFullServer(),
-    chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
-  ])
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+const suite = browserTests({
+  setup: async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-browser-rejections-'))
+    for (const c of cases) await c.build(path.join(dir, c.file))
+  },
+  cleanup: () => dir && fs.rmSync(dir, { recursive: true, force: true }),
 })
 
 async function newPage(p: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  const page = await context.newPage()
-  page.setDefaultTimeout(60_000)
-  await page.goto(server.url + p)
+  const { page } = await suite.open({ viewport: { width: 1280, height: 900 }, timeout: 60_000 })
+  await page.goto(suite.server.url + p)
   return page
 }
 
-describe('rejected uploads in Chromium', () => {
+describe.skipIf(!suite.present)('rejected uploads in Chromium', () => {
   it('the start-up line names the address the server is bound to', () => {
-    const port = new URL(server.url).port
-    expect(server.output()).toContain(`Stowage listening on http://127.0.0.1:${port} (bound to 127.0.0.1:${port} only;`)
+    const port = new URL(suite.server.url).port
+    expect(suite.server.output()).toContain(`Stowage listening on http://127.0.0.1:${port} (bound to 127.0.0.1:${port} only;`)
   })
 
   it('XMLHttpRequest receives each JSON error with its code (first bytes, middle, end; 10 KB and 200 MB)', async () => {
@@ -130,11 +116,11 @@ describe('rejected uploads in Chromium', () => {
     await expect(page.getByRole('button', { name: 'Upload 0 files' }).isDisabled()).resolves.toBe(true)
     expect(posts).toEqual([])
     await page.context().close()
-    expect((await (await fetch(`${server.url}/api/repositories`)).json()).total).toBe(0)
+    expect((await (await fetch(`${suite.server.url}/api/repositories`)).json()).total).toBe(0)
   })
 
   it('logs one line per request and the code of every rejected upload', () => {
-    const out = server.output()
+    const out = suite.server.output()
     for (const c of cases) expect(out).toMatch(new RegExp(`^POST /api/uploads ${c.status} \\d+B \\d+ms ${c.code}$`, 'm'))
     expect(out).toMatch(/^GET \/upload 200 \d+B \d+ms$/m)
   })

@@ -3,10 +3,10 @@
 // times `GET /v2/` and `GET /api/repositories`; the p99 of each must stay under 200 ms. The probe
 // runs first on the idle server too, and that idle p99 is added to the bound, so a loaded 2-core
 // machine does not fail the test for its own slowness.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startStack, providers, type Stack } from '../helpers/stack'
+import { describe, it, expect } from 'vitest'
+import { registryForTests } from '../helpers/http-stack'
+import { providers } from '../helpers/stack'
 import { makeAmplifiedArchive } from '../helpers/hostile-archive'
-import { listen, type RunningServer } from '../../lib/http/stowage-server'
 
 const BOUND_MS = 200
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -31,16 +31,7 @@ async function probe(url: string, stop: () => boolean): Promise<number[]> {
 }
 
 describe.each(providers)('other requests keep answering during hostile uploads (%s)', (provider) => {
-  let stack: Stack
-  let server: RunningServer
-  beforeAll(async () => {
-    stack = await startStack(provider)
-    server = await listen(stack, { port: 0, host: '127.0.0.1' })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await stack?.close()
-  })
+  const reg = registryForTests(provider)
 
   /** One measurement: the idle server's p99, then p99 while two uploaders send the hostile archives. */
   async function attempt(round: number) {
@@ -61,26 +52,26 @@ describe.each(providers)('other requests keep answering during hostile uploads (
     ]
 
     // warm up (first requests compile queries), then measure the idle server
-    for (let i = 0; i < 5; i++) await Promise.all(['/v2/', '/api/repositories'].map(async (p) => (await fetch(server.url + p)).arrayBuffer()))
+    for (let i = 0; i < 5; i++) await Promise.all(['/v2/', '/api/repositories'].map(async (p) => (await fetch(reg.url + p)).arrayBuffer()))
     const idleUntil = Date.now() + 3000
-    const idleTimes = await Promise.all(['/v2/', '/api/repositories'].map((p) => probe(server.url + p, () => Date.now() > idleUntil)))
+    const idleTimes = await Promise.all(['/v2/', '/api/repositories'].map((p) => probe(reg.url + p, () => Date.now() > idleUntil)))
 
     let uploading = true
     const statuses: number[] = []
     const uploads = Promise.all(
       queues.map(async (queue) => {
         for (const { archive, status } of queue) {
-          const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: new Uint8Array(archive) })
+          const res = await fetch(`${reg.url}/api/uploads`, { method: 'POST', body: new Uint8Array(archive) })
           await res.arrayBuffer()
           statuses.push(res.status === status ? res.status : -res.status)
         }
       }),
     ).finally(() => (uploading = false))
-    const busyTimes = await Promise.all(['/v2/', '/api/repositories'].map((p) => probe(server.url + p, () => !uploading)))
+    const busyTimes = await Promise.all(['/v2/', '/api/repositories'].map((p) => probe(reg.url + p, () => !uploading)))
     await uploads
     expect(statuses.sort()).toEqual([201, 201, 201, 422, 422, 422, 422])
     // every run starts from the same database: the repository list's own cost grows with its tags
-    await stack.db.repository.deleteMany({ where: { name: { startsWith: 'probe/' } } })
+    await reg.stack.db.repository.deleteMany({ where: { name: { startsWith: 'probe/' } } })
 
     return ['/v2/', '/api/repositories'].map((path, i) => ({
       path,

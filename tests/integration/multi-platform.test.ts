@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import tar from 'tar-stream'
+import { tarFiles } from '../helpers/read-tar'
 import { providers, snapshot } from '../helpers/stack'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
@@ -17,24 +17,6 @@ import { startRegistry, skopeo, sha256, request, type Registry } from './oci-sup
 type Built = Awaited<ReturnType<typeof makeMultiPlatformArchive>>
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 const label = (p: { os: string | null; architecture: string | null; variant: string | null }) => [p.os, p.architecture, p.variant].filter(Boolean).join('/')
-
-async function tarFiles(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>()
-  const extract = tar.extract()
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = []
-    stream.on('data', (c) => chunks.push(c as Buffer))
-    stream.on('end', () => {
-      if (header.type === 'file') files.set(header.name, Buffer.concat(chunks))
-      next()
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject)
-    extract.end(bytes)
-  })
-  return files
-}
 
 /** The images of an OCI layout written by skopeo (one image, or one index over several): config digest and diff_ids of each. */
 function readLayout(dir: string) {

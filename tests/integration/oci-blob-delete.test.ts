@@ -3,24 +3,16 @@
 // allow) and stays pullable; a blob nothing references still deletes (202).
 import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { describe, it, expect } from 'vitest'
+import { registryForTests } from '../helpers/http-stack'
 import { providers } from '../helpers/stack'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { startRegistry, sha256, errorOf, request, type Registry } from './oci-support'
+import { sha256, errorOf, request, pushOneLayerImage, OCI_MANIFEST } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
-
 describe.each(providers)('DELETE of a referenced blob (%s)', (provider) => {
-  let reg: Registry
+  const reg = registryForTests(provider, { timeout: 120_000 })
   const api = (path: string, init: Parameters<typeof request>[1] = {}) => request(reg.url + path, init)
-
-  beforeAll(async () => {
-    reg = await startRegistry(provider)
-  }, 120_000)
-  afterAll(async () => {
-    await reg?.close()
-  })
 
   async function pullBytes(path: string) {
     const res = await api(path)
@@ -53,21 +45,7 @@ describe.each(providers)('DELETE of a referenced blob (%s)', (provider) => {
   })
 
   it('refuses for a pushed image too, and allows the delete once the manifest is gone', async () => {
-    const layer = randomBytes(5000)
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }))
-    for (const blob of [layer, config]) {
-      const res = await api(`/v2/pushed/app/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })
-      expect(res.status).toBe(201)
-    }
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
-      }),
-    )
-    expect((await api('/v2/pushed/app/manifests/v1', { method: 'PUT', body: manifest, headers: { 'Content-Type': OCI_MANIFEST } })).status).toBe(201)
+    const { layer, manifest } = await pushOneLayerImage(reg.url, 'pushed/app', 'v1', 5000)
 
     expect((await api(`/v2/pushed/app/blobs/${sha256(layer)}`, { method: 'DELETE' })).status).toBe(405)
     expect((await pullBytes(`/v2/pushed/app/blobs/${sha256(layer)}`)).equals(layer)).toBe(true)

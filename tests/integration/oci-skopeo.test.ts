@@ -7,6 +7,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import tar from 'tar-stream'
+import { tarFiles } from '../helpers/read-tar'
 import { providers } from '../helpers/stack'
 import { fixtures } from '../helpers/fixtures'
 import { hasSkopeo } from '../helpers/optional'
@@ -19,25 +20,6 @@ const ARCHIVE = fixtures.path(fixtures.files.busybox)
 const BUSYBOX_CONFIG = fixtures.facts.busybox.configDigest
 const BUSYBOX_DIFF_IDS = fixtures.facts.busybox.diffIds
 const BUSYBOX_LAYER_SIZES = fixtures.facts.busybox.layerSizes
-
-/** Every regular file of a tar archive, in memory (the archives here are a few MB). */
-async function readTar(file: string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>()
-  const extract = tar.extract()
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = []
-    stream.on('data', (c) => chunks.push(c as Buffer))
-    stream.on('end', () => {
-      if (header.type === 'file') files.set(header.name, Buffer.concat(chunks))
-      next()
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject)
-    fs.createReadStream(file).on('error', reject).pipe(extract)
-  })
-  return files
-}
 
 /** Reads an OCI layout written by skopeo: its one image's config digest and the diff_ids of its layers. */
 function readOciLayout(dir: string) {
@@ -105,7 +87,7 @@ describe.skipIf(!hasSkopeo()).each(providers)('registry API with skopeo (%s)', (
     // and as a docker-archive
     const archive = path.join(work, 'pushed.tar')
     await skopeo('copy', '--src-tls-verify=false', `docker://${reg.host}/test/busybox:1.0`, `docker-archive:${archive}`)
-    const files = await readTar(archive)
+    const files = await tarFiles(archive)
     const [entry] = JSON.parse(files.get('manifest.json')!.toString())
     expect(sha256(files.get(entry.Config)!)).toBe(BUSYBOX_CONFIG)
     expect(entry.Layers.map((l: string) => sha256(files.get(l)!))).toEqual(BUSYBOX_DIFF_IDS)

@@ -1,29 +1,14 @@
-// Shared by the registry API tests: a real Stowage HTTP server over a real stack, skopeo, small helpers.
+// Shared by the registry API tests: the registry of tests/helpers/http-stack.ts, a restart, skopeo, small helpers.
 import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { startStack, type Stack } from '../helpers/stack'
-import { listen, type RunningServer } from '../../lib/http/stowage-server'
+import { expect } from 'vitest'
+import type { Stack } from '../helpers/stack'
+import { listen } from '../../lib/http/stowage-server'
 import { openDatabase } from '../../lib/db/client'
-import type { DbProvider } from '../../lib/db/provider'
 import type { Services } from '../../lib/services'
 
-export type Registry = { stack: Stack; server: RunningServer; url: string; host: string; close(): Promise<void> }
-
-export async function startRegistry(provider: DbProvider, services?: (stack: Stack) => Services): Promise<Registry> {
-  const stack = await startStack(provider)
-  const server = await listen(services ? services(stack) : stack, { port: 0, host: '127.0.0.1' })
-  return {
-    stack,
-    server,
-    url: server.url,
-    host: `127.0.0.1:${server.port}`,
-    async close() {
-      await server.close()
-      await stack.close()
-    },
-  }
-}
+export { startRegistry, type Registry } from '../helpers/http-stack'
 
 /** A second Stowage instance on the same database and bucket, with its own database client (a "restart"). */
 export async function reopen(stack: Stack) {
@@ -68,4 +53,27 @@ export function locationPath(res: Response): string {
   if (!location) throw new Error(`${res.status} answer has no Location header`)
   const u = new URL(location, 'http://relative.invalid')
   return u.pathname + u.search
+}
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
+
+/**
+ * Pushes a one-layer OCI image through /v2/ of `url`: a random layer of `layerBytes` and its config
+ * (201 each), then the manifest under `reference`, or under its own digest when that is null (201).
+ */
+export async function pushOneLayerImage(url: string, repo: string, reference: string | null, layerBytes: number) {
+  const layer = randomBytes(layerBytes)
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }))
+  for (const blob of [layer, config]) expect((await request(`${url}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })).status).toBe(201)
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
+    }),
+  )
+  const res = await request(`${url}/v2/${repo}/manifests/${reference ?? sha256(manifest)}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': OCI_MANIFEST } })
+  expect(res.status).toBe(201)
+  return { layer, config, manifest, digest: sha256(manifest) }
 }

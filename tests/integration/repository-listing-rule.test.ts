@@ -4,45 +4,22 @@
 // are in neither list; tagging one again brings it back to both.
 import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { describe, it, expect } from 'vitest'
+import { registryForTests } from '../helpers/http-stack'
 import { providers } from '../helpers/stack'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { startRegistry, sha256, request, type Registry } from './oci-support'
+import { sha256, pushOneLayerImage, request } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
-
 describe.each(providers)('repository listing rule: console list = /v2/_catalog (%s)', (provider) => {
-  let reg: Registry
+  const reg = registryForTests(provider, { timeout: 120_000 })
   const api = (path: string, init: Parameters<typeof request>[1] = {}) => request(reg.url + path, init)
-
-  beforeAll(async () => {
-    reg = await startRegistry(provider)
-  }, 120_000)
-  afterAll(async () => {
-    await reg?.close()
-  })
 
   async function importTagged(ref: string) {
     const { archive } = await makeDockerArchive({ repoTags: [ref], layers: [await makeLayer(2000)] })
     await importArchive(reg.stack, { body: Readable.from([archive]), filename: 'a.tar', repository: null, tag: null })
   }
-  async function pushImage(repo: string, reference: string | null) {
-    const layer = randomBytes(500)
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }))
-    for (const blob of [layer, config]) expect((await api(`/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })).status).toBe(201)
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
-      }),
-    )
-    const res = await api(`/v2/${repo}/manifests/${reference ?? sha256(manifest)}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': OCI_MANIFEST } })
-    expect(res.status).toBe(201)
-    return sha256(manifest)
-  }
+  const pushImage = async (repo: string, reference: string | null) => (await pushOneLayerImage(reg.url, repo, reference, 500)).digest
   async function bothLists() {
     const consoleList = (await (await api('/api/repositories?pageSize=100')).json()).repositories.map((r: { name: string }) => r.name)
     const catalog = (await (await api('/v2/_catalog')).json()).repositories

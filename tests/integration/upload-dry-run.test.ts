@@ -3,28 +3,19 @@
 // name, stores nothing (bucket and database unchanged), and the real upload then does exactly that.
 import zlib from 'node:zlib'
 import { randomBytes } from 'node:crypto'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startStack, snapshot, providers, type Stack } from '../helpers/stack'
+import { describe, it, expect } from 'vitest'
+import { registryForTests } from '../helpers/http-stack'
+import { snapshot, providers } from '../helpers/stack'
 import { makeDockerArchive, makeLayer, packToBuffer } from '../helpers/make-archive'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
-import { listen, type RunningServer } from '../../lib/http/stowage-server'
 import { previewArchive } from '../../lib/archive/preview-archive'
 import { ArchiveMessage } from '../../lib/archive/archive-messages'
 
 describe.each(providers)('dry-run upload (%s)', (provider) => {
-  let stack: Stack
-  let server: RunningServer
-  beforeAll(async () => {
-    stack = await startStack(provider)
-    server = await listen(stack, { port: 0, host: '127.0.0.1' })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await stack?.close()
-  })
+  const reg = registryForTests(provider)
 
-  const post = (body: Buffer, query = '') => fetch(`${server.url}/api/uploads${query}`, { method: 'POST', body: new Uint8Array(body) })
-  const state = async () => ({ ...(await snapshot(stack)), uploads: await stack.db.upload.count(), tagEvents: await stack.db.tagEvent.count() })
+  const post = (body: Buffer, query = '') => fetch(`${reg.url}/api/uploads${query}`, { method: 'POST', body: new Uint8Array(body) })
+  const state = async () => ({ ...(await snapshot(reg.stack)), uploads: await reg.stack.db.upload.count(), tagEvents: await reg.stack.db.tagEvent.count() })
   /** Dry run: 200, and nothing in the bucket or the database changed. */
   async function dryRun(body: Buffer, query = '') {
     const before = await state()

@@ -2,48 +2,29 @@
 // leaves nothing, concurrent uploads stay consistent, a crash is cleaned up at the next start.
 import http from 'node:http'
 import fs from 'node:fs'
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startStack, snapshot, providers, type Stack } from '../helpers/stack'
+import { describe, it, expect } from 'vitest'
+import { registryForTests, waitFor } from '../helpers/http-stack'
+import { snapshot, providers } from '../helpers/stack'
 import { fixtures } from '../helpers/fixtures'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { listen, type RunningServer } from '../../lib/http/stowage-server'
 import { collectInterruptedUploads, registerStaged } from '../../lib/registry/staging'
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 describe.each(providers)('upload API over HTTP (%s)', (provider) => {
-  let stack: Stack
-  let server: RunningServer
-  beforeAll(async () => {
-    stack = await startStack(provider)
-    server = await listen(stack, { port: 0, host: '127.0.0.1' })
-  })
-  afterAll(async () => {
-    await server?.close()
-    await stack?.close()
-  })
+  const reg = registryForTests(provider)
 
   const post = (body: Buffer | fs.ReadStream, query = '') =>
-    fetch(`${server.url}/api/uploads${query}`, { method: 'POST', body: body as any, duplex: 'half' } as RequestInit)
+    fetch(`${reg.url}/api/uploads${query}`, { method: 'POST', body: body as any, duplex: 'half' } as RequestInit)
 
   it('imports an archive sent as the raw request body and lists it', async () => {
     const res = await post(fs.readFileSync(fixtures.path(fixtures.files.busybox)), '?filename=01.tar')
     expect(res.status).toBe(201)
     const body = await res.json()
     expect(body.tags[0]).toMatchObject({ repository: 'example.test/busybox', tag: '1.0', status: 'created' })
-    const list = await (await fetch(`${server.url}/api/repositories?q=busy`)).json()
+    const list = await (await fetch(`${reg.url}/api/repositories?q=busy`)).json()
     expect(list).toMatchObject({ total: 1, repositories: [{ name: 'example.test/busybox', tagCount: 1 }] })
-    const tags = await (await fetch(`${server.url}/api/repositories/example.test/busybox/tags`)).json()
+    const tags = await (await fetch(`${reg.url}/api/repositories/example.test/busybox/tags`)).json()
     expect(tags.tags.map((t: any) => t.name)).toEqual(['1.0'])
-    const detail = await (await fetch(`${server.url}/api/repositories/example.test/busybox/tags/1.0`)).json()
+    const detail = await (await fetch(`${reg.url}/api/repositories/example.test/busybox/tags/1.0`)).json()
     expect(detail.sizes).toMatchObject({ packed: fixtures.size(fixtures.files.busybox), uncompressed: fixtures.facts.busybox.uncompressedSize })
   })
 
@@ -58,31 +39,31 @@ describe.each(providers)('upload API over HTTP (%s)', (provider) => {
 
   it('deletes a tag; the repository leaves the list with its last tag', async () => {
     await post(fs.readFileSync(fixtures.path(fixtures.files.basic)), '?repository=to/delete&tag=v1')
-    const del = await fetch(`${server.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
+    const del = await fetch(`${reg.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
     expect(del.status).toBe(204)
-    expect((await fetch(`${server.url}/api/repositories/to/delete/tags/v1`)).status).toBe(404)
-    const again = await fetch(`${server.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
+    expect((await fetch(`${reg.url}/api/repositories/to/delete/tags/v1`)).status).toBe(404)
+    const again = await fetch(`${reg.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
     expect(again.status).toBe(404)
     expect((await again.json()).error.code).toBe('TAG_NOT_FOUND')
-    const list = await (await fetch(`${server.url}/api/repositories?q=to/delete`)).json()
+    const list = await (await fetch(`${reg.url}/api/repositories?q=to/delete`)).json()
     expect(list.total).toBe(0)
   })
 
   it('leaves nothing behind when the client disconnects in the middle of a layer', async () => {
     const layer = await makeLayer(24 * 1024 * 1024) // multipart-sized: several parts in flight
     const { archive } = await makeDockerArchive({ repoTags: ['aborted/image:1'], layers: [layer] })
-    const before = await snapshot(stack)
-    const req = http.request(`${server.url}/api/uploads`, { method: 'POST', headers: { 'Content-Length': String(archive.length) } })
+    const before = await snapshot(reg.stack)
+    const req = http.request(`${reg.url}/api/uploads`, { method: 'POST', headers: { 'Content-Length': String(archive.length) } })
     req.on('error', () => {})
     req.write(archive.subarray(0, 12 * 1024 * 1024))
     // wait until the server is storing the layer, then cut the connection
-    const upload = await waitFor(() => stack.db.upload.findFirst({ where: { state: 'receiving' } }), 'the upload to start')
-    await waitFor(() => stack.db.stagedObject.count({ where: { ownerId: upload.id } }), 'a staged object')
+    const upload = await waitFor(() => reg.stack.db.upload.findFirst({ where: { state: 'receiving' } }), 'the upload to start')
+    await waitFor(() => reg.stack.db.stagedObject.count({ where: { ownerId: upload.id } }), 'a staged object')
     req.destroy()
-    const failed = await waitFor(() => stack.db.upload.findFirst({ where: { id: upload.id, state: 'failed' } }), 'the upload to fail')
+    const failed = await waitFor(() => reg.stack.db.upload.findFirst({ where: { id: upload.id, state: 'failed' } }), 'the upload to fail')
     expect(failed.errorCode).toBe('CLIENT_ABORTED')
-    expect(await snapshot(stack)).toEqual(before)
-    expect((await fetch(`${server.url}/api/repositories?q=aborted`).then((r) => r.json())).total).toBe(0)
+    expect(await snapshot(reg.stack)).toEqual(before)
+    expect((await fetch(`${reg.url}/api/repositories?q=aborted`).then((r) => r.json())).total).toBe(0)
   })
 
   it('keeps concurrent uploads of the same tag and shared layers consistent', async () => {
@@ -93,27 +74,27 @@ describe.each(providers)('upload API over HTTP (%s)', (provider) => {
     const results = await Promise.all(archives.map((a) => post(a).then(async (r) => ({ status: r.status, body: await r.json() }))))
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201])
     const digests = results.map((r) => r.body.tags[0].digest)
-    const detail = await (await fetch(`${server.url}/api/repositories/race/app/tags/latest`)).json()
+    const detail = await (await fetch(`${reg.url}/api/repositories/race/app/tags/latest`)).json()
     expect(digests).toContain(detail.digest) // the tag points at one of them, whole
     expect(detail.layers).toHaveLength(2)
-    const events = await stack.db.tagEvent.count({ where: { tag: 'latest', repository: { name: 'race/app' } } })
+    const events = await reg.stack.db.tagEvent.count({ where: { tag: 'latest', repository: { name: 'race/app' } } })
     expect(events).toBe(4)
     // the shared layer is stored once; every blob row points at an existing object; nothing staged
     const sharedDigest = detail.layers[0].digest
-    expect(await stack.db.blob.count({ where: { digest: sharedDigest } })).toBe(1)
-    const snap = await snapshot(stack)
+    expect(await reg.stack.db.blob.count({ where: { digest: sharedDigest } })).toBe(1)
+    const snap = await snapshot(reg.stack)
     expect(snap.staged).toBe(0)
     expect(snap.blobs.map((b) => b.objectKey).sort()).toEqual(snap.objects)
   })
 
   it('collects the staged objects of an upload interrupted by a crash at the next start', async () => {
-    const before = await snapshot(stack)
+    const before = await snapshot(reg.stack)
     // what a crash leaves: an upload still "receiving" and an object it staged
-    await stack.db.upload.create({ data: { id: 'crashed-upload', state: 'receiving' } })
-    const key = await registerStaged(stack, 'crashed-upload')
-    await stack.store.write(key, Buffer.from('partial layer'))
-    expect(await collectInterruptedUploads(stack)).toBe(1)
-    expect(await snapshot(stack)).toEqual(before)
-    expect(await stack.db.upload.findUnique({ where: { id: 'crashed-upload' } })).toMatchObject({ state: 'failed', errorCode: 'INTERRUPTED' })
+    await reg.stack.db.upload.create({ data: { id: 'crashed-upload', state: 'receiving' } })
+    const key = await registerStaged(reg.stack, 'crashed-upload')
+    await reg.stack.store.write(key, Buffer.from('partial layer'))
+    expect(await collectInterruptedUploads(reg.stack)).toBe(1)
+    expect(await snapshot(reg.stack)).toEqual(before)
+    expect(await reg.stack.db.upload.findUnique({ where: { id: 'crashed-upload' } })).toMatchObject({ state: 'failed', errorCode: 'INTERRUPTED' })
   })
 })

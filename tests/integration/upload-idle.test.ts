@@ -5,23 +5,14 @@ import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { startStack, snapshot, providers, type Stack } from '../helpers/stack'
+import { registryForTests, waitFor } from '../helpers/http-stack'
+import { snapshot, providers } from '../helpers/stack'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { ZIP_HEAD } from '../helpers/stream-archive'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
 
 const MB = 1024 * 1024
 const IDLE_MS = 1500
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -54,56 +45,51 @@ async function* zipBody(total: number) {
 }
 
 describe.each(providers)('upload connections (%s)', (provider) => {
-  let stack: Stack
-  let server: RunningServer
-  let bounded: RunningServer
   const lines: string[] = []
-
+  const reg = registryForTests(provider, { services: (stack) => ({ ...stack, http: { uploadIdleMs: IDLE_MS } }), log: (l) => lines.push(l) })
+  // a second server on the same stack, draining at most 1 MB after a rejection (closed before the stack)
+  let bounded: RunningServer
   beforeAll(async () => {
-    stack = await startStack(provider)
-    server = await listen({ ...stack, http: { uploadIdleMs: IDLE_MS } }, { port: 0, host: '127.0.0.1', log: (l) => lines.push(l) })
-    bounded = await listen({ ...stack, http: { uploadIdleMs: IDLE_MS, rejectDrainBytes: 1 * MB } }, { port: 0, host: '127.0.0.1' })
+    bounded = await listen({ ...reg.stack, http: { uploadIdleMs: IDLE_MS, rejectDrainBytes: 1 * MB } }, { port: 0, host: '127.0.0.1' })
   })
   afterAll(async () => {
-    await server?.close()
     await bounded?.close()
-    await stack?.close()
   })
 
   it('closes an upload that announced 5 GB and sent a few bytes, and records CLIENT_IDLE', async () => {
-    const before = await snapshot(stack)
-    const req = http.request(`${server.url}/api/uploads?filename=idle.tar`, { method: 'POST', headers: { 'Content-Length': String(5 * 1000 ** 3) } })
+    const before = await snapshot(reg.stack)
+    const req = http.request(`${reg.url}/api/uploads?filename=idle.tar`, { method: 'POST', headers: { 'Content-Length': String(5 * 1000 ** 3) } })
     const gone = new Promise<string>((resolve) => {
       req.on('error', (e) => resolve((e as any).code ?? e.message))
       req.on('response', (res) => resolve(`answered ${res.statusCode}`))
     })
     req.write(Buffer.alloc(100, 1))
     expect(await gone).toMatch(/ECONNRESET|socket hang up/)
-    const failed = await waitFor(() => stack.db.upload.findFirst({ where: { filename: 'idle.tar', state: 'failed' } }), 'the upload to fail')
+    const failed = await waitFor(() => reg.stack.db.upload.findFirst({ where: { filename: 'idle.tar', state: 'failed' } }), 'the upload to fail')
     expect(failed.errorCode).toBe('CLIENT_IDLE')
     expect(failed.errorMessage).toContain('1.5 s')
-    expect(await snapshot(stack)).toEqual(before)
+    expect(await snapshot(reg.stack)).toEqual(before)
     await waitFor(async () => lines.some((l) => /^POST \/api\/uploads - \d+B \d+ms CLIENT_IDLE/.test(l)), `the log line in:\n${lines.join('\n')}`)
   })
 
   it('closes an upload that stops in the middle of a layer and deletes what it staged', async () => {
     const { archive } = await makeDockerArchive({ repoTags: ['idle/image:1'], layers: [await makeLayer(24 * MB)] })
-    const before = await snapshot(stack)
-    const req = http.request(`${server.url}/api/uploads?filename=idle-layer.tar`, { method: 'POST', headers: { 'Content-Length': String(archive.length) } })
+    const before = await snapshot(reg.stack)
+    const req = http.request(`${reg.url}/api/uploads?filename=idle-layer.tar`, { method: 'POST', headers: { 'Content-Length': String(archive.length) } })
     const gone = new Promise<void>((resolve) => req.on('error', () => resolve()))
     req.write(archive.subarray(0, 12 * MB))
-    const upload = await waitFor(() => stack.db.upload.findFirst({ where: { filename: 'idle-layer.tar', state: 'receiving' } }), 'the upload to start')
-    await waitFor(() => stack.db.stagedObject.count({ where: { ownerId: upload.id } }), 'a staged object')
+    const upload = await waitFor(() => reg.stack.db.upload.findFirst({ where: { filename: 'idle-layer.tar', state: 'receiving' } }), 'the upload to start')
+    await waitFor(() => reg.stack.db.stagedObject.count({ where: { ownerId: upload.id } }), 'a staged object')
     await gone // nothing more is sent: the server closes the connection
-    const failed = await waitFor(() => stack.db.upload.findFirst({ where: { id: upload.id, state: 'failed' } }), 'the upload to fail')
+    const failed = await waitFor(() => reg.stack.db.upload.findFirst({ where: { id: upload.id, state: 'failed' } }), 'the upload to fail')
     expect(failed.errorCode).toBe('CLIENT_IDLE')
-    expect(await snapshot(stack)).toEqual(before)
+    expect(await snapshot(reg.stack)).toEqual(before)
   })
 
   it('closes an idle registry push (PATCH of a blob upload session) the same way', async () => {
-    const start = await fetch(`${server.url}/v2/idle/push/blobs/uploads/`, { method: 'POST' })
+    const start = await fetch(`${reg.url}/v2/idle/push/blobs/uploads/`, { method: 'POST' })
     expect(start.status).toBe(202)
-    const location = new URL(start.headers.get('location')!, server.url)
+    const location = new URL(start.headers.get('location')!, reg.url)
     const req = http.request(location, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(1000 ** 3) } })
     const gone = new Promise<string>((resolve) => {
       req.on('error', (e) => resolve((e as any).code ?? e.message))
@@ -116,7 +102,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
   it('keeps a slow upload open as long as bytes keep coming, however long it takes', async () => {
     const { archive } = await makeDockerArchive({ repoTags: ['slow/image:1'], layers: [await makeLayer(64 * 1024)] })
     const res = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${server.url}/api/uploads`, { method: 'POST', headers: { 'Content-Length': String(archive.length) } }, (r) => {
+      const req = http.request(`${reg.url}/api/uploads`, { method: 'POST', headers: { 'Content-Length': String(archive.length) } }, (r) => {
         let body = ''
         r.on('data', (c) => (body += c))
         r.on('end', () => resolve({ status: r.statusCode!, body }))
@@ -139,7 +125,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
 
   it('reads the whole body after an early rejection, then answers (no drain bound)', async () => {
     const total = 48 * MB
-    const r = await rawUpload(server.url, total, zipBody(total))
+    const r = await rawUpload(reg.url, total, zipBody(total))
     expect(r.sent).toBe(total)
     expect(r.answer).toMatch(/^HTTP\/1\.1 415 /)
     expect(r.answer).toContain('Connection: close')
@@ -156,7 +142,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
   })
 
   it('logs one line per request, without the query', async () => {
-    await fetch(`${server.url}/api/repositories?q=secret-token`)
+    await fetch(`${reg.url}/api/repositories?q=secret-token`)
     await waitFor(async () => lines.some((l) => /^GET \/api\/repositories 200 \d+B \d+ms$/.test(l)), 'the log line')
     expect(lines.join('\n')).not.toContain('secret-token')
   })

@@ -1,0 +1,88 @@
+// The frame of a browser test file: Debian's Chromium (via playwright-core) against the real Stowage
+// process (full-server.ts). When Chromium is missing, `present` is false, the one skip line is printed
+// (optional.ts) and the hooks do nothing: the file wraps its tests in describe.skipIf(!suite.present).
+// Pages opened with `open` collect uncaught errors and console errors; after each test they are closed
+// and those errors must be none.
+import { beforeAll, afterAll, afterEach, expect } from 'vitest'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { startFullServer, type FullServer } from './full-server'
+import { hasChromium, chromiumPath } from './optional'
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+export const launchChromium = () => chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS })
+
+export type OpenPage = { context: BrowserContext; page: Page; errors: string[] }
+
+/** A new context and page; its uncaught errors and console errors go to `errors`. */
+export async function newPage(browser: Browser, opts: { viewport: { width: number; height: number }; timeout?: number; acceptDownloads?: boolean }): Promise<OpenPage> {
+  const context = await browser.newContext({ viewport: opts.viewport, ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) })
+  const page = await context.newPage()
+  page.setDefaultTimeout(opts.timeout ?? 15_000)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    // 4xx answers of the API are expected in some tests; anything else logged as an error is a bug.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text())
+  })
+  return { context, page, errors }
+}
+
+export type BrowserTests = {
+  /** Chromium is there (else the skip line was printed and nothing starts). */
+  present: boolean
+  readonly server: FullServer
+  readonly browser: Browser
+  /** A new page (newPage) that is closed after the test, its errors then asserted to be none. */
+  open(opts: Parameters<typeof newPage>[1]): Promise<OpenPage>
+}
+
+/**
+ * Registers the file's hooks: before all tests the full server and Chromium start (together), then
+ * `setup` runs; after all, `cleanup` runs and both stop. Call once at the top of a browser test file.
+ */
+export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: () => unknown; timeout?: number } = {}): BrowserTests {
+  const present = hasChromium()
+  let server: FullServer | undefined
+  let browser: Browser | undefined
+  let opened: OpenPage[] = []
+
+  beforeAll(async () => {
+    if (!present) return
+    ;[server, browser] = await Promise.all([startFullServer(), launchChromium()])
+    await opts.setup?.()
+  }, opts.timeout)
+
+  afterAll(async () => {
+    await opts.cleanup?.()
+    await browser?.close()
+    await server?.stop()
+  })
+
+  afterEach(async () => {
+    const pages = opened
+    opened = []
+    for (const p of pages) await p.context.close()
+    expect(
+      pages.flatMap((p) => p.errors),
+      'errors in the browser console',
+    ).toEqual([])
+  })
+
+  return {
+    present,
+    get server() {
+      if (!server) throw new Error('the server starts in beforeAll (and only when Chromium is present)')
+      return server
+    },
+    get browser() {
+      if (!browser) throw new Error('Chromium starts in beforeAll (and only when it is present)')
+      return browser
+    },
+    async open(o) {
+      const p = await newPage(this.browser, o)
+      opened.push(p)
+      return p
+    },
+  }
+}
