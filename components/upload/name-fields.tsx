@@ -18,7 +18,7 @@ export function NameFields({ value, onChange, idPrefix, disabled = false, showPr
   return (
     <div>
       <div className="flex flex-wrap items-end gap-3">
-        <div className="min-w-48 flex-[3]">
+        <div className="min-w-0 flex-[3] basis-48">
           <label htmlFor={`${idPrefix}-repository`} className="mb-1 block text-xs font-medium text-slate-600">
             Repository
           </label>
@@ -33,7 +33,7 @@ export function NameFields({ value, onChange, idPrefix, disabled = false, showPr
             onChange={(e) => onChange({ ...value, repository: e.target.value })}
           />
         </div>
-        <div className="min-w-28 flex-1">
+        <div className="min-w-0 flex-1 basis-28">
           <label htmlFor={`${idPrefix}-tag`} className="mb-1 block text-xs font-medium text-slate-600">
             Tag
           </label>

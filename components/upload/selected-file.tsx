@@ -74,7 +74,7 @@ export function SelectedFile({
         <span className="text-xs text-slate-500 tabular-nums">{formatBytes(file.size)}</span>
         <button
           type="button"
-          className="rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600"
+          className="rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-700"
           aria-label={`Remove ${file.name}`}
           onClick={onRemove}
         >

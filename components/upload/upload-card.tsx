@@ -111,7 +111,7 @@ function PhaseIcon({ phase, needsName }: { phase: UploadItem['phase']; needsName
     )
   if (phase === 'queued')
     return (
-      <span className={`${base} bg-slate-100 text-slate-400`} aria-label="waiting">
+      <span className={`${base} bg-slate-100 text-slate-500`} aria-label="waiting">
         <svg viewBox="0 0 20 20" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.8" aria-hidden="true">
           <circle cx="10" cy="10" r="6.5" />
           <path d="M10 6.5V10l2.5 1.5" strokeLinecap="round" />
@@ -136,7 +136,7 @@ function CardActions({ item }: { item: UploadItem }) {
     return (
       <button
         type="button"
-        className="rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600"
+        className="rounded-md p-1 text-slate-500 hover:bg-slate-100 hover:text-slate-700"
         onClick={() => uploadQueue.dismiss(item.id)}
         aria-label={`Dismiss ${item.file.name}`}
         title="Dismiss"
@@ -165,7 +165,7 @@ function ImportSummary({ result }: { result: UploadResult }) {
             <Link href={tagHref(t.repository, t.tag)} className="font-mono text-sm font-medium text-indigo-700 hover:underline">
               {t.repository}:{t.tag}
             </Link>
-            <span className="font-mono text-xs text-slate-400" title={t.digest}>
+            <span className="font-mono text-xs text-slate-600" title={t.digest}>
               {shortDigest(t.digest)}
             </span>
             {t.status === 'updated' && t.previousDigest && (
@@ -235,7 +235,7 @@ function FailureDetails({ item }: { item: UploadItem }) {
             {failure.code === 'NAME_REQUIRED' ? 'Name it, and the same file is imported again:' : 'Choose a valid name and import again:'}
           </p>
           <div className="flex flex-wrap items-end gap-3">
-            <div className="min-w-64 flex-1">
+            <div className="min-w-0 flex-1 basis-64">
               <NameFields idPrefix={`name-${item.id}`} value={draft} onChange={setDraft} showProblem={touched || !!draft.repository} />
             </div>
             <button type="submit" className="btn-primary" disabled={touched && !!problem}>

@@ -211,7 +211,7 @@ const lowContrast = () =>
   })
 
 describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confirmations', () => {
-  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest and 404 pages', async () => {
+  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404 and upload pages', async () => {
     await open('desktop', '/?pageSize=3') // pagination counts shown
     await page.getByRole('navigation', { name: 'Pagination' }).waitFor()
     const found: string[] = (await lowContrast()).map((b) => `list: ${b}`)
@@ -220,6 +220,19 @@ describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confir
       await ready()
       found.push(...(await lowContrast()).map((b) => `${name}: ${b}`))
     }
+    // the upload page: the browser's preview of chosen files (a name to ask for, a refusal), then results
+    await page.goto(suite.server.url + '/upload')
+    await page.getByTestId('file-input').setInputFiles([untaggedFile, randomFile])
+    await page.getByTestId('preview-name-form').waitFor()
+    await page.getByTestId('preview-rejected').waitFor()
+    found.push(...(await lowContrast()).map((b) => `upload preview: ${b}`))
+    await page.getByRole('button', { name: 'Remove random-bytes.bin', exact: true }).click()
+    const nameForm = page.getByTestId('preview-name-form')
+    await nameForm.getByLabel('Repository').fill('contrast/app')
+    await nameForm.getByLabel('Tag', { exact: true }).fill('1')
+    await page.getByRole('button', { name: 'Upload 1 file' }).click()
+    await page.locator('[data-testid="upload-item"][data-phase="done"]').waitFor()
+    found.push(...(await lowContrast()).map((b) => `upload result: ${b}`))
     expect(found).toEqual([])
   })
 
