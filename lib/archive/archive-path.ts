@@ -1,26 +1,17 @@
 // Names inside an archive are untrusted: normalise them and refuse anything that could leave the archive root.
-import path from 'node:path/posix'
 import { ImportError } from './import-error'
 import { ArchiveMessage } from './archive-messages'
+import { entryPathOrFail, linkTargetOrFail } from './entry-path-rules'
+
+const invalidEntry = (message: string): never => {
+  throw new ImportError('ENTRY_PATH_INVALID', message)
+}
 
 /** Normalises a tar entry name ("./a//b/" -> "a/b"); throws on absolute paths and ".." components. */
-export function normalizeEntryPath(raw: string): string {
-  if (raw.includes('\0')) throw new ImportError('ENTRY_PATH_INVALID', ArchiveMessage.entryNameNul(raw))
-  if (raw.startsWith('/')) throw new ImportError('ENTRY_PATH_INVALID', ArchiveMessage.entryAbsolute(raw))
-  const parts = raw.split('/').filter((p) => p !== '' && p !== '.')
-  if (parts.includes('..')) throw new ImportError('ENTRY_PATH_INVALID', ArchiveMessage.entryDotDot(raw))
-  return parts.join('/')
-}
+export const normalizeEntryPath = (raw: string): string => entryPathOrFail(raw, invalidEntry)
 
 /** Resolves a symlink target relative to the link's directory; throws if it leaves the archive. */
-export function resolveSymlinkTarget(linkPath: string, target: string): string {
-  if (target.startsWith('/')) throw new ImportError('ENTRY_PATH_INVALID', ArchiveMessage.linkAbsolute(linkPath, target))
-  const joined = path.normalize(path.join(path.dirname(linkPath), target))
-  if (joined === '..' || joined.startsWith('../')) {
-    throw new ImportError('ENTRY_PATH_INVALID', ArchiveMessage.linkOutside(linkPath, target))
-  }
-  return joined === '.' ? '' : joined
-}
+export const resolveSymlinkTarget = (linkPath: string, target: string): string => linkTargetOrFail(linkPath, target, invalidEntry)
 
 /** Validates a path that a manifest refers to (manifest.json Config/Layers); same rules as entry names. */
 export function normalizeReference(ref: unknown, what: string): string {

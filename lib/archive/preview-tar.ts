@@ -3,6 +3,7 @@
 // imports). Understands ustar, GNU long names/links ('L'/'K') and pax headers ('x'/'g', bounded);
 // stops with a clear rejection on a header that is not a tar header or an archive cut short.
 import { ArchiveMessage } from './archive-messages'
+import { entryPathOrFail, linkTargetOrFail } from './entry-path-rules'
 
 /** What File and Blob offer (Node's Blob too, for tests). */
 export type BlobLike = { size: number; slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> } }
@@ -120,28 +121,15 @@ function parsePax(b: Uint8Array): Record<string, string> {
   return out
 }
 
-/** "./a//b/" -> "a/b"; names that would leave the archive are refused, as the server refuses them. */
-export function normalizeTarPath(raw: string): string {
-  if (raw.includes('\0')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.entryNameNul(raw))
-  if (raw.startsWith('/')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.entryAbsolute(raw))
-  const parts = raw.split('/').filter((p) => p !== '' && p !== '.')
-  if (parts.includes('..')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.entryDotDot(raw))
-  return parts.join('/')
+const invalidEntry = (message: string): never => {
+  throw new PreviewRejection('ENTRY_PATH_INVALID', message)
 }
 
+/** "./a//b/" -> "a/b"; names that would leave the archive are refused, as the server refuses them. */
+export const normalizeTarPath = (raw: string): string => entryPathOrFail(raw, invalidEntry)
+
 /** A symlink's target relative to its own folder; one that leaves the archive is refused. */
-export function resolveLink(linkPath: string, target: string): string {
-  if (target.startsWith('/')) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.linkAbsolute(linkPath, target))
-  const out = linkPath.split('/').slice(0, -1)
-  for (const p of target.split('/')) {
-    if (p === '' || p === '.') continue
-    if (p === '..') {
-      if (!out.length) throw new PreviewRejection('ENTRY_PATH_INVALID', ArchiveMessage.linkOutside(linkPath, target))
-      out.pop()
-    } else out.push(p)
-  }
-  return out.join('/')
-}
+export const resolveLink = (linkPath: string, target: string): string => linkTargetOrFail(linkPath, target, invalidEntry)
 
 const TYPES: Record<string, TarEntryInfo['type']> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'hardlink', '2': 'symlink', '5': 'directory' }
 
