@@ -2,7 +2,7 @@
 import next from 'next'
 import { boot } from './lib/boot'
 import { listen } from './lib/http/stowage-server'
-import { startupLine } from './lib/http/listen-address'
+import { startupLine, setupLine } from './lib/http/listen-address'
 import { ConfigError } from './lib/config'
 import { projectRoot } from './lib/paths'
 import { publishConsoleServices } from './lib/console/services'
@@ -21,6 +21,7 @@ async function main() {
   // one line per request on stdout (method, path, status, bytes, ms, the code of a rejected upload)
   const { address, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, log: (line) => console.log(line) })
   console.log(startupLine(address))
+  if (runtime.setupToken) console.log(setupLine(address, runtime.setupToken))
   const stop = async () => {
     await close()
     await runtime.shutdown()

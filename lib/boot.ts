@@ -11,8 +11,18 @@ import { collectInterruptedUploads, collectStagedOfFinishedUploads, abortLeftove
 import { sweepUploadSessions } from './oci/upload-sweeper'
 import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
 import type { Services } from './services'
+import { ensureFirstAdmin } from './auth/first-admin'
+import { parseTrustedProxies } from './http/client-address'
 
-export type Runtime = { config: Config; services: Services; analysis: BlobAnalysis; embeddedS3: EmbeddedS3 | null; shutdown(): Promise<void> }
+export type Runtime = {
+  config: Config
+  services: Services
+  analysis: BlobAnalysis
+  embeddedS3: EmbeddedS3 | null
+  /** set when no user exists and STOWAGE_ADMIN_PASSWORD was not given: the one-time token of /setup */
+  setupToken: string | null
+  shutdown(): Promise<void>
+}
 
 /** How often the running server collects what failed writes left in the store (also after the embedded store restarts). */
 export const LEFTOVER_SWEEP_INTERVAL_MS = 10 * 60 * 1000
@@ -42,7 +52,16 @@ export async function boot(
   const applied = await migrateInChildProcess(config.databaseUrl)
   if (applied.length) log(`database migrated: ${applied.join(', ')}`)
   const db = await openDatabase(config.databaseUrl)
-  services = { db, store, limits: config.limits, blobRedirectSeconds: config.blobRedirectSeconds }
+  services = {
+    db,
+    store,
+    limits: config.limits,
+    blobRedirectSeconds: config.blobRedirectSeconds,
+    auth: {},
+    network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
+  }
+  const firstAdmin = await ensureFirstAdmin(db, config.admin)
+  if (firstAdmin.kind === 'created') log(`created the administrator "${firstAdmin.user}" (STOWAGE_ADMIN_PASSWORD)`)
   const collected = await collectInterruptedUploads(services)
   if (collected) log(`collected ${collected} staged objects of uploads interrupted by the last shutdown`)
   await sweepLeftovers(services, true, log)
@@ -59,6 +78,7 @@ export async function boot(
     services,
     analysis,
     embeddedS3,
+    setupToken: firstAdmin.kind === 'setup' ? firstAdmin.token : null,
     async shutdown() {
       clearInterval(sweeper)
       await analysis.stop()

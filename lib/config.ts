@@ -1,5 +1,8 @@
 // Configuration from environment variables, validated once at start with one message per bad value.
 import path from 'node:path'
+import { userNameProblem } from './auth/account-names'
+import { passwordProblem } from './auth/passwords'
+import { parseTrustedProxies } from './http/client-address'
 
 export type S3Settings = {
   endpoint?: string // unset = start the embedded S3-compatible server
@@ -39,6 +42,10 @@ export type Config = {
   uploadIdleSeconds: number
   /** STOWAGE_REJECT_DRAIN_BYTES: body bytes read and dropped after a mid-upload rejection before closing */
   rejectDrainBytes: number
+  /** the first administrator, created at start when no user exists (STOWAGE_ADMIN_USER / _PASSWORD) */
+  admin: { user: string; password: string | null }
+  /** STOWAGE_TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-* headers are believed */
+  trustedProxies: string
 }
 
 export class ConfigError extends Error {
@@ -129,6 +136,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     blobRedirectSeconds: bool('STOWAGE_BLOB_REDIRECT', false) ? int('STOWAGE_BLOB_REDIRECT_SECONDS', 600, 10, 7 * 24 * 3600) : null,
     uploadIdleSeconds: int('STOWAGE_UPLOAD_IDLE_SECONDS', 60, 0, 24 * 3600),
     rejectDrainBytes: int('STOWAGE_REJECT_DRAIN_BYTES', Number.MAX_SAFE_INTEGER, 0),
+    admin: { user: env.STOWAGE_ADMIN_USER || 'admin', password: env.STOWAGE_ADMIN_PASSWORD || null },
+    trustedProxies: env.STOWAGE_TRUSTED_PROXIES || '',
+  }
+  const adminProblem = userNameProblem(config.admin.user) ?? (config.admin.password === null ? null : passwordProblem(config.admin.password))
+  if (adminProblem) problems.push(`STOWAGE_ADMIN_USER/STOWAGE_ADMIN_PASSWORD: ${adminProblem}`)
+  try {
+    parseTrustedProxies(config.trustedProxies)
+  } catch (e) {
+    problems.push(`STOWAGE_TRUSTED_PROXIES: ${(e as Error).message}`)
   }
   // The embedded S3 server listens on 127.0.0.1: other machines could not follow a redirect to it.
   if (config.blobRedirectSeconds !== null && !endpoint) problems.push('STOWAGE_BLOB_REDIRECT needs S3_ENDPOINT (clients must reach the object store)')

@@ -4,6 +4,8 @@ import type { Db } from './db/client'
 import type { BlobStore } from './storage/blob-store'
 import type { Limits } from './config'
 import type { HttpSettings } from './http/http-settings'
+import type { AuthSettings } from './auth/auth-settings'
+import type { NetworkSettings } from './http/client-address'
 
 export type Services = {
   db: Db
@@ -15,4 +17,8 @@ export type Services = {
   analysis?: { kick(): void }
   /** Upload idle time and rejection drain bound (defaults in lib/http/http-settings.ts). */
   http?: Partial<HttpSettings>
+  /** Access control: registry tokens, sign-in throttling (lib/auth/auth-settings.ts). */
+  auth?: AuthSettings
+  /** Trusted reverse proxies (lib/http/client-address.ts). */
+  network?: NetworkSettings
 }

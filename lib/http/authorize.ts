@@ -1,14 +1,29 @@
-// The single place where every API request is authorized. Stowage has no users yet, so every caller
-// is the anonymous administrator; namespaces, roles and `docker login` tokens will plug in here and
-// nowhere else (both the console API and /v2/ call this before doing anything).
+// The single place where every request is authorized (console API, /v2/, downloads; console pages
+// through lib/console/page-auth.ts). It resolves the caller (lib/auth/authenticate.ts), refuses
+// cookie-authenticated cross-origin writes (CSRF, same-origin.ts), and asks the policy
+// (lib/auth/policy.ts).
 import type { IncomingMessage } from 'node:http'
+import type { Services } from '../services'
+import { principalOf, AuthenticationError } from '../auth/authenticate'
+import { decide, type Action, type Resource, type Decision } from '../auth/policy'
+import { ANONYMOUS } from '../auth/principal'
+import { crossSiteProblem } from './same-origin'
 
-export type Action = 'read' | 'write' | 'delete'
-export type Resource = { kind: 'catalog' } | { kind: 'repository'; name: string } | { kind: 'upload' }
-export type Principal = { id: string; anonymous: boolean }
+export type { Action, Resource, Decision }
+export type { Principal } from '../auth/principal'
 
-export type Decision = { allowed: true; principal: Principal } | { allowed: false; status: 401 | 403; reason: string }
-
-export function authorize(_req: IncomingMessage, _action: Action, _resource: Resource): Decision {
-  return { allowed: true, principal: { id: 'anonymous', anonymous: true } }
+/** Decides the request. Throws ThrottledError (answered 429) when sign-in attempts are throttled. */
+export async function authorize(services: Services, req: IncomingMessage, action: Action, resource: Resource): Promise<Decision> {
+  let principal
+  try {
+    principal = await principalOf(services, req)
+  } catch (e) {
+    if (e instanceof AuthenticationError) return { allowed: false, status: 401, reason: e.message, principal: ANONYMOUS }
+    throw e
+  }
+  if (principal.kind === 'user' && principal.via === 'session') {
+    const csrf = crossSiteProblem(services, req)
+    if (csrf) return { allowed: false, status: 403, reason: csrf, principal }
+  }
+  return decide(services, principal, action, resource)
 }

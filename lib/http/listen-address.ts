@@ -18,7 +18,13 @@ export function describeListening(address: AddressInfo): { url: string; boundTo:
 export function startupLine(address: AddressInfo): string {
   const { url, boundTo, allInterfaces } = describeListening(address)
   const where = allInterfaces
-    ? `bound to ${boundTo}, ALL network interfaces: anyone who can reach this port can upload and delete`
+    ? `bound to ${boundTo}, ALL network interfaces`
     : `bound to ${boundTo} only`
   return `Stowage listening on ${url} (${where}; console: ${url}/, registry: ${url.replace(/^https?:\/\//, '')}/v2/)`
+}
+
+/** The one-time link that creates the first administrator (printed when no user exists). */
+export function setupLine(address: AddressInfo, token: string): string {
+  const { url } = describeListening(address)
+  return `No user exists yet. Create the first administrator here (one-time link): ${url}/setup?token=${token}\n(or start with STOWAGE_ADMIN_PASSWORD=... to create user "admin" without the link)`
 }

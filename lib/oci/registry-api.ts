@@ -52,46 +52,47 @@ async function dispatch(ctx: Ctx, route: Route) {
   switch (route.kind) {
     case 'base':
       only(['GET', 'HEAD'])
-      authorizeOrThrow(ctx, 'read', { kind: 'catalog' })
+      // anonymous callers get the challenge here: `docker login` learns the token endpoint from it
+      await authorizeOrThrow(ctx, 'read', { kind: 'registry' })
       return sendJsonDocument(ctx.req, ctx.res, {})
     case 'catalog':
       only(['GET', 'HEAD'])
-      authorizeOrThrow(ctx, 'read', { kind: 'catalog' })
+      await authorizeOrThrow(ctx, 'read', { kind: 'catalog' })
       return listCatalog(ctx)
     case 'tags':
       only(['GET', 'HEAD'])
-      authorizeOrThrow(ctx, 'read', { kind: 'repository', name: route.name })
+      await authorizeOrThrow(ctx, 'read', { kind: 'repository', name: route.name })
       return listTags(ctx, route.name)
     case 'referrers':
       only(['GET', 'HEAD'])
-      authorizeOrThrow(ctx, 'read', { kind: 'repository', name: route.name })
+      await authorizeOrThrow(ctx, 'read', { kind: 'repository', name: route.name })
       return listReferrers(ctx, route.name, route.digest)
     case 'manifest': {
       only(['GET', 'HEAD', 'PUT', 'DELETE'])
       const resource = { kind: 'repository', name: route.name } as const
       if (read) {
-        authorizeOrThrow(ctx, 'read', resource)
+        await authorizeOrThrow(ctx, 'read', resource)
         return getManifest(ctx, route.name, route.reference)
       }
       if (method === 'PUT') {
-        authorizeOrThrow(ctx, 'write', resource)
+        await authorizeOrThrow(ctx, 'write', resource)
         return putManifest(ctx, route.name, route.reference)
       }
-      authorizeOrThrow(ctx, 'delete', resource)
+      await authorizeOrThrow(ctx, 'delete', resource)
       return deleteManifest(ctx, route.name, route.reference)
     }
     case 'blob': {
       only(['GET', 'HEAD', 'DELETE'])
       const resource = { kind: 'repository', name: route.name } as const
       if (read) {
-        authorizeOrThrow(ctx, 'read', resource)
+        await authorizeOrThrow(ctx, 'read', resource)
         return serveBlob(ctx, route.name, route.digest)
       }
-      authorizeOrThrow(ctx, 'delete', resource)
+      await authorizeOrThrow(ctx, 'delete', resource)
       return deleteBlob(ctx, route.name, route.digest)
     }
     case 'upload': {
-      authorizeOrThrow(ctx, 'write', { kind: 'repository', name: route.name })
+      await authorizeOrThrow(ctx, 'write', { kind: 'repository', name: route.name })
       if (route.sessionId === null) {
         only(['POST'])
         return startUpload(ctx, route.name)

@@ -44,7 +44,7 @@ export async function startUpload(ctx: Ctx, name: string) {
 async function tryMount(ctx: Ctx, name: string, rawDigest: string, from: string | null): Promise<boolean> {
   const digest = checkDigest(rawDigest, 'mount digest')
   if (!from || repositoryNameProblem(from)) return false
-  if (!authorizeOrThrow(ctx, 'read', { kind: 'repository', name: from }, { quiet: true })) return false
+  if (!(await authorizeOrThrow(ctx, 'read', { kind: 'repository', name: from }, { quiet: true }))) return false
   if (!(await findLinkedBlob(ctx.services, from, digest))) return false
   await linkBlob(ctx.services, name, digest)
   blobCreated(ctx, name, digest)

@@ -16,11 +16,17 @@ export type RegistryOptions = {
   services?: (stack: Stack) => Services
   /** every request's log line */
   log?: (line: string) => void
+  /**
+   * 'open' (default): callers without credentials act as an administrator, for the tests of features
+   * that are not about access control; 'enforced': the real rules (tests/integration/access-*.test.ts).
+   */
+  access?: 'open' | 'enforced'
 }
 
 export async function startRegistry(provider: DbProvider, opts: RegistryOptions | ((stack: Stack) => Services) = {}): Promise<Registry> {
   const o = typeof opts === 'function' ? { services: opts } : opts
   const stack = await startStack(provider, o.limits)
+  if (o.access === 'enforced') stack.auth = { ...stack.auth, openAccess: false }
   const server = await listen(o.services ? o.services(stack) : stack, { port: 0, host: '127.0.0.1', ...(o.log ? { log: o.log } : {}) })
   return {
     stack,

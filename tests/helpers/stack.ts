@@ -75,6 +75,9 @@ export async function startStack(provider: DbProvider, limits: Partial<Limits> =
     db,
     store,
     limits: { ...defaultLimits, ...limits },
+    // Tests of features that are not about access control: callers without credentials act as an
+    // administrator. The access tests turn it off (startRegistry's `access: 'enforced'`).
+    auth: { openAccess: true },
     provider,
     databaseUrl: database.url,
     s3Endpoint: s3.endpoint,

@@ -1,5 +1,6 @@
 // The registry API asks lib/http/authorize.ts before anything else and turns a refusal into the spec's
-// UNAUTHORIZED (with a challenge) or DENIED. Stowage has no users yet, so the decision is stubbed here.
+// UNAUTHORIZED (with the token flow's challenge) or DENIED. The decision is stubbed here: this checks the
+// mapping of endpoints onto actions/resources; the real rules are tested in tests/integration/access-*.
 import { describe, it, expect, vi, beforeAll, afterAll } from 'vitest'
 import type { Action, Resource } from '../../lib/http/authorize'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
@@ -9,7 +10,7 @@ const calls: { action: Action; resource: Resource }[] = []
 let decide: (action: Action, resource: Resource) => { allowed: false; status: 401 | 403; reason: string } = () => ({ allowed: false, status: 401, reason: 'log in first' })
 
 vi.mock('../../lib/http/authorize', () => ({
-  authorize: (_req: unknown, action: Action, resource: Resource) => {
+  authorize: async (_services: unknown, _req: unknown, action: Action, resource: Resource) => {
     calls.push({ action, resource })
     return decide(action, resource)
   },
@@ -28,7 +29,7 @@ describe('registry API authorization', () => {
   it('answers UNAUTHORIZED with a challenge when the caller must log in', async () => {
     const res = await fetch(`${server.url}/v2/`)
     expect(res.status).toBe(401)
-    expect(res.headers.get('www-authenticate')).toBe('Basic realm="Stowage"')
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/v2/token",service="stowage"`)
     expect(await res.json()).toEqual({ errors: [{ code: 'UNAUTHORIZED', message: 'log in first', detail: null }] })
   })
 
@@ -37,6 +38,7 @@ describe('registry API authorization', () => {
     calls.length = 0
     const d = `sha256:${'a'.repeat(64)}`
     const cases: [string, string, Action, Resource][] = [
+      ['GET', '/v2/', 'read', { kind: 'registry' }],
       ['GET', '/v2/_catalog', 'read', { kind: 'catalog' }],
       ['GET', '/v2/team/app/tags/list', 'read', { kind: 'repository', name: 'team/app' }],
       ['HEAD', '/v2/team/app/manifests/v1', 'read', { kind: 'repository', name: 'team/app' }],
