@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import { execFileSync } from 'node:child_process'
 
-export type OptionalPart = 'postgresql' | 'chromium' | 'skopeo' | 'podman' | 'shared-fixtures'
+export type OptionalPart = 'postgresql' | 'chromium' | 'skopeo' | 'podman' | 'redis' | 'shared-fixtures'
 
 function required(part: OptionalPart, env = process.env) {
   const list = (env.STOWAGE_TEST_REQUIRE ?? '').split(',').map((s) => s.trim())
@@ -31,6 +31,14 @@ export function commandWorks(cmd: string, args = ['--version']): boolean {
 }
 
 export const hasSkopeo = () => optionalPart('skopeo', commandWorks('skopeo'), 'skopeo is not installed (apt-get install -y skopeo): the tests that run it')
+
+/** Redis for the tests of limits shared across instances: TEST_REDIS_URL, default redis://127.0.0.1:6379. */
+export const testRedisUrl = (env = process.env) => env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+export function hasRedis(env = process.env): boolean {
+  const url = new URL(testRedisUrl(env))
+  return optionalPart('redis', commandWorks('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', 'ping']), `Redis is not reachable at ${url.host}: the tests of limits shared across instances`)
+}
 
 export const hasPodman = () => optionalPart('podman', commandWorks('podman'), 'podman is not installed (apt-get install -y podman): the podman tests')
 
