@@ -72,17 +72,20 @@ export async function decide(services: Services, principal: Principal, action: A
 async function decideRepository(services: Services, principal: Principal, action: Action, name: string, allow: () => Decision, deny: (r: string) => Decision): Promise<Decision> {
   const org = organizationOf(name)
   const need = NEEDS[action]
-  if (action === 'read' && (await isPublic(services, name))) return allow()
-  if (principal.kind === 'anonymous') return deny(`repository "${name}" is not public`)
-  if (principal.grants && !hasGrant(principal, `repository:${name}`, need.grant)) return deny(`this token does not grant ${need.grant} on ${name}`)
-  let rank: number
-  if (principal.admin) rank = roleRank('owner')
-  else rank = roleRank(await roleIn(services, principal, org))
+  // a public repository is readable by anyone; asked last for members (no query for them)
+  const publicRead = async () => action === 'read' && (await isPublic(services, name))
+  if (principal.kind === 'anonymous') return (await publicRead()) ? allow() : deny(`repository "${name}" is not public`)
+  if (principal.grants && !hasGrant(principal, `repository:${name}`, need.grant)) {
+    return (await publicRead()) ? allow() : deny(`this token does not grant ${need.grant} on ${name}`)
+  }
+  let rank = principal.admin ? roleRank('owner') : roleRank(await roleIn(services, principal, org))
   if (principal.token) {
-    if (principal.token.organizationId !== null && principal.token.organizationId !== (await organizationId(services, org))) return deny(`this access token is limited to another organization`)
+    if (principal.token.organizationId !== null && principal.token.organizationId !== (await organizationId(services, org))) {
+      return (await publicRead()) ? allow() : deny(`this access token is limited to another organization`)
+    }
     rank = Math.min(rank, roleRank(principal.token.access))
   }
-  if (rank >= need.rank) return allow()
+  if (rank >= need.rank || (await publicRead())) return allow()
   if (rank === 0) return deny(`you have no access to organization "${org}"`)
   return deny(`${action} on "${name}" needs the ${roleNamed(need.rank)} role in organization "${org}"`)
 }
