@@ -19,7 +19,7 @@ import { createS3Client, MULTIPART_PART_SIZE } from '../lib/storage/s3-blob-stor
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { parseSize } from './image-plan'
 import { RssSampler, CpuWindow, memory, machineBusySeconds, machineSummary } from './proc-stats'
-import { startStowage, ensureNextBuild, type StowageProcess } from './stowage-process'
+import { startStowage, ensureNextBuild, benchAuthorization, type StowageProcess } from './stowage-process'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const OUT_DIR = path.join(ROOT, 'bench', 'out')
@@ -95,7 +95,7 @@ function postArchive(url: string, file: string, bytes: number): Promise<{ status
     const req = http.request(`${url}/api/uploads`, {
       method: 'POST',
       agent: false,
-      headers: { 'Content-Type': 'application/x-tar', 'Content-Length': bytes, 'X-Filename': path.basename(file) },
+      headers: { Authorization: benchAuthorization, 'Content-Type': 'application/x-tar', 'Content-Length': bytes, 'X-Filename': path.basename(file) },
     })
     req.on('response', (res) => {
       answered = performance.now()
@@ -122,7 +122,7 @@ function postArchive(url: string, file: string, bytes: number): Promise<{ status
 }
 
 async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url)
+  const res = await fetch(url, { headers: { Authorization: benchAuthorization } })
   return { status: res.status, body: await res.json() }
 }
 

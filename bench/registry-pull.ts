@@ -26,11 +26,11 @@ function drain(body: Readable, hash?: crypto.Hash): Promise<number> {
 }
 
 /** GET `url` with a fresh connection (each client its own socket); fails unless 200 and complete. */
-export function pullHttp(url: string, opts: { verify?: boolean } = {}): Promise<PullResult> {
+export function pullHttp(url: string, opts: { verify?: boolean; authorization?: string } = {}): Promise<PullResult> {
   const started = performance.now()
   const hash = opts.verify ? crypto.createHash('sha256') : undefined
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false }, (res) => {
+    const req = http.get(url, { agent: false, headers: opts.authorization ? { Authorization: opts.authorization } : {} }, (res) => {
       if (res.statusCode !== 200) {
         res.resume()
         return reject(new Error(`GET ${url} answered ${res.statusCode}`))
@@ -59,10 +59,11 @@ export async function pullS3(client: S3Client, bucket: string, key: string, opts
  * GET `url` with curl (a native client, like docker's or skopeo's Go client, far cheaper per byte than a
  * Node client); fails unless 200 and complete. curl's CPU is not this process's: it shows up as "other".
  */
-export function pullCurl(url: string, expectedBytes: number): Promise<PullResult> {
+export function pullCurl(url: string, expectedBytes: number, authorization?: string): Promise<PullResult> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', url], (err, stdout) => {
+    const auth = authorization ? ['-H', `Authorization: ${authorization}`] : []
+    execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...auth, url], (err, stdout) => {
       if (err) return reject(new Error(`curl ${url}: ${err.message}`))
       const [status, size] = stdout.trim().split(' ').map(Number)
       if (status !== 200 || size !== expectedBytes) return reject(new Error(`curl ${url}: status ${status}, ${size} of ${expectedBytes} bytes`))

@@ -6,13 +6,15 @@ import http from 'node:http'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { cpuSeconds } from './proc-stats'
+import { BENCH_ADMIN, benchAuthorization } from './stowage-process'
 
 export type SkopeoPush = { seconds: number; cpuSeconds: number; output: string }
 
 /** `skopeo copy docker-archive:FILE docker://HOST/REF` over plain HTTP; its CPU time sampled from /proc. */
 export function skopeoPush(file: string, host: string, reference: string): Promise<SkopeoPush> {
   const started = performance.now()
-  const child = spawn('skopeo', ['copy', '--dest-tls-verify=false', `docker-archive:${file}`, `docker://${host}/${reference}`], {
+  const creds = `${BENCH_ADMIN.user}:${BENCH_ADMIN.password}`
+  const child = spawn('skopeo', ['copy', '--dest-tls-verify=false', '--dest-creds', creds, `docker-archive:${file}`, `docker://${host}/${reference}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -44,7 +46,7 @@ export function skopeoPush(file: string, host: string, reference: string): Promi
 /** What a push sent: the manifest and the blobs it lists (their sizes are what went over the wire). */
 export async function pushedImage(url: string, repository: string, tag: string) {
   const res = await fetch(`${url}/v2/${repository}/manifests/${tag}`, {
-    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+    headers: { Authorization: benchAuthorization, Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
   })
   if (res.status !== 200) throw new Error(`GET manifest ${repository}:${tag} answered ${res.status}: ${await res.text()}`)
   const body = Buffer.from(await res.arrayBuffer())
@@ -63,7 +65,7 @@ export function uploadArchive(url: string, file: string, query = ''): Promise<Ar
     const req = http.request(`${url}/api/uploads${query}`, {
       method: 'POST',
       agent: false,
-      headers: { 'Content-Type': 'application/x-tar', 'Content-Length': bytes, 'X-Filename': path.basename(file) },
+      headers: { Authorization: benchAuthorization, 'Content-Type': 'application/x-tar', 'Content-Length': bytes, 'X-Filename': path.basename(file) },
     })
     req.on('response', (res) => {
       const chunks: Buffer[] = []

@@ -3,7 +3,15 @@
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
+import crypto from 'node:crypto'
 import { commandLine, descendants } from './proc-stats'
+
+/**
+ * The administrator every benchmark server starts with (STOWAGE_ADMIN_PASSWORD), and the header its
+ * requests carry: Stowage enforces access, and a benchmark measures the server as users run it.
+ */
+export const BENCH_ADMIN = { user: 'admin', password: crypto.randomBytes(18).toString('base64url') }
+export const benchAuthorization = `Basic ${Buffer.from(`${BENCH_ADMIN.user}:${BENCH_ADMIN.password}`).toString('base64')}`
 
 export type StowageProcess = {
   url: string
@@ -31,7 +39,7 @@ export function ensureNextBuild(root: string, log: (m: string) => void) {
 }
 
 export async function startStowage(root: string, dataDir: string): Promise<StowageProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1' }
+  const env: NodeJS.ProcessEnv = { ...process.env, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1', STOWAGE_ADMIN_USER: BENCH_ADMIN.user, STOWAGE_ADMIN_PASSWORD: BENCH_ADMIN.password }
   // embedded defaults only: a SQLite file and s3rver under dataDir
   for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'STOWAGE_DEV']) delete env[name]
   const launcher = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
