@@ -13,7 +13,7 @@ export { startRegistry, type Registry } from '../helpers/http-stack'
 /** A second Stowage instance on the same database and bucket, with its own database client (a "restart"). */
 export async function reopen(stack: Stack) {
   const db = await openDatabase(stack.databaseUrl)
-  const services: Services = { db, store: stack.store, limits: stack.limits }
+  const services: Services = { db, store: stack.store, limits: stack.limits, auth: stack.auth }
   const server = await listen(services, { port: 0, host: '127.0.0.1' })
   return {
     services,
