@@ -18,6 +18,7 @@ import { startRegistry, sha256, errorOf, request, type Registry } from './oci-su
 import { issueRegistryToken } from '../../lib/auth/registry-token'
 import { tokenKeyOf } from '../../lib/auth/authenticate'
 import { revokeAccessToken } from '../../lib/auth/access-tokens'
+import { ThrottledError } from '../../lib/auth/auth-settings'
 
 const ARCHIVE = fixtures.path(fixtures.files.busybox)
 const BUSYBOX_DIFF_IDS = fixtures.facts.busybox.diffIds
@@ -249,6 +250,25 @@ describe.skipIf(!skopeoPresent).each(providers)('docker login and the token flow
       ['failed', 'alice'],
       ['failed', 'alice'],
     ])
+  })
+
+  it('throttled sign-ins: 429 with Retry-After from the token endpoint and from /v2/ with Basic', async () => {
+    reg.stack.auth!.signInThrottle = {
+      before: async () => {
+        throw new ThrottledError(7)
+      },
+      failed: async () => {},
+      succeeded: async () => {},
+    }
+    try {
+      const token = await fetch(`${reg.url}/v2/token?service=stowage`, { headers: basic('alice') })
+      expect([token.status, token.headers.get('retry-after'), (await token.json()).errors[0].code]).toEqual([429, '7', 'TOOMANYREQUESTS'])
+      const direct = await manifestOf(basic('alice'))
+      expect(direct.headers.get('retry-after')).toBe('7')
+      expect(await errorOf(direct)).toMatchObject({ status: 429, code: 'TOOMANYREQUESTS' })
+    } finally {
+      delete reg.stack.auth!.signInThrottle
+    }
   })
 
   it('/v2/ accepts Basic credentials directly; wrong ones get the challenge', async () => {
