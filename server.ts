@@ -1,4 +1,5 @@
 // Stowage's process: registry API, console API and the Next.js console on one port.
+import fs from 'node:fs'
 import next from 'next'
 import { boot } from './lib/boot'
 import { listen } from './lib/http/stowage-server'
@@ -19,9 +20,12 @@ async function main() {
   const pages = app.getRequestHandler()
   runtime.services.http = { uploadIdleMs: runtime.config.uploadIdleSeconds * 1000, rejectDrainBytes: runtime.config.rejectDrainBytes }
   // one line per request on stdout (method, path, status, bytes, ms, the code of a rejected upload)
-  const { address, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, log: (line) => console.log(line) })
-  console.log(startupLine(address))
-  if (runtime.setupToken) console.log(setupLine(address, runtime.setupToken))
+  // HTTPS when STOWAGE_TLS_CERT/KEY are set (checked readable PEM files at configuration time)
+  const tlsPaths = runtime.config.tls
+  const tls = tlsPaths ? { cert: fs.readFileSync(tlsPaths.certPath), key: fs.readFileSync(tlsPaths.keyPath) } : undefined
+  const { address, scheme, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, log: (line) => console.log(line), tls })
+  console.log(startupLine(address, scheme))
+  if (runtime.setupToken) console.log(setupLine(address, runtime.setupToken, scheme))
   const stop = async () => {
     await close()
     await runtime.shutdown()

@@ -1,4 +1,5 @@
 // Configuration from environment variables, validated once at start with one message per bad value.
+import fs from 'node:fs'
 import path from 'node:path'
 import { userNameProblem } from './auth/account-names'
 import { passwordProblem } from './auth/passwords'
@@ -46,6 +47,8 @@ export type Config = {
   admin: { user: string; password: string | null }
   /** STOWAGE_TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-* headers are believed */
   trustedProxies: string
+  /** STOWAGE_TLS_CERT / STOWAGE_TLS_KEY: PEM files; set = the server speaks HTTPS only */
+  tls: { certPath: string; keyPath: string } | null
 }
 
 export class ConfigError extends Error {
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rejectDrainBytes: int('STOWAGE_REJECT_DRAIN_BYTES', Number.MAX_SAFE_INTEGER, 0),
     admin: { user: env.STOWAGE_ADMIN_USER || 'admin', password: env.STOWAGE_ADMIN_PASSWORD || null },
     trustedProxies: env.STOWAGE_TRUSTED_PROXIES || '',
+    tls: tlsPaths(env, problems),
   }
   const adminProblem = userNameProblem(config.admin.user) ?? (config.admin.password === null ? null : passwordProblem(config.admin.password))
   if (adminProblem) problems.push(`STOWAGE_ADMIN_USER/STOWAGE_ADMIN_PASSWORD: ${adminProblem}`)
@@ -150,4 +154,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.blobRedirectSeconds !== null && !endpoint) problems.push('STOWAGE_BLOB_REDIRECT needs S3_ENDPOINT (clients must reach the object store)')
   if (problems.length) throw new ConfigError(problems)
   return config
+}
+
+/** Both TLS files or neither; each must be a readable PEM file of the right kind (checked here, so a
+ * typo is a clear start error instead of a stack trace). */
+function tlsPaths(env: Record<string, string | undefined>, problems: string[]): Config['tls'] {
+  const cert = env.STOWAGE_TLS_CERT || ''
+  const key = env.STOWAGE_TLS_KEY || ''
+  if (!cert && !key) return null
+  if (!cert || !key) {
+    problems.push(`STOWAGE_TLS_CERT and STOWAGE_TLS_KEY must be set together (only ${cert ? 'STOWAGE_TLS_CERT' : 'STOWAGE_TLS_KEY'} is set)`)
+    return null
+  }
+  const pem = (name: string, file: string, label: RegExp, what: string) => {
+    let text = ''
+    try {
+      text = fs.readFileSync(file, 'utf8')
+    } catch (e) {
+      problems.push(`${name}="${file}" cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+      return
+    }
+    if (!label.test(text)) problems.push(`${name}="${file}" is not a PEM ${what} (no "-----BEGIN ${what.toUpperCase()}" line)`)
+  }
+  pem('STOWAGE_TLS_CERT', cert, /-----BEGIN CERTIFICATE-----/, 'certificate')
+  pem('STOWAGE_TLS_KEY', key, /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/, 'private key')
+  return { certPath: path.resolve(cert), keyPath: path.resolve(key) }
 }

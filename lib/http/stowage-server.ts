@@ -2,6 +2,7 @@
 // exact Content-Length, streaming bodies of any size and no 300 s request timeout); everything else
 // is the Next.js console.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Services } from '../services'
 import { handleConsoleApi, isConsoleApi } from './console-api'
@@ -13,7 +14,10 @@ import { describeListening } from './listen-address'
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
-export type RunningServer = { server: http.Server; port: number; url: string; address: AddressInfo; close(): Promise<void> }
+export type RunningServer = { server: http.Server | https.Server; port: number; url: string; address: AddressInfo; scheme: 'http' | 'https'; close(): Promise<void> }
+
+/** PEM certificate (chain) and private key: the server speaks HTTPS only (STOWAGE_TLS_CERT / STOWAGE_TLS_KEY). */
+export type TlsFiles = { cert: string | Buffer; key: string | Buffer }
 
 export function createRequestHandler(services: Services, pages?: PageHandler, log?: LogLine) {
   const { uploadIdleMs } = httpSettings(services.http)
@@ -36,8 +40,9 @@ export function createRequestHandler(services: Services, pages?: PageHandler, lo
  */
 const SOCKET_HIGH_WATER_MARK = 256 * 1024
 
-export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: LogLine }): Promise<RunningServer> {
-  const server = http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, createRequestHandler(services, opts.pages, opts.log))
+export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: LogLine; tls?: TlsFiles }): Promise<RunningServer> {
+  const handler = createRequestHandler(services, opts.pages, opts.log)
+  const server = opts.tls ? createTlsServer(opts.tls, handler) : http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, handler)
   // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout; a body that
   // stops arriving is cut by the idle watchdog (STOWAGE_UPLOAD_IDLE_SECONDS) instead.
   server.requestTimeout = 0
@@ -49,15 +54,26 @@ export async function listen(services: Services, opts: { port: number; host: str
     server.listen(opts.port, opts.host, resolve)
   })
   const address = server.address() as AddressInfo
+  const scheme = opts.tls ? 'https' : 'http'
   return {
     server,
     port: address.port,
-    url: describeListening(address).url,
+    url: describeListening(address, scheme).url,
     address,
+    scheme,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
       }),
+  }
+}
+
+function createTlsServer(tls: TlsFiles, handler: ReturnType<typeof createRequestHandler>) {
+  try {
+    return https.createServer({ cert: tls.cert, key: tls.key, highWaterMark: SOCKET_HIGH_WATER_MARK }, handler)
+  } catch (e) {
+    // a key that does not match the certificate, a password-protected key, not PEM at all
+    throw new Error(`the TLS certificate and key cannot be used: ${(e as Error).message}`)
   }
 }

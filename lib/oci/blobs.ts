@@ -6,6 +6,7 @@ import { checkDigest } from './references'
 import { decideRange } from './range'
 import { streamObject } from './blob-stream'
 import { findLinkedBlob, findRepositoryId, unlinkBlob } from './blob-links'
+import { auditRegistryWrite } from './audit'
 
 const unknownBlob = (digest: string) => new OciError('BLOB_UNKNOWN', `blob ${digest} is not in this repository`, { detail: { digest } })
 
@@ -67,5 +68,6 @@ export async function deleteBlob(ctx: Ctx, name: string, rawDigest: string) {
       { status: 405, detail: { digest, manifest: outcome.referencedBy }, headers: { Allow: 'GET, HEAD' } },
     )
   }
+  await auditRegistryWrite(ctx, 'blob.delete', name, `${name}@${digest}`)
   sendEmpty(ctx.res, 202, { 'Docker-Content-Digest': digest })
 }

@@ -11,6 +11,7 @@ import { findManifest, storeManifest, deleteManifest as deleteManifestRow } from
 import { findRepositoryId } from './blob-links'
 import { sha256 } from '../archive/digest-stream'
 import { deleteTag } from '../registry/queries'
+import { auditRegistryWrite } from './audit'
 
 const unknownManifest = (name: string, reference: string, why = 'is not in this repository') =>
   new OciError('MANIFEST_UNKNOWN', `manifest ${name}:${reference} ${why}`, { detail: { name, reference } })
@@ -50,6 +51,7 @@ export async function putManifest(ctx: Ctx, name: string, reference: string) {
   }
   const parsed = parseManifest(bytes, ctx.req.headers['content-type'])
   await storeManifest(ctx.services, { repository: name, parsed, bytes, digest, tag: ref.kind === 'tag' ? ref.tag : null })
+  await auditRegistryWrite(ctx, 'manifest.push', name, `${name}${ref.kind === 'tag' ? `:${ref.tag}` : ''}@${digest}`)
   sendEmpty(ctx.res, 201, {
     Location: `/v2/${name}/manifests/${digest}`,
     'Docker-Content-Digest': digest,
@@ -62,5 +64,6 @@ export async function deleteManifest(ctx: Ctx, name: string, reference: string) 
   const repositoryId = await repositoryOrThrow(ctx, name)
   const deleted = ref.kind === 'tag' ? await deleteTag(ctx.services, name, ref.tag, 'push') : await deleteManifestRow(ctx.services, repositoryId, ref.digest)
   if (!deleted) throw unknownManifest(name, reference)
+  await auditRegistryWrite(ctx, ref.kind === 'tag' ? 'tag.delete' : 'manifest.delete', name, ref.kind === 'tag' ? `${name}:${ref.tag}` : `${name}@${ref.digest}`)
   sendEmpty(ctx.res, 202)
 }

@@ -13,6 +13,8 @@ import { startUpload, patchUpload, finishUpload, uploadStatus, cancelUpload } fr
 import { listTags, listCatalog } from './listings'
 import { listReferrers } from './referrers'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { ThrottledError } from '../auth/auth-settings'
+import { handleTokenRequest } from './token-endpoint'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
@@ -27,13 +29,16 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
     await dispatch(ctx, route)
   } catch (e) {
     const gone = isClientGone(e, res)
-    if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
+    if (!isOciError(e) && !(e instanceof ThrottledError) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
     if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download
-    sendOciError(req, res, isOciError(e) ? e : isStoreUnavailable(e) ? storeUnavailable(e) : new OciError('UNKNOWN', 'internal server error'))
+    sendOciError(req, res, isOciError(e) ? e : isStoreUnavailable(e) ? storeUnavailable(e) : e instanceof ThrottledError ? throttled(e) : new OciError('UNKNOWN', 'internal server error'))
   }
 }
 
 const storeUnavailable = (e: Error) => new OciError('UNAVAILABLE', e.message, { headers: { 'Retry-After': '5' } })
+
+// Basic credentials on /v2/ go through the sign-in throttle like any sign-in
+const throttled = (e: ThrottledError) => new OciError('TOOMANYREQUESTS', e.message, { headers: { 'Retry-After': String(e.retryAfterSeconds) } })
 
 const isClientGone = (e: unknown, res: ServerResponse) => {
   const code = (e as { code?: string })?.code
@@ -50,6 +55,9 @@ async function dispatch(ctx: Ctx, route: Route) {
     if (!allowed.includes(method)) throw methodNotAllowed(method, allowed)
   }
   switch (route.kind) {
+    case 'token':
+      // credentials are checked by the endpoint itself: it is where callers without a token go
+      return handleTokenRequest(ctx.services, ctx.req, ctx.res, ctx.url)
     case 'base':
       only(['GET', 'HEAD'])
       // anonymous callers get the challenge here: `docker login` learns the token endpoint from it

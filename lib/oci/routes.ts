@@ -5,6 +5,8 @@ import { OciError, type OciErrorCode } from './errors'
 
 export type Route =
   | { kind: 'base' }
+  /** the token endpoint of the registry token flow (docker login): token-endpoint.ts */
+  | { kind: 'token' }
   | { kind: 'catalog' }
   | { kind: 'tags'; name: string }
   | { kind: 'manifest'; name: string; reference: string }
@@ -25,6 +27,7 @@ const PATTERNS: [RegExp, (m: RegExpExecArray) => Route][] = [
 export function parseRoute(pathname: string): Route | null {
   if (pathname === '/v2' || pathname === '/v2/') return { kind: 'base' }
   if (pathname === '/v2/_catalog') return { kind: 'catalog' }
+  if (pathname === '/v2/token') return { kind: 'token' }
   for (const [re, build] of PATTERNS) {
     const m = re.exec(pathname)
     if (!m) continue
