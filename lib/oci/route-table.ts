@@ -10,6 +10,8 @@ const DIGEST = `sha256:${'0'.repeat(64)}`
 
 export const registryEndpoints: Record<Route['kind'], RegistryEndpoint> = {
   base: { sample: '/v2/', methods: { GET: 'signed-in', HEAD: 'signed-in' } },
+  // anyone gets a token; it grants only what the caller may do (anonymous: public pulls)
+  token: { sample: '/v2/token?service=stowage&scope=repository:REPO:pull', methods: { GET: 'anyone', POST: 'anyone' } },
   // everyone may ask; the answer lists only what the caller may read
   catalog: { sample: '/v2/_catalog', methods: { GET: 'anyone', HEAD: 'anyone' } },
   tags: { sample: '/v2/REPO/tags/list', methods: { GET: 'pull', HEAD: 'pull' } },
