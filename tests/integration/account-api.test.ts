@@ -44,6 +44,7 @@ describe.each(providers)('account API (%s)', (provider) => {
     for (const u of ['bob', 'carol', 'dave']) await seedUser(db, u)
     await seedOrganization(db, 'acme', { bob: 'owner', carol: 'pull' })
     await seedOrganization(db, 'globex', { dave: 'owner', bob: 'push' })
+    await seedOrganization(db, 'umbrella', { ada: 'owner' })
   })
 
   describe('sessions', () => {
@@ -261,7 +262,23 @@ describe.each(providers)('account API (%s)', (provider) => {
       ])
       expect((await audit('member.remove', { organization: 'globex' })).map((e) => [e.actor, e.target])).toEqual([['carol', 'dave']])
     })
+
+    it('keeps an owner when two owners demote each other at the same moment', async () => {
+      await seedOrganization(reg.stack.db, 'twins', { bob: 'owner', carol: 'owner' })
+      const [bob, carol] = [await signIn('bob'), await signIn('carol')]
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all([
+          call('/api/organizations/twins/members/carol', { method: 'PUT', cookie: bob, body: { role: 'pull' } }),
+          call('/api/organizations/twins/members/bob', { method: 'PUT', cookie: carol, body: { role: 'pull' } }),
+        ])
+        // the second demotion is refused: as the last owner's (409), or as a former owner's (403)
+        expect(answers.map((a) => a.status).sort()).toEqual(answers.some((a) => a.status === 403) ? [200, 403] : [200, 409])
+        expect(await reg.stack.db.membership.count({ where: { organization: { name: 'twins' }, role: 'owner' } })).toBe(1)
+        await reg.stack.db.membership.updateMany({ where: { organization: { name: 'twins' } }, data: { role: 'owner' } })
+      }
+    })
   })
+
   describe('setup', () => {
     it('creates the first administrator once with the setup token, and signs them in', async () => {
       const fresh = await startRegistry(provider, { access: 'enforced' })
@@ -367,7 +384,7 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect((await post({ name: '' })).json.error.code).toBe('NAME_INVALID')
       expect((await post({ organization: 'acme', access: 'pull' })).status).toBe(201)
       expect((await post({ organization: 'acme', access: 'push' })).status).toBe(403) // carol only pulls there
-      expect((await post({ organization: 'initech' })).status).toBe(403) // not a member
+      expect((await post({ organization: 'umbrella' })).status).toBe(403) // not a member
       expect((await post({ organization: 'no-such-org' })).status).toBe(403) // does not reveal whether it exists
       expect((await post({ organization: 'no-such-org' }, await signIn('ada'))).json.error.code).toBe('ORGANIZATION_NOT_FOUND')
     })
@@ -392,17 +409,21 @@ describe.each(providers)('account API (%s)', (provider) => {
     it('lets owners make and revoke their robots’ tokens, which act within the robot’s role', async () => {
       const dave = await signIn('dave')
       const admin = await signIn('ada')
-      expect((await call('/api/organizations/initech/robots', { method: 'POST', cookie: admin, body: { name: 'deploy', role: 'pull' } })).status).toBe(201)
-      expect((await call('/api/organizations/initech/robots', { method: 'POST', cookie: admin, body: { name: 'deploy' } })).status).toBe(409)
-      expect((await call('/api/organizations/initech/robots', { method: 'POST', cookie: dave, body: { name: 'mine' } })).status).toBe(403)
-      const post = (body: Record<string, unknown>, cookie = admin) => call('/api/tokens', { method: 'POST', cookie, body: { name: 'deploy', organization: null, access: 'pull', expiresAt: null, robot: 'initech+deploy', ...body } })
-      expect((await post({}, dave)).status).toBe(403) // dave does not own initech
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'deploy', role: 'pull' } })).status).toBe(201)
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'deploy' } })).status).toBe(409)
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: dave, body: { name: 'mine' } })).status).toBe(403)
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'boss', role: 'owner' } })).json.error.code).toBe('ROLE_INVALID')
+      expect((await call('/api/organizations/umbrella/members/umbrella+deploy', { method: 'PUT', cookie: admin, body: { role: 'owner' } })).json.error.code).toBe('ROLE_INVALID')
+      const elsewhere = await call('/api/organizations/acme/members/umbrella+deploy', { method: 'PUT', cookie: await signIn('bob'), body: { role: 'pull' } })
+      expect(elsewhere.json.error.code).toBe('ROBOT_OF_ANOTHER_ORGANIZATION')
+      const post = (body: Record<string, unknown>, cookie = admin) => call('/api/tokens', { method: 'POST', cookie, body: { name: 'deploy', organization: null, access: 'pull', expiresAt: null, robot: 'umbrella+deploy', ...body } })
+      expect((await post({}, dave)).status).toBe(403) // dave does not own umbrella
       expect((await post({ access: 'push' })).json.error.code).toBe('ACCESS_INVALID') // the robot only pulls
       expect((await post({ organization: 'acme' })).json.error.code).toBe('ORGANIZATION_INVALID')
       const made = await post({})
       expect(made.status).toBe(201)
-      expect(made.json).toMatchObject({ user: 'initech+deploy', access: 'pull' })
-      expect((await call('/api/session', { headers: bearer(made.json.token) })).json.user).toEqual({ name: 'initech+deploy', admin: false, kind: 'robot' })
+      expect(made.json).toMatchObject({ user: 'umbrella+deploy', access: 'pull' })
+      expect((await call('/api/session', { headers: bearer(made.json.token) })).json.user).toEqual({ name: 'umbrella+deploy', admin: false, kind: 'robot' })
       expect((await call('/api/tokens', { cookie: admin })).json.tokens.some((t: { id: string }) => t.id === made.json.id)).toBe(true)
       expect((await call('/api/tokens', { cookie: dave })).json.tokens.some((t: { id: string }) => t.id === made.json.id)).toBe(false)
       expect((await call(`/api/tokens/${made.json.id}`, { method: 'DELETE', cookie: dave })).status).toBe(403)
