@@ -9,6 +9,8 @@ import { pushOneLayerImage } from './oci-support'
 import { ensureFirstAdmin } from '../../lib/auth/first-admin'
 import { parseTrustedProxies } from '../../lib/http/client-address'
 import { ThrottledError } from '../../lib/auth/auth-settings'
+import { issueRegistryToken } from '../../lib/auth/registry-token'
+import { tokenKeyOf } from '../../lib/auth/authenticate'
 
 type Call = { method?: string; body?: unknown; cookie?: string; headers?: Record<string, string> }
 
@@ -429,6 +431,17 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect((await call(`/api/tokens/${made.json.id}`, { method: 'DELETE', cookie: dave })).status).toBe(403)
       expect((await call(`/api/tokens/${made.json.id}`, { method: 'DELETE', cookie: admin })).status).toBe(204)
       expect((await call('/api/session', { headers: bearer(made.json.token) })).status).toBe(401)
+    })
+  })
+
+  describe('registry tokens', () => {
+    it('cannot manage an organization with a registry token (JWT) from the token flow', async () => {
+      const { token } = await issueRegistryToken(await tokenKeyOf(reg.stack), { subject: 'bob', service: 'stowage', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }], ttlSeconds: 300 })
+      const put = await call('/api/organizations/acme/members/dave', { method: 'PUT', headers: bearer(token), body: { role: 'owner' } })
+      expect(put.status).toBe(403)
+      expect((await call('/api/organizations/acme/robots', { method: 'POST', headers: bearer(token), body: { name: 'sneaky' } })).status).toBe(403)
+      expect(await reg.stack.db.membership.findFirst({ where: { organization: { name: 'acme' }, user: { name: 'dave' } } })).toBeNull()
+      expect((await call('/api/organizations/acme', { headers: bearer(token) })).status).toBe(200)
     })
   })
 
