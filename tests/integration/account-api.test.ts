@@ -227,6 +227,12 @@ describe.each(providers)('account API (%s)', (provider) => {
       const blobs = await reg.stack.db.blob.findMany({ where: { repositories: { some: { repository: { name: { in: ['acme', 'acme/app'] } } } } } })
       expect(detail.json.usage.bytes).toBe(blobs.reduce((n, b) => n + Number(b.uncompressedSize ?? b.size), 0))
       expect(blobs.length).toBe(6)
+      // a layer that two of its repositories hold counts once
+      const root = await reg.stack.db.repository.findUniqueOrThrow({ where: { name: 'acme' }, include: { blobs: true } })
+      const app = await reg.stack.db.repository.findUniqueOrThrow({ where: { name: 'acme/app' }, include: { blobs: true } })
+      const shared = app.blobs.find((b) => !root.blobs.some((r) => r.digest === b.digest))!
+      await reg.stack.db.repositoryBlob.create({ data: { repositoryId: root.id, digest: shared.digest } })
+      expect((await call('/api/organizations/acme', { cookie: carol })).json.usage.bytes).toBe(detail.json.usage.bytes)
       expect((await call('/api/organizations/globex', { cookie: carol })).status).toBe(403)
       expect((await call('/api/organizations/acme')).status).toBe(401)
     })
