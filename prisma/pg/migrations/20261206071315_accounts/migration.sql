@@ -131,7 +131,7 @@ INSERT INTO "Organization" ("name")
 SELECT DISTINCT split_part("name", '/', 1) FROM "Repository"
 ON CONFLICT ("name") DO NOTHING;
 
--- An organization's repositories are found by the range name >= 'org/' AND name < 'org0', which is exact
--- only when names compare byte by byte; a database created with a language collation (en_US.UTF-8) would
--- not. Repository names are ASCII (OCI grammar), so "C" loses nothing.
+-- An organization owns the repositories named org or org/..., found by a name range that is exact only
+-- when names compare byte by byte, which a language collation (en_US.UTF-8) would not do. Repository
+-- names are ASCII (OCI grammar), so the C collation loses nothing.
 ALTER TABLE "Repository" ALTER COLUMN "name" TYPE TEXT COLLATE "C";
