@@ -23,19 +23,30 @@ export class RedisStartError extends ConfigError {
 
 /** Opens the client and waits for the first connection; throws RedisStartError when it cannot. */
 export async function openRedis(url: string, log: (m: string) => void = (m) => console.log(m), opts: { connectTimeoutMs?: number } = {}): Promise<Redis> {
-  const client = createRedisClient(url, log, opts)
+  let cause: Error | null = null
+  const client = newClient(url, opts)
+  const remember = (e: Error) => (cause ??= e) // ioredis rejects connect() with "Connection is closed."; the socket error says why
+  client.on('error', remember)
   try {
     await client.connect()
   } catch (e) {
     client.disconnect() // stops the reconnect loop
-    throw new RedisStartError(url, (e as Error).message)
+    throw new RedisStartError(url, (cause ?? (e as Error)).message)
   }
+  client.off('error', remember)
+  watchLink(client, log)
   return client
 }
 
 /** The client without connecting (tests point it at a proxy they stop). */
 export function createRedisClient(url: string, log: (m: string) => void = (m) => console.log(m), opts: { connectTimeoutMs?: number } = {}): Redis {
-  const client = new Redis(url, {
+  const client = newClient(url, opts)
+  watchLink(client, log)
+  return client
+}
+
+function newClient(url: string, opts: { connectTimeoutMs?: number }): Redis {
+  return new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
@@ -44,6 +55,9 @@ export function createRedisClient(url: string, log: (m: string) => void = (m) =>
     // keep trying in the background, at most every 2 s
     retryStrategy: (times) => Math.min(times * 200, 2000),
   })
+}
+
+function watchLink(client: Redis, log: (m: string) => void) {
   // one line when the link goes down and one when it is back, not one per reconnect attempt
   let down = false
   client.on('error', (e: Error) => {
@@ -56,7 +70,6 @@ export function createRedisClient(url: string, log: (m: string) => void = (m) =>
     down = false
     log('redis: connected again; limits are shared across instances')
   })
-  return client
 }
 
 function redactUrl(url: string) {
