@@ -7,6 +7,10 @@ import { createSignInThrottle } from '../../lib/limits/sign-in-throttle'
 import { openRedis } from '../../lib/limits/redis'
 import { ThrottledError } from '../../lib/auth/auth-settings'
 import { loadConfig, ConfigError } from '../../lib/config'
+import { boot } from '../../lib/boot'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 /** An organization table in memory that counts its reads. */
 function fakeDb(rates: Record<string, number | null>) {
@@ -121,5 +125,17 @@ describe('configuration', () => {
     expect(e).toBeInstanceOf(ConfigError)
     expect(e.message).toMatch(/REDIS_URL=redis:\/\/:\*\*\*@127\.0\.0\.1:1 is not reachable \(.*ECONNREFUSED/)
     expect(e.message).not.toContain('hunter2')
+  })
+
+  it('the server does not start with an unreachable REDIS_URL (before starting anything else)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-redis-'))
+    try {
+      const e = await boot({ STOWAGE_DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1' }, () => {}).catch((err) => err)
+      expect(e).toBeInstanceOf(ConfigError)
+      expect(e.message).toMatch(/REDIS_URL=redis:\/\/127\.0\.0\.1:1 is not reachable/)
+      expect(fs.existsSync(path.join(dir, 's3'))).toBe(false) // the embedded object store was not started
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
