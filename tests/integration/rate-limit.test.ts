@@ -1,27 +1,19 @@
 // The per-organization push rate limit over real HTTP, SQLite and PostgreSQL, real Redis: a burst of
 // writes into a limited organization gets 429 with Retry-After on /v2/ (TOOMANYREQUESTS) and the
 // console API (TOO_MANY_REQUESTS) while another organization and every read go on; two instances
-// spend one budget through Redis; a Redis outage falls back to counting in process; skopeo retries
-// and completes a push into an organization limited to 3 writes per second.
-import fs from 'node:fs'
-import os from 'node:os'
+// spend one budget through Redis; a Redis outage falls back to counting in process. The skopeo load
+// test is rate-limit-skopeo.test.ts.
 import net from 'node:net'
-import path from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { providers } from '../helpers/stack'
-import { hasSkopeo } from '../helpers/optional'
 import { seedUser, seedOrganization, seedToken, bearer } from '../helpers/accounts'
-import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { startRegistry, type Registry } from './oci-support'
 import { listen } from '../../lib/http/stowage-server'
 import { createRateLimiter } from '../../lib/limits/rate-limit'
 import { createRedisClient, openRedis, type Redis } from '../../lib/limits/redis'
 import type { Services } from '../../lib/services'
 
-const run = promisify(execFile)
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -146,6 +138,21 @@ describe.each(providers)('push rate limit (%s)', (provider) => {
     }
   })
 
+  it('/api: uploads and tag changes share the budget with /v2 writes', async () => {
+    const [v2, upload, putTag] = await inOneWindow(async (org) => {
+      const v2 = await burst(BUDGET, () => deleteManifest(reg.url, `${org}/app`))
+      const upload = await send(`${reg.url}/api/uploads?organization=${org}`, { method: 'POST', headers: auth(), body: Buffer.from('not an archive') })
+      const putTag = await send(`${reg.url}/api/repositories/${org}%2Fapp/tags/v1`, { method: 'PUT', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '{}' })
+      return [v2, upload, putTag]
+    })
+    expect(v2.map((a) => a.status)).toEqual(Array(BUDGET).fill(404))
+    for (const a of [upload, putTag]) {
+      expect(a.status).toBe(429)
+      expect(a.code).toBe('TOO_MANY_REQUESTS')
+      expect(retryAfterOk(a)).toBe(true)
+    }
+  })
+
   it('refused callers do not spend the budget: an unauthorized burst leaves the organization its writes', async () => {
     const [anonymous, writes] = await inOneWindow(async (org) => {
       const anonymous = await burst(20, () => send(`${reg.url}/v2/${org}/app/manifests/sha256:${'0'.repeat(64)}`, { method: 'DELETE' }))
@@ -228,40 +235,5 @@ describe.each(providers)('push rate limit (%s)', (provider) => {
       expect(count(during, 429)).toBe(3)
       expect(lines.join('\n')).toMatch(/redis: .*count in this process until it is back/) // said once, in the server log
     })
-  })
-})
-
-describe.skipIf(!hasSkopeo())('push rate limit: skopeo retries and completes', () => {
-  let reg: Registry
-  let work: string
-  const lines: string[] = []
-  beforeAll(async () => {
-    // open access: the load test is about the limit, not sign-in (the token endpoint is tested on its own)
-    reg = await startRegistry('sqlite', { log: (line) => lines.push(line), services: (stack) => stack })
-    reg.stack.rateLimit = createRateLimiter({ db: reg.stack.db, defaultPerSecond: 20 }) // real 1 s windows
-    await reg.stack.db.organization.create({ data: { name: 'load', pushRatePerSecond: 3 } })
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-rate-'))
-  })
-  afterAll(async () => {
-    await reg?.close()
-    if (work) fs.rmSync(work, { recursive: true, force: true })
-  })
-
-  it('an image of 8 layers pushed at 3 writes/s: some requests answered 429, the push succeeds', async () => {
-    const layers = await Promise.all(Array.from({ length: 8 }, () => makeLayer(64 * 1024)))
-    const { archive } = await makeDockerArchive({ repoTags: ['load/app:1'], layers })
-    const file = path.join(work, 'image.tar')
-    fs.writeFileSync(file, archive)
-    const started = Date.now()
-    const { stderr } = await run('skopeo', ['copy', '--retry-times', '5', '--dest-tls-verify=false', `docker-archive:${file}`, `docker://${reg.host}/load/app:1`], { timeout: 120_000 })
-    const seconds = (Date.now() - started) / 1000
-    const writes = lines.filter((l) => /^(POST|PUT|PATCH|DELETE) \/v2\//.test(l))
-    const refused = writes.filter((l) => / 429 /.test(l))
-    const copyRetries = (stderr.match(/retrying in/g) ?? []).length
-    console.log(`skopeo push of 8 layers at 3 writes/s: ${seconds.toFixed(1)} s, ${writes.length} write requests, ${refused.length} answered 429, ${copyRetries} whole-copy retries`)
-    expect(refused.length).toBeGreaterThan(0)
-    const res = await fetch(`${reg.url}/v2/load/app/manifests/1`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } })
-    expect(res.status).toBe(200)
-    expect((await res.json()).layers).toHaveLength(8)
   })
 })
