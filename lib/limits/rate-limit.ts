@@ -21,7 +21,7 @@ export interface RateLimiter {
  * Why uploads in progress get more room: clients cannot resend a request body (containers/image and
  * docker retry a refused POST after Retry-After, but a refused PATCH fails the whole layer), so
  * refusing mid-upload turns a brief excess into a failed push, as the skopeo load test showed
- * (tests/integration/rate-limit.test.ts). Their requests still spend the budget, so new uploads
+ * (tests/integration/rate-limit-skopeo.test.ts). Their requests still spend the budget, so new uploads
  * wait, and a client flooding one session with tiny chunks is still stopped at this multiple.
  */
 export const CONTINUING_CEILING = 4
