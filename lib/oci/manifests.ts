@@ -11,6 +11,7 @@ import { findManifest, storeManifest, deleteManifest as deleteManifestRow } from
 import { findRepositoryId } from './blob-links'
 import { sha256 } from '../archive/digest-stream'
 import { deleteTag } from '../registry/queries'
+import { ensurePushTarget } from './tenancy'
 
 const unknownManifest = (name: string, reference: string, why = 'is not in this repository') =>
   new OciError('MANIFEST_UNKNOWN', `manifest ${name}:${reference} ${why}`, { detail: { name, reference } })
@@ -49,6 +50,7 @@ export async function putManifest(ctx: Ctx, name: string, reference: string) {
     throw new OciError('DIGEST_INVALID', `the manifest was pushed as ${ref.digest} but its sha256 is ${digest}`, { detail: { expected: ref.digest, actual: digest } })
   }
   const parsed = parseManifest(bytes, ctx.req.headers['content-type'])
+  await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
   await storeManifest(ctx.services, { repository: name, parsed, bytes, digest, tag: ref.kind === 'tag' ? ref.tag : null })
   sendEmpty(ctx.res, 201, {
     Location: `/v2/${name}/manifests/${digest}`,

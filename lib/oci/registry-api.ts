@@ -13,6 +13,7 @@ import { startUpload, patchUpload, finishUpload, uploadStatus, cancelUpload } fr
 import { listTags, listCatalog } from './listings'
 import { listReferrers } from './referrers'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { tenancyError } from './tenancy'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
@@ -25,7 +26,8 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
     const route = parseRoute(url.pathname)
     if (!route) throw new OciError('UNSUPPORTED', `no registry API endpoint at ${url.pathname.slice(0, 200)}`, { status: 404 })
     await dispatch(ctx, route)
-  } catch (e) {
+  } catch (caught) {
+    const e = tenancyError(caught) // quota and organization refusals: DENIED / NAME_INVALID
     const gone = isClientGone(e, res)
     if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
     if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download
