@@ -4,9 +4,8 @@
 // not theirs (a refusal does not reveal which organizations exist).
 import type { Services } from '../services'
 import type { Principal } from '../auth/principal'
-import { decide } from '../auth/policy'
-import { roleIn } from '../auth/policy'
-import { organizationOf } from '../auth/account-names'
+import { decide, roleIn } from '../auth/policy'
+import { organizationOf, organizationNameProblem } from '../auth/account-names'
 import { notYours, organizationForPush, OrganizationRefused } from './ensure-organization'
 
 export type PushRefusal = { status: 400 | 401 | 403; code: 'UNAUTHORIZED' | 'DENIED' | 'NAME_INVALID'; message: string }
@@ -31,7 +30,16 @@ export async function pushRefusal(
     const member = principal.kind === 'user' && (await roleIn(services, principal, org)) !== null
     return { status: 403, code: 'DENIED', message: member ? `may not push to ${repository}: ${d.reason}` : notYours(org) }
   }
-  for (const org of new Set(distinct.map(organizationOf))) {
+  const organizations = [...new Set(distinct.map(organizationOf))]
+  // every missing organization must be creatable before any is created
+  for (const org of organizations) {
+    const problem = organizationNameProblem(org)
+    if (problem && !(await services.db.organization.findUnique({ where: { name: org }, select: { id: true } }))) {
+      if (!(principal.kind === 'user' && principal.admin)) return { status: 403, code: 'DENIED', message: notYours(org) }
+      return { status: 400, code: 'NAME_INVALID', message: `"${org}" cannot be an organization (the first part of a repository name names its organization): ${problem}` }
+    }
+  }
+  for (const org of organizations) {
     try {
       if (opts.create) {
         const created = await organizationForPush(services, principal, org)

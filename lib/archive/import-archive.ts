@@ -20,7 +20,7 @@ import { commitIndexImport } from '../registry/commit-index'
 import { storedIndexManifests } from '../registry/index-manifest'
 import { isStoreUnavailable } from '../storage/store-errors'
 import { placeInOrganization } from '../auth/account-names'
-import { isQuotaExceeded } from '../accounts/quotas'
+import { isQuotaExceeded, type QuotaExceeded } from '../accounts/quotas'
 
 export type ImportRequest = {
   body: Readable
@@ -299,6 +299,9 @@ function safeParse(ref: string, parse: (ref: string) => ImageName): ImageName | 
   }
 }
 
+/** An organization quota refusal as the upload's answer (403 QUOTA_EXCEEDED with what/limit/usage). */
+export const quotaImportError = (e: QuotaExceeded) => new ImportError('QUOTA_EXCEEDED', `quota exceeded: ${e.message}`, 403, e.detail)
+
 function toImportError(e: unknown, signal?: AbortSignal): ImportError {
   if (signal?.aborted) {
     // the HTTP layer may say why (e.g. CLIENT_IDLE)
@@ -306,7 +309,7 @@ function toImportError(e: unknown, signal?: AbortSignal): ImportError {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
   }
   if (isImportError(e)) return e
-  if (isQuotaExceeded(e)) return new ImportError('QUOTA_EXCEEDED', `quota exceeded: ${e.message}`, 403, e.detail)
+  if (isQuotaExceeded(e)) return quotaImportError(e)
   if (isStoreUnavailable(e)) return new ImportError('STORAGE_UNAVAILABLE', e.message, 503) // not the client's doing
   const msg = String((e as Error)?.message ?? e)
   if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {

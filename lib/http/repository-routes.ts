@@ -2,7 +2,7 @@
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { allow } from './api-routes'
 import { ApiError, sendJson } from './respond'
-import { importArchive } from '../archive/import-archive'
+import { importArchive, quotaImportError } from '../archive/import-archive'
 import { dryRunUpload } from '../archive/dry-run'
 import { runUploadExchange } from './upload-exchange'
 import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
@@ -178,6 +178,5 @@ async function upload(ctx: ApiCtx) {
 }
 
 function quotaAsImportError(e: unknown): never {
-  if (isQuotaExceeded(e)) throw new ImportError('QUOTA_EXCEEDED', `quota exceeded: ${e.message}`, 403, e.detail)
-  throw e
+  throw isQuotaExceeded(e) ? quotaImportError(e) : e
 }

@@ -10,7 +10,7 @@ import { seedToken, bearer } from '../helpers/accounts'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { importArchive } from '../../lib/archive/import-archive'
 import { request } from './oci-support'
-import { seedTenants, as } from './tenancy-support'
+import { seedTenants, as, password } from './tenancy-support'
 
 const ACME = ['acme', 'acme/a', 'acme/b', 'acme/c/deep'] // "acme" itself is acme's too
 const BETA = ['beta/pub', 'beta/x']
@@ -52,6 +52,7 @@ describe.each(providers)('repository visibility (%s)', (provider) => {
       ['olga (owner of both)', as('olga'), [...ACME, ...BETA]],
       ["olga's token for beta", olgaBetaToken, BETA],
       ['admin', as('admin'), [...NEIGHBOURS, ...ACME, ...BETA].sort()],
+      ['alice with her password', password('alice'), [...ACME, 'beta/pub']],
     ]
     for (const [who, headers, expected] of cases) {
       expect(await names(headers), who).toEqual([...expected].sort())

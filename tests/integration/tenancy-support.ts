@@ -2,9 +2,14 @@
 // registry with organizations acme and beta and their members, uploads and /v2 pushes as a user.
 import { randomBytes } from 'node:crypto'
 import type { Stack } from '../helpers/stack'
-import { seedUser, seedOrganization, basic } from '../helpers/accounts'
+import { seedUser, seedOrganization, seedToken, basic, bearer } from '../helpers/accounts'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { sha256, request, OCI_MANIFEST } from './oci-support'
+
+// Each user's access token (no organization limit, push: capped by the user's roles), of the stack seeded
+// last: describe blocks run one after the other. Tokens, not passwords, keep requests fast (a password
+// is checked with argon2 on every request); `password(user)` presents the password instead.
+const tokens = new Map<string, string>()
 
 /** admin (administrator); alice: push in acme; paul: pull in acme; bob: push in beta; olga: owner of both. */
 export async function seedTenants(stack: Stack) {
@@ -12,12 +17,17 @@ export async function seedTenants(stack: Stack) {
   for (const u of ['alice', 'paul', 'bob', 'olga']) await seedUser(stack.db, u)
   await seedOrganization(stack.db, 'acme', { alice: 'push', paul: 'pull', olga: 'owner' })
   await seedOrganization(stack.db, 'beta', { bob: 'push', olga: 'owner' })
+  tokens.clear()
+  for (const u of ['admin', 'alice', 'paul', 'bob', 'olga']) tokens.set(u, await seedToken(stack.db, u, { access: 'push' }))
 }
 
-export const as = (user: string | null) => (user ? basic(user) : {})
+/** Credentials of a seeded user (an access token of theirs), or none (anonymous). */
+export const as = (user: string | null): Record<string, string> => (user ? bearer(tokens.get(user)!) : {})
+export const password = (user: string) => basic(user)
 
-export async function uploadAs(url: string, user: string | null, archive: Buffer, query = '') {
-  const res = await request(`${url}/api/uploads${query}`, { method: 'POST', body: archive, headers: as(user) })
+export async function uploadAs(url: string, user: string | null | Record<string, string>, archive: Buffer, query = '') {
+  const headers = typeof user === 'object' && user !== null ? user : as(user)
+  const res = await request(`${url}/api/uploads${query}`, { method: 'POST', body: archive, headers })
   return { status: res.status, body: await res.json() }
 }
 

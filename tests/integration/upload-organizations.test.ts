@@ -8,7 +8,8 @@ import { registryForTests } from '../helpers/http-stack'
 import { providers, snapshot } from '../helpers/stack'
 import { packToBuffer } from '../helpers/make-archive'
 import { tarFiles } from '../helpers/read-tar'
-import { seedTenants, uploadAs, archiveOf, pushAs, storedNames } from './tenancy-support'
+import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
+import { seedTenants, uploadAs, archiveOf, pushAs, storedNames, password } from './tenancy-support'
 
 const NOT_YOURS = (org: string) => `organization "${org}" does not exist or you may not push to it`
 
@@ -24,7 +25,7 @@ describe.each(providers)('uploads into organizations (%s)', (provider) => {
     expect(dry.body.tags.map((t: any) => `${t.repository}:${t.tag}`)).toEqual(expected)
     expect(await storedNames(reg.stack)).toEqual([]) // the dry run stored nothing
 
-    const res = await uploadAs(reg.url, 'alice', archive, '?organization=acme')
+    const res = await uploadAs(reg.url, password('alice'), archive, '?organization=acme') // with her password, as curl would
     expect(res.status).toBe(201)
     expect(res.body.tags.map((t: any) => `${t.repository}:${t.tag}`)).toEqual(expected)
     expect(await storedNames(reg.stack)).toEqual([...expected].sort())
@@ -114,6 +115,24 @@ describe.each(providers)('uploads into organizations (%s)', (provider) => {
     const reserved = await uploadAs(reg.url, 'admin', (await archiveOf(['v2/app:1'])).archive)
     expect(reserved.status).toBe(400)
     expect(reserved.body.error.code).toBe('NAME_INVALID')
+  })
+
+  it('a multi-platform archive: its one name is placed; without a target it is decided once read, before the commit', async () => {
+    const { archive } = await makeMultiPlatformArchive({
+      reference: 'ghcr.io/team/multi:2.0',
+      platforms: [
+        { architecture: 'amd64', layers: [{ size: 3_000, gzip: true }] },
+        { architecture: 'arm64', layers: [{ size: 3_000, gzip: false }] },
+      ],
+    })
+    const before = await snapshot(reg.stack)
+    const refused = await uploadAs(reg.url, 'paul', archive)
+    expect(refused.status).toBe(403) // ghcr.io/… names the organization "ghcr.io", missing: same refusal
+    expect(refused.body.error).toEqual({ code: 'DENIED', message: NOT_YOURS('ghcr.io') })
+    expect(await snapshot(reg.stack)).toEqual(before)
+    const res = await uploadAs(reg.url, 'alice', archive, '?organization=acme')
+    expect(res.status).toBe(201)
+    expect(res.body.index.names).toEqual([{ repository: 'acme/team/multi', tag: '2.0' }])
   })
 
   it('concurrent administrator uploads into the same missing organization both succeed', async () => {
