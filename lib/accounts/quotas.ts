@@ -112,7 +112,7 @@ async function linkedInOrganization(tx: Db, organization: string, digests: strin
   for (const part of chunks(digests)) {
     const rows = await tx.$queryRaw<{ digest: string }[]>`
       SELECT DISTINCT rb.digest FROM "RepositoryBlob" rb JOIN "Repository" r ON r.id = rb."repositoryId"
-      WHERE rb.digest IN (${Prisma.join(part)}) AND ${organizationRepositorySql(tx, organization, Prisma.raw('r.name'))}`
+      WHERE rb.digest IN (${Prisma.join(part)}) AND ${await organizationRepositorySql(tx, organization, Prisma.raw('r.name'))}`
     for (const r of rows) out.add(r.digest)
   }
   return out

@@ -9,7 +9,7 @@ import { organizationRepositorySql } from '../auth/visibility'
 export type OrganizationUsage = { repositories: number; tags: number; bytes: number }
 
 export async function organizationUsage(db: Db, organization: string): Promise<OrganizationUsage> {
-  const where = organizationRepositorySql(db, organization, Prisma.raw('r.name'))
+  const where = await organizationRepositorySql(db, organization, Prisma.raw('r.name'))
   const [row] = await db.$queryRaw<{ repositories: bigint | number; tags: bigint | number; bytes: bigint | number | null }[]>`
     SELECT
       (SELECT COUNT(*) FROM "Repository" r WHERE ${where} AND EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id)) AS repositories,

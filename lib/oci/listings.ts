@@ -36,7 +36,7 @@ export async function listCatalog(ctx: Ctx) {
   const rows = await db.$queryRaw<{ name: string }[]>`
     SELECT r.name FROM "Repository" r
     WHERE EXISTS (SELECT 1 FROM "Tag" t WHERE t."repositoryId" = r.id)
-      AND ${visibleRepositorySql(db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))}`
+      AND ${await visibleRepositorySql(db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))}`
   const { items, more } = paginate(rows.map((r) => r.name).sort(byCodePoint), page, MAX_PAGE)
   sendJsonDocument(ctx.req, ctx.res, { repositories: items }, more ? { Link: nextLink('/v2/_catalog', page.n ?? MAX_PAGE, items[items.length - 1]) } : {})
 }

@@ -37,6 +37,7 @@ export async function listRepositories(services: Services, scope: VisibleScope, 
   const needle = q.toLowerCase()
   // LIKE with its wildcards escaped: the fragment matches literally anywhere in the name
   const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const visible = await visibleRepositorySql(services.db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))
   const rows = await services.db.$queryRaw<RepositoryRow[]>`
     WITH tagged AS (
       SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM "Tag" t
@@ -59,7 +60,7 @@ export async function listRepositories(services: Services, scope: VisibleScope, 
       JOIN tagstats ts ON ts.rid = r.id
       LEFT JOIN sizes s ON s.rid = r.id
     WHERE (CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\')
-      AND ${visibleRepositorySql(services.db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))}
+      AND ${visible}
     ORDER BY
       CASE WHEN CAST(${sort} AS TEXT) = 'size' THEN COALESCE(s.size, 0) END DESC,
       CASE WHEN CAST(${sort} AS TEXT) = 'updated' THEN ts."updatedAt" END DESC,
