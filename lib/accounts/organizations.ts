@@ -14,7 +14,7 @@ export async function listOrganizations(services: Services, principal: UserPrinc
   const memberships = await services.db.membership.findMany({ where: { userId: principal.id }, select: { role: true, organization: { select: { name: true, createdAt: true } } } })
   const roles = new Map(memberships.map((m) => [m.organization.name, m.role as Role]))
   const orgs = principal.admin && !principal.token ? await services.db.organization.findMany({ select: { name: true, createdAt: true }, orderBy: { name: 'asc' } }) : memberships.map((m) => m.organization).sort((a, b) => (a.name < b.name ? -1 : 1))
-  return Promise.all(orgs.map(async (o) => ({ name: o.name, role: roles.get(o.name) ?? null, repositories: await repositoryCount(services, o.name), createdAt: o.createdAt })))
+  return Promise.all(orgs.map(async (o) => ({ name: o.name, role: roles.get(o.name) ?? null, repositories: await repositoryCount(services.db, o.name), createdAt: o.createdAt })))
 }
 
 /** A new organization; its creator becomes its first owner. 409 when the name is taken. */
@@ -54,7 +54,7 @@ export async function organizationDetail(services: Services, name: string, princ
     createdAt: org.createdAt,
     members: members.map((m) => ({ user: m.user.name, role: m.role, kind: m.user.kind })),
     settings: settingsOf(org),
-    usage: await organizationUsage(services, org.name),
+    usage: await organizationUsage(services.db, org.name),
   }
 }
 

@@ -15,13 +15,13 @@ import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } fr
 import { ArchiveBudget, InflateGuard } from './inflate-guard'
 import { checkManifestBounds, checkPlanBounds } from './archive-bounds'
 import { storedIndexManifests } from '../registry/index-manifest'
-import { nameImages } from './import-archive'
+import { nameImages, type ImportRequest } from './import-archive'
 import { buildImageManifest } from '../registry/image-manifest'
 import type { ImageName } from '../registry/names'
 import type { TagStatus } from '../registry/set-tag'
 import type { Limits } from '../config'
 
-export type DryRunRequest = { body: Readable; repository?: string | null; tag?: string | null }
+export type DryRunRequest = Pick<ImportRequest, 'body' | 'repository' | 'tag' | 'organization' | 'authorizeNames'>
 
 export type DryRunImage = {
   names: ImageName[]
@@ -142,6 +142,8 @@ export async function dryRunUpload(services: Services, req: DryRunRequest): Prom
     targets = images.map((img) => ({ names: img.names, digest: img.manifestDigest }))
   }
 
+  // the same per-name decision as a real upload (which would create a missing organization for an administrator)
+  await req.authorizeNames?.(targets.flatMap((t) => t.names))
   const current = await currentDigests(services, targets.flatMap((t) => t.names))
   const tags: DryRunTag[] = targets.flatMap((t) =>
     t.names.map((n) => {

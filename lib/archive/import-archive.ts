@@ -19,6 +19,8 @@ import { registerStaged, discardStaged, discardAllStagedOf } from '../registry/s
 import { commitIndexImport } from '../registry/commit-index'
 import { storedIndexManifests } from '../registry/index-manifest'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { placeInOrganization } from '../auth/account-names'
+import { isQuotaExceeded, type QuotaExceeded } from '../accounts/quotas'
 
 export type ImportRequest = {
   body: Readable
@@ -26,6 +28,13 @@ export type ImportRequest = {
   /** names an untagged image, or retags a single-image archive */
   repository?: string | null
   tag?: string | null
+  /** places every name under this organization (lib/auth/account-names.ts placeInOrganization) */
+  organization?: string | null
+  /**
+   * Called once the names are known, before anything is committed: throws to refuse the upload (the
+   * caller may not push to one of them); what was staged is then removed like for any rejection.
+   */
+  authorizeNames?: (names: ImageName[]) => Promise<void>
   signal?: AbortSignal
 }
 
@@ -139,6 +148,7 @@ async function runImport(
   const plans = planImages(contents, limits)
   checkPlanBounds(plans, limits)
   const names = nameImages(plans, req)
+  await req.authorizeNames?.(names.flat())
 
   const images: CommitImage[] = []
   const written = new Map<string, Promise<string>>() // digest -> staged key: each in-memory blob is written once
@@ -176,6 +186,7 @@ function importedImage(img: CommitImage): ImportedImage {
 /** A multi-platform archive: its platform images (untagged) and ONE index that the names point to. */
 async function importIndex(services: Services, uploadId: string, req: ImportRequest, plan: IndexPlan, archiveBytes: number, compression: string): Promise<ImportResult> {
   const names = nameImages([{ refs: plan.refs, tagHint: plan.tagHint, config: { digest: plan.index.digest } }], req)[0]
+  await req.authorizeNames?.(names)
   const prepared: CommitImage[] = []
   const written = new Map<string, Promise<string>>()
   for (const child of plan.children) prepared.push(await prepareImage(services, uploadId, child.image, [], plan.children.length, archiveBytes, written))
@@ -231,15 +242,25 @@ async function prepareImage(
 
 type Nameable = Pick<ImagePlan, 'refs' | 'tagHint'> & { config: { digest: string } }
 
-export function nameImages(plans: Nameable[], req: Pick<ImportRequest, 'repository' | 'tag'>): ImageName[][] {
+export function nameImages(plans: Nameable[], req: Pick<ImportRequest, 'repository' | 'tag' | 'organization'>): ImageName[][] {
+  const organization = req.organization?.trim() || null
   const repository = req.repository?.trim() || null
   const tag = req.tag?.trim() || null
+  // Into an organization, another registry's host is dropped and the rest placed under the organization.
+  const parse = (ref: string) => parseImageReference(ref, { keepHost: !organization })
+  const placed = (name: ImageName): ImageName => {
+    if (!organization) return name
+    const placedName = { repository: placeInOrganization(organization, name.repository), tag: name.tag }
+    const problem = repositoryNameProblem(placedName.repository)
+    if (problem) throw new ImportError('NAME_INVALID', `${name.repository} placed into organization "${organization}": ${problem}`, 400)
+    return placedName
+  }
   if (repository || tag) {
     if (plans.length > 1) {
       throw new ImportError('NAME_AMBIGUOUS', `the archive holds ${plans.length} images; a repository/tag can only be given for an archive with one image`, 400)
     }
     const plan = plans[0]
-    const fallback = plan.refs.length ? safeParse(plan.refs[0]) : null
+    const fallback = plan.refs.length ? safeParse(plan.refs[0], parse) : null
     const name: ImageName = {
       repository: repository ?? fallback?.repository ?? '',
       tag: tag ?? plan.tagHint ?? (repository ? 'latest' : fallback?.tag ?? 'latest'),
@@ -247,7 +268,7 @@ export function nameImages(plans: Nameable[], req: Pick<ImportRequest, 'reposito
     if (!name.repository) throw new ImportError('NAME_REQUIRED', 'the image has no repository name in the archive; give one with ?repository=', 400)
     const problem = repositoryNameProblem(name.repository) ?? tagNameProblem(name.tag)
     if (problem) throw new ImportError('NAME_INVALID', problem, 400)
-    return [[name]]
+    return [[placed(name)]]
   }
   return plans.map((plan, i) => {
     if (!plan.refs.length) {
@@ -259,7 +280,7 @@ export function nameImages(plans: Nameable[], req: Pick<ImportRequest, 'reposito
     }
     const names = plan.refs.map((ref) => {
       try {
-        return parseImageReference(ref)
+        return placed(parse(ref))
       } catch (e) {
         if (e instanceof NameError) throw new ImportError('NAME_INVALID', e.message, 400)
         throw e
@@ -270,13 +291,16 @@ export function nameImages(plans: Nameable[], req: Pick<ImportRequest, 'reposito
   })
 }
 
-function safeParse(ref: string): ImageName | null {
+function safeParse(ref: string, parse: (ref: string) => ImageName): ImageName | null {
   try {
-    return parseImageReference(ref)
+    return parse(ref)
   } catch {
     return null
   }
 }
+
+/** An organization quota refusal as the upload's answer (403 QUOTA_EXCEEDED with what/limit/usage). */
+export const quotaImportError = (e: QuotaExceeded) => new ImportError('QUOTA_EXCEEDED', `quota exceeded: ${e.message}`, 403, e.detail)
 
 function toImportError(e: unknown, signal?: AbortSignal): ImportError {
   if (signal?.aborted) {
@@ -285,6 +309,7 @@ function toImportError(e: unknown, signal?: AbortSignal): ImportError {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
   }
   if (isImportError(e)) return e
+  if (isQuotaExceeded(e)) return quotaImportError(e)
   if (isStoreUnavailable(e)) return new ImportError('STORAGE_UNAVAILABLE', e.message, 503) // not the client's doing
   const msg = String((e as Error)?.message ?? e)
   if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {

@@ -36,12 +36,16 @@ export type ImportErrorCode =
   | 'CLIENT_IDLE'
   | 'STORAGE_FAILED'
   | 'STORAGE_UNAVAILABLE'
+  | 'DENIED'
+  | 'QUOTA_EXCEEDED'
 
 export class ImportError extends Error {
   constructor(
     readonly code: ImportErrorCode,
     message: string,
     readonly status = 422,
+    /** extra facts for programs (a quota's what/limit/usage) */
+    readonly detail?: Record<string, unknown>,
   ) {
     super(message)
     this.name = 'ImportError'

@@ -5,6 +5,7 @@ import { listRepositories, listTags, getTagDetail, type RepositorySort } from '.
 import { getImageByDigest } from './image-by-digest'
 import { consoleServices } from './services'
 import { asPlainJson } from './plain-json'
+import { EVERYTHING, type VisibleScope } from '../auth/visibility'
 
 export type PageFailure = { status: number; code: string; message: string }
 export type PageData<T> = { data: T; error: null } | { data: null; error: PageFailure }
@@ -17,8 +18,9 @@ async function withServices<T>(load: (s: Services) => Promise<PageData<T>>): Pro
   return load(services)
 }
 
-export const repositoryListData = (q: string, page: number, pageSize: number, sort: RepositorySort) =>
-  withServices(async (s) => ({ data: asPlainJson(await listRepositories(s, q, page, pageSize, sort)), error: null }))
+// TODO(issue 10, console UI): pass the page's principal (visibleScope) instead of everything.
+export const repositoryListData = (q: string, page: number, pageSize: number, sort: RepositorySort, scope: VisibleScope = EVERYTHING) =>
+  withServices(async (s) => ({ data: asPlainJson(await listRepositories(s, scope, q, page, pageSize, sort)), error: null }))
 
 export const tagListData = (repository: string) =>
   withServices(async (s) => {

@@ -2,7 +2,7 @@
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { allow } from './api-routes'
 import { ApiError, sendJson } from './respond'
-import { importArchive } from '../archive/import-archive'
+import { importArchive, quotaImportError } from '../archive/import-archive'
 import { dryRunUpload } from '../archive/dry-run'
 import { runUploadExchange } from './upload-exchange'
 import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
@@ -11,6 +11,14 @@ import { serveImageArchive } from '../registry/export-archive'
 import { handlePutTag } from './tag-pointer-api'
 import { organizationOf } from '../auth/account-names'
 import { limitWrites } from '../limits/limit-writes'
+import { organizationNameProblem, placeInOrganization } from '../auth/account-names'
+import { pushRefusal } from '../accounts/push-targets'
+import { enforceQuotas, isQuotaExceeded } from '../accounts/quotas'
+import { ImportError } from '../archive/import-error'
+import { recordAudit } from '../audit/audit-log'
+import { UploadAudit } from '../audit/upload-audit'
+import type { ImageName } from '../registry/names'
+import { visibleScope } from '../auth/visibility'
 
 const REPO = '(.+?)'
 const name = (raw: string) => decodePathSegment(raw, 'repository name')
@@ -23,13 +31,14 @@ export const repositoryRoutes: ApiRoute[] = [
     sample: '/api/repositories',
     audience: 'anyone',
     async handle(ctx) {
-      await allow(ctx, 'read', { kind: 'catalog' })
+      const principal = await allow(ctx, 'read', { kind: 'catalog' })
       const { url } = ctx
       const page = positiveIntParam(url, 'page', 1, MAX_PAGE_NUMBER)
       const pageSize = positiveIntParam(url, 'pageSize', PAGE_SIZE, MAX_PAGE_SIZE)
       const sort = url.searchParams.get('sort') || 'name'
       if (!isRepositorySort(sort)) throw new ApiError(400, 'SORT_INVALID', `sort must be one of ${REPOSITORY_SORTS.join(', ')}`)
-      sendJson(ctx.res, 200, await listRepositories(ctx.services, (url.searchParams.get('q') ?? '').trim(), page, pageSize, sort))
+      const scope = await visibleScope(ctx.services, principal)
+      sendJson(ctx.res, 200, await listRepositories(ctx.services, scope, (url.searchParams.get('q') ?? '').trim(), page, pageSize, sort))
     },
   },
   ...['GET', 'HEAD'].map(
@@ -115,22 +124,65 @@ export const repositoryRoutes: ApiRoute[] = [
   },
 ]
 
+/**
+ * POST /api/uploads[?organization=][&repository=][&tag=][&dryRun=true]. Who may write where is decided
+ * for every name the archive ends up with (lib/accounts/push-targets.ts), before anything is committed;
+ * a target known from the query is checked before the body is read.
+ */
 async function upload(ctx: ApiCtx) {
-  const { req, res, url } = ctx
-  // TODO(issue 10, upload slice): ?organization= placement and per-name authorization inside the import
-  const target = url.searchParams.get('organization') ?? url.searchParams.get('repository')
-  if (target) await allow(ctx, 'write', { kind: 'organization', name: organizationOf(target) })
-  else await allow(ctx, 'manage', { kind: 'server' })
-  if (target) await limitWrites(ctx, organizationOf(target))
+  const { req, res, url, services } = ctx
+  const organization = url.searchParams.get('organization')?.trim() || null
+  const repository = url.searchParams.get('repository')?.trim() || null
+  const tag = url.searchParams.get('tag')
   const dryRun = url.searchParams.get('dryRun') === 'true' // reads and answers, stores nothing (lib/archive/dry-run.ts)
-  await runUploadExchange(req, res, ctx.services.http, (body, signal) =>
-    (dryRun ? dryRunUpload : importArchive)(ctx.services, {
-      body,
-      filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null,
-      repository: url.searchParams.get('repository'),
-      tag: url.searchParams.get('tag'),
-      signal,
-    }),
-    dryRun ? 200 : 201,
-  )
+  const principal = await allow(ctx, 'read', { kind: 'server' }) // signed in; the targets are decided below
+  const audit = new UploadAudit(services, req, principal, organization, dryRun)
+  try {
+    if (organization) {
+      const problem = organizationNameProblem(organization)
+      if (problem) throw new ApiError(400, 'NAME_INVALID', problem)
+    }
+    const known = organization && repository ? placeInOrganization(organization, repository) : (repository ?? organization)
+    if (known) {
+      const refusal = await pushRefusal(services, principal, [known], { create: false })
+      if (refusal) throw new ApiError(refusal.status, refusal.code, refusal.message)
+      // one write of the organization's budget, spent before the body is read
+      await limitWrites(ctx, organizationOf(known))
+    }
+    const created: string[] = []
+    const authorizeNames = async (names: ImageName[]) => {
+      audit.targets = names
+      const refusal = await pushRefusal(services, principal, names.map((n) => n.repository), { create: !dryRun, created })
+      for (const org of created.splice(0)) await recordAudit(services, req, { action: 'organization.create', actor: principal, organization: org, target: org, detail: { by: 'upload' } })
+      if (refusal) throw new ImportError(refusal.code === 'NAME_INVALID' ? 'NAME_INVALID' : 'DENIED', refusal.message, refusal.status)
+    }
+    await runUploadExchange(
+      req,
+      res,
+      services.http,
+      async (body, signal) => {
+        try {
+          // cheap before the archive is read: a new repository or tag the quotas have no room for
+          if (repository) await enforceQuotas(services.db, { tags: [{ repository: known!, tag: tag?.trim() || null }], blobs: [] }).catch(quotaAsImportError)
+          const request = { body, filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null, repository, tag, organization, authorizeNames, signal }
+          const result = await (dryRun ? dryRunUpload : importArchive)(services, request)
+          audit.succeeded(result)
+          return result
+        } catch (e) {
+          audit.failed(e) // answered by runUploadExchange
+          throw e
+        }
+      },
+      dryRun ? 200 : 201,
+    )
+  } catch (e) {
+    audit.failed(e)
+    throw e
+  } finally {
+    await audit.record()
+  }
+}
+
+function quotaAsImportError(e: unknown): never {
+  throw isQuotaExceeded(e) ? quotaImportError(e) : e
 }

@@ -58,7 +58,7 @@ export async function runUploadExchange(
     }
     noteForLog(res, e.code)
     if (aborted.signal.aborted || res.destroyed) return void res.destroy()
-    const answer = { error: { code: e.code, message: e.message } }
+    const answer = { error: { code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) } }
     if (req.complete) return sendJson(res, e.status, answer)
     await answerWhileReceiving(res, e.status, answer, drained ?? drainRequest(req, rejectDrainBytes))
   }

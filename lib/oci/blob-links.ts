@@ -2,6 +2,7 @@
 // every repository that received it (RepositoryBlob), by import, push or cross-repository mount.
 import type { Services } from '../services'
 import { transaction } from './transaction'
+import { enforceQuotas } from '../accounts/quotas'
 
 export type LinkedBlob = { digest: string; size: number; objectKey: string }
 
@@ -21,6 +22,8 @@ export async function findLinkedBlob(services: Services, repository: string, dig
 /** Links a stored blob into a repository (creating the repository); used by cross-repository mounts. */
 export async function linkBlob(services: Services, repository: string, digest: string) {
   await transaction(services, async (tx) => {
+    const blob = await tx.blob.findUnique({ where: { digest }, select: { size: true, uncompressedSize: true } })
+    if (blob) await enforceQuotas(tx, { tags: [], blobs: [{ repository, digest, size: Number(blob.uncompressedSize ?? blob.size) }] })
     const repo = await tx.repository.upsert({ where: { name: repository }, create: { name: repository }, update: {} })
     await tx.repositoryBlob.upsert({
       where: { repositoryId_digest: { repositoryId: repo.id, digest } },
@@ -56,6 +59,8 @@ export async function commitPushedBlob(
   b: { repository: string; digest: string; size: number; objectKey: string; sessionId: string },
 ): Promise<boolean> {
   return transaction(services, async (tx) => {
+    // a pushed layer's uncompressed size is measured later: its pushed size counts until then
+    await enforceQuotas(tx, { tags: [], blobs: [{ repository: b.repository, digest: b.digest, size: b.size }] })
     const repo = await tx.repository.upsert({ where: { name: b.repository }, create: { name: b.repository }, update: {} })
     const existing = await tx.blob.findUnique({ where: { digest: b.digest }, select: { digest: true } })
     if (!existing) {

@@ -4,6 +4,9 @@ import { OciError } from './errors'
 import { sendJsonDocument } from './http'
 import { byCodePoint, nextLink, paginate, parsePage, MAX_PAGE } from './pagination'
 import { findRepositoryId } from './blob-links'
+import { principalOf } from '../auth/authenticate'
+import { visibleScope, visibleRepositorySql } from '../auth/visibility'
+import { Prisma } from '../db/generated/sqlite/client'
 
 export async function listTags(ctx: Ctx, name: string) {
   const repositoryId = await findRepositoryId(ctx.services, name)
@@ -24,9 +27,16 @@ export async function listTags(ctx: Ctx, name: string) {
  */
 export const LISTED_REPOSITORY = { tags: { some: {} } } as const
 
+/** The listed repositories the caller may see (lib/auth/visibility.ts), filtered by the database. */
 export async function listCatalog(ctx: Ctx) {
   const page = parsePage(ctx.url)
-  const rows = await ctx.services.db.repository.findMany({ where: LISTED_REPOSITORY, select: { name: true } })
+  const { db } = ctx.services
+  const scope = await visibleScope(ctx.services, await principalOf(ctx.services, ctx.req))
+  // LISTED_REPOSITORY in SQL: at least one tag
+  const rows = await db.$queryRaw<{ name: string }[]>`
+    SELECT r.name FROM "Repository" r
+    WHERE EXISTS (SELECT 1 FROM "Tag" t WHERE t."repositoryId" = r.id)
+      AND ${await visibleRepositorySql(db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))}`
   const { items, more } = paginate(rows.map((r) => r.name).sort(byCodePoint), page, MAX_PAGE)
   sendJsonDocument(ctx.req, ctx.res, { repositories: items }, more ? { Link: nextLink('/v2/_catalog', page.n ?? MAX_PAGE, items[items.length - 1]) } : {})
 }

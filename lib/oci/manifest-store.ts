@@ -5,6 +5,7 @@ import { MediaType } from '../registry/media-types'
 import { setTag } from '../registry/set-tag'
 import { OciError } from './errors'
 import { transaction } from './transaction'
+import { enforceQuotas } from '../accounts/quotas'
 import { isForeignLayer, type Descriptor, type ParsedManifest } from './manifest-parse'
 import type { Reference } from './references'
 
@@ -23,6 +24,7 @@ export type StoreManifest = { repository: string; parsed: ParsedManifest; bytes:
 export async function storeManifest(services: Services, m: StoreManifest) {
   const platform = m.parsed.config ? await readPlatform(services, m.repository, m.parsed.config) : null
   await transaction(services, async (tx) => {
+    await enforceQuotas(tx, { tags: [{ repository: m.repository, tag: m.tag }], blobs: [] })
     const repo = await tx.repository.upsert({ where: { name: m.repository }, create: { name: m.repository }, update: {} })
     await verifyReferences(tx, repo.id, m.parsed)
     let row = await tx.manifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: m.digest } }, select: { id: true } })

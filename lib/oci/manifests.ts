@@ -12,6 +12,7 @@ import { findRepositoryId } from './blob-links'
 import { sha256 } from '../archive/digest-stream'
 import { deleteTag } from '../registry/queries'
 import { auditRegistryWrite } from './audit'
+import { ensurePushTarget } from './tenancy'
 
 const unknownManifest = (name: string, reference: string, why = 'is not in this repository') =>
   new OciError('MANIFEST_UNKNOWN', `manifest ${name}:${reference} ${why}`, { detail: { name, reference } })
@@ -50,6 +51,7 @@ export async function putManifest(ctx: Ctx, name: string, reference: string) {
     throw new OciError('DIGEST_INVALID', `the manifest was pushed as ${ref.digest} but its sha256 is ${digest}`, { detail: { expected: ref.digest, actual: digest } })
   }
   const parsed = parseManifest(bytes, ctx.req.headers['content-type'])
+  await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
   await storeManifest(ctx.services, { repository: name, parsed, bytes, digest, tag: ref.kind === 'tag' ? ref.tag : null })
   await auditRegistryWrite(ctx, 'manifest.push', name, `${name}${ref.kind === 'tag' ? `:${ref.tag}` : ''}@${digest}`)
   sendEmpty(ctx.res, 201, {

@@ -18,6 +18,7 @@ import { handleTokenRequest } from './token-endpoint'
 import { organizationOf } from '../auth/account-names'
 import type { Action, Resource } from '../http/authorize'
 import { rateLimitMessage } from '../limits/rate-limit'
+import { tenancyError } from './tenancy'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
@@ -31,7 +32,8 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
     if (!route) throw new OciError('UNSUPPORTED', `no registry API endpoint at ${url.pathname.slice(0, 200)}`, { status: 404 })
     await dispatch(ctx, route)
   } catch (caught) {
-    const e = caught instanceof ThrottledError ? throttled(caught) : caught
+    // sign-in throttling → 429; quota and organization refusals → DENIED / NAME_INVALID
+    const e = caught instanceof ThrottledError ? throttled(caught) : tenancyError(caught)
     const gone = isClientGone(e, res)
     if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
     if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download

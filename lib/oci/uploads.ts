@@ -13,6 +13,7 @@ import { acquireSession, cancelSession, createSession, loadSession, releaseSessi
 import { appendToSession, SizeLimitExceeded, type AppendLimits } from './chunk-writer'
 import { finishSession } from './upload-finish'
 import { sweepUploadSessionsOccasionally } from './upload-sweeper'
+import { ensurePushTarget } from './tenancy'
 
 const sessionPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`
 
@@ -31,6 +32,7 @@ function blobCreated(ctx: Ctx, name: string, digest: string) {
 
 export async function startUpload(ctx: Ctx, name: string) {
   const { url } = ctx
+  await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
   const mount = url.searchParams.get('mount')
   if (mount !== null && (await tryMount(ctx, name, mount, url.searchParams.get('from')))) return
   const digest = url.searchParams.get('digest')

@@ -7,6 +7,7 @@ import { MediaType } from './media-types'
 import { isUniqueViolation } from '../db/client'
 import { setTags, lockRepositories, type TagStatus } from './set-tag'
 import { chunks, insertRows, yieldToEventLoop, type SqlValue } from './bulk-sql'
+import { enforceQuotas } from '../accounts/quotas'
 
 export type CommitBlob = { digest: string; size: number; key: string }
 export type CommitLayer = CommitBlob & { sourceDigest: string | null; packedSize: number }
@@ -58,6 +59,11 @@ function isRetryable(e: unknown): boolean {
  * not tens of thousands.
  */
 async function commitOnce(tx: Services['db'], uploadId: string, images: CommitImage[]): Promise<CommitOutcome> {
+  // Before any write: a refusal leaves nothing (the organization quotas, lib/accounts/quotas.ts).
+  await enforceQuotas(tx, {
+    tags: images.flatMap((img) => img.names.map((n) => ({ repository: n.repository, tag: n.tag }))),
+    blobs: images.flatMap((img) => img.names.flatMap((n) => [img.config, ...img.layers].map((b) => ({ repository: n.repository, digest: b.digest, size: b.size })))),
+  })
   // Blobs: each distinct digest once, the first occurrence's staged object adopted if the digest is new.
   const blobs = new Map<string, { blob: CommitBlob; kind: 'config' | 'layer'; sourceDigest: string | null }>()
   for (const image of images) {

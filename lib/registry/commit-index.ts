@@ -7,6 +7,7 @@ import type { CommitBlob, CommitImage, TagResult } from './commit-import'
 import { MediaType } from './media-types'
 import { isUniqueViolation } from '../db/client'
 import { setTag } from './set-tag'
+import { enforceQuotas } from '../accounts/quotas'
 
 export type CommitIndexChild = CommitImage & { manifestMediaType: string }
 
@@ -33,6 +34,12 @@ export async function commitIndexImport(services: Services, uploadId: string, pl
 }
 
 async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitIndex) {
+  // Before any write: a refusal leaves nothing (the organization quotas, lib/accounts/quotas.ts).
+  const blobsOfIndex = plan.children.flatMap((c) => [c.config, ...c.layers])
+  await enforceQuotas(tx, {
+    tags: plan.names.map((n) => ({ repository: n.repository, tag: n.tag })),
+    blobs: plan.names.flatMap((n) => blobsOfIndex.map((b) => ({ repository: n.repository, digest: b.digest, size: b.size }))),
+  })
   const adoptedKeys = new Set<string>()
   const seen = new Set<string>()
   const ensureBlob = async (b: CommitBlob, kind: 'config' | 'layer', sourceDigest: string | null) => {

@@ -37,8 +37,10 @@ const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.i
  * Maps an image reference as `docker save` records it to a repository in this registry:
  * the Docker Hub domain and its implicit "library/" are dropped, another registry's host is kept
  * (without its port, which the grammar does not allow), a missing tag means "latest".
+ * `keepHost: false` drops another registry's host too (an upload placed into an organization:
+ * "registry.example.com:5000/team/app" is "team/app" there).
  */
-export function parseImageReference(ref: string): ImageName {
+export function parseImageReference(ref: string, { keepHost = true }: { keepHost?: boolean } = {}): ImageName {
   const raw = ref.trim()
   if (!raw) throw new NameError('the image reference is empty')
   if (raw.includes('@')) throw new NameError(`"${raw}" is a digest reference; give a repository:tag`)
@@ -57,7 +59,7 @@ export function parseImageReference(ref: string): ImageName {
   }
   if (domain === null || DOCKER_HUB.has(domain)) {
     if (parts.length > 1 && parts[0] === 'library') parts.shift()
-  } else {
+  } else if (keepHost) {
     parts.unshift(domain.replace(/:\d+$/, ''))
   }
   const repository = parts.join('/')

@@ -1,6 +1,8 @@
 // Read models for the console: repositories, tags, and one image in detail with its three sizes.
 import type { Services } from '../services'
 import { INDEX_MEDIA_TYPES } from './index-manifest'
+import { Prisma } from '../db/generated/sqlite/client'
+import { visibleRepositorySql, type VisibleScope } from '../auth/visibility'
 
 export const PAGE_SIZE = 20
 
@@ -29,11 +31,13 @@ const dateOf = (v: Date | string | number | null) => (v === null ? null : v inst
  * size = uncompressed bytes of the repository's distinct layers that some tag references (directly, or
  * through the images of a tagged index): what its tagged images take in storage, each layer counted once.
  * `sizeComplete` is false while a pushed layer's uncompressed size is still being measured.
+ * `scope`: which repositories the caller may see (lib/auth/visibility.ts); the others are not counted either.
  */
-export async function listRepositories(services: Services, q: string, page: number, pageSize = PAGE_SIZE, sort: RepositorySort = 'name') {
+export async function listRepositories(services: Services, scope: VisibleScope, q: string, page: number, pageSize = PAGE_SIZE, sort: RepositorySort = 'name') {
   const needle = q.toLowerCase()
   // LIKE with its wildcards escaped: the fragment matches literally anywhere in the name
   const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const visible = await visibleRepositorySql(services.db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))
   const rows = await services.db.$queryRaw<RepositoryRow[]>`
     WITH tagged AS (
       SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM "Tag" t
@@ -55,14 +59,15 @@ export async function listRepositories(services: Services, q: string, page: numb
     FROM "Repository" r
       JOIN tagstats ts ON ts.rid = r.id
       LEFT JOIN sizes s ON s.rid = r.id
-    WHERE CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\'
+    WHERE (CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\')
+      AND ${visible}
     ORDER BY
       CASE WHEN CAST(${sort} AS TEXT) = 'size' THEN COALESCE(s.size, 0) END DESC,
       CASE WHEN CAST(${sort} AS TEXT) = 'updated' THEN ts."updatedAt" END DESC,
       r.name ASC
     LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`
   // a page past the end has no rows to carry the total: count once more (rare)
-  const total: number = rows.length ? Number(rows[0].total) : page > 1 ? (await listRepositories(services, q, 1, 1, sort)).total : 0
+  const total: number = rows.length ? Number(rows[0].total) : page > 1 ? (await listRepositories(services, scope, q, 1, 1, sort)).total : 0
   return {
     repositories: rows.map((r) => ({
       name: r.name,

@@ -6,6 +6,7 @@ import { startStack, providers, type Stack } from '../helpers/stack'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { importArchive } from '../../lib/archive/import-archive'
 import { deleteTag, listRepositories } from '../../lib/registry/queries'
+import { EVERYTHING } from '../../lib/auth/visibility'
 
 for (const provider of providers) {
   describe(`repository list (${provider})`, () => {
@@ -40,12 +41,12 @@ for (const provider of providers) {
     })
 
     it('sorts by name, newest update and size, with the size of the distinct tagged layers', async () => {
-      const byName = await listRepositories(stack, '', 1, 20, 'name')
+      const byName = await listRepositories(stack, EVERYTHING, '', 1, 20, 'name')
       expect(byName.repositories.map((r) => r.name)).toEqual(['other/small', 'sort/big', 'sort/mid'])
       expect(byName.total).toBe(3)
-      const updated = await listRepositories(stack, '', 1, 20, 'updated')
+      const updated = await listRepositories(stack, EVERYTHING, '', 1, 20, 'updated')
       expect(updated.repositories.map((r) => r.name)).toEqual(['sort/mid', 'other/small', 'sort/big'])
-      const bySize = await listRepositories(stack, '', 1, 20, 'size')
+      const bySize = await listRepositories(stack, EVERYTHING, '', 1, 20, 'size')
       expect(bySize.repositories.map((r) => r.name)).toEqual(['sort/big', 'sort/mid', 'other/small'])
       for (const r of bySize.repositories) {
         expect(r.size, r.name).toBe(sizes[r.name])
@@ -61,13 +62,13 @@ for (const provider of providers) {
     })
 
     it('filters literally (wildcards are not patterns) and pages with the total', async () => {
-      expect((await listRepositories(stack, 'SORT/', 1, 20, 'size')).repositories.map((r) => r.name)).toEqual(['sort/big', 'sort/mid'])
-      expect((await listRepositories(stack, '%', 1, 20)).total).toBe(0)
-      expect((await listRepositories(stack, '_', 1, 20)).total).toBe(0)
-      const p2 = await listRepositories(stack, '', 2, 2, 'size')
+      expect((await listRepositories(stack, EVERYTHING, 'SORT/', 1, 20, 'size')).repositories.map((r) => r.name)).toEqual(['sort/big', 'sort/mid'])
+      expect((await listRepositories(stack, EVERYTHING, '%', 1, 20)).total).toBe(0)
+      expect((await listRepositories(stack, EVERYTHING, '_', 1, 20)).total).toBe(0)
+      const p2 = await listRepositories(stack, EVERYTHING, '', 2, 2, 'size')
       expect(p2.repositories.map((r) => r.name)).toEqual(['other/small'])
       expect(p2.total).toBe(3)
-      const past = await listRepositories(stack, '', 5, 2)
+      const past = await listRepositories(stack, EVERYTHING, '', 5, 2)
       expect(past.repositories).toEqual([])
       expect(past.total).toBe(3)
     })
