@@ -13,6 +13,9 @@ import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
 import type { Services } from './services'
 import { ensureFirstAdmin } from './auth/first-admin'
 import { parseTrustedProxies } from './http/client-address'
+import { openRedis } from './limits/redis'
+import { createRateLimiter } from './limits/rate-limit'
+import { createSignInThrottle } from './limits/sign-in-throttle'
 
 export type Runtime = {
   config: Config
@@ -36,6 +39,9 @@ export async function boot(
   // started by scripts/start.mjs: its pipe closes when the launcher dies, and the server must not outlive it
   if (env.STOWAGE_EXIT_WITH_STDIN === '1') exitWhenStdinCloses(log)
   fs.mkdirSync(config.dataDir, { recursive: true })
+  // first: an unreachable REDIS_URL stops the start before anything else is started
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : null
+  if (redis) log('rate limits and sign-in throttling are shared through Redis')
   let services: Services | null = null
   const embeddedS3 = config.s3.endpoint
     ? null
@@ -57,8 +63,9 @@ export async function boot(
     store,
     limits: config.limits,
     blobRedirectSeconds: config.blobRedirectSeconds,
-    auth: {},
+    auth: { signInThrottle: createSignInThrottle({ redis, log }) },
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
+    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, log }),
   }
   const firstAdmin = await ensureFirstAdmin(db, config.admin)
   if (firstAdmin.kind === 'created') log(`created the administrator "${firstAdmin.user}" (STOWAGE_ADMIN_PASSWORD)`)
@@ -84,6 +91,7 @@ export async function boot(
       await analysis.stop()
       await db.$disconnect()
       await embeddedS3?.stop()
+      redis?.disconnect()
     },
   }
 }

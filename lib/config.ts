@@ -46,6 +46,10 @@ export type Config = {
   admin: { user: string; password: string | null }
   /** STOWAGE_TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-* headers are believed */
   trustedProxies: string
+  /** STOWAGE_PUSH_RATE_LIMIT: write requests per second of an organization without its own setting (0 = unlimited) */
+  pushRatePerSecond: number
+  /** REDIS_URL: shared counters of the rate limit and sign-in throttling (null = in process) */
+  redisUrl: string | null
 }
 
 export class ConfigError extends Error {
@@ -138,7 +142,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rejectDrainBytes: int('STOWAGE_REJECT_DRAIN_BYTES', Number.MAX_SAFE_INTEGER, 0),
     admin: { user: env.STOWAGE_ADMIN_USER || 'admin', password: env.STOWAGE_ADMIN_PASSWORD || null },
     trustedProxies: env.STOWAGE_TRUSTED_PROXIES || '',
+    pushRatePerSecond: int('STOWAGE_PUSH_RATE_LIMIT', 20, 0, 1_000_000),
+    redisUrl: env.REDIS_URL || null,
   }
+  if (config.redisUrl && !/^rediss?:\/\/[^/]+/.test(config.redisUrl)) problems.push('REDIS_URL must be redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://…')
   const adminProblem = userNameProblem(config.admin.user) ?? (config.admin.password === null ? null : passwordProblem(config.admin.password))
   if (adminProblem) problems.push(`STOWAGE_ADMIN_USER/STOWAGE_ADMIN_PASSWORD: ${adminProblem}`)
   try {

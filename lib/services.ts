@@ -6,6 +6,7 @@ import type { Limits } from './config'
 import type { HttpSettings } from './http/http-settings'
 import type { AuthSettings } from './auth/auth-settings'
 import type { NetworkSettings } from './http/client-address'
+import type { RateLimiter } from './limits/rate-limit'
 
 export type Services = {
   db: Db
@@ -21,4 +22,6 @@ export type Services = {
   auth?: AuthSettings
   /** Trusted reverse proxies (lib/http/client-address.ts). */
   network?: NetworkSettings
+  /** per-organization push rate limit (lib/limits/rate-limit.ts); none = unlimited */
+  rateLimit?: RateLimiter
 }

@@ -8,9 +8,10 @@ import { ThrottledError } from '../auth/auth-settings'
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { repositoryRoutes } from './repository-routes'
 import { accountRoutes } from './account-routes'
+import { auditRoutes } from './audit-routes'
 
 /** Every console API route, in matching order. */
-export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes]
+export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes]
 
 export function isConsoleApi(pathname: string) {
   return pathname === '/api' || pathname.startsWith('/api/')

@@ -10,6 +10,7 @@ import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } f
 import { serveImageArchive } from '../registry/export-archive'
 import { handlePutTag } from './tag-pointer-api'
 import { organizationOf } from '../auth/account-names'
+import { limitWrites } from '../limits/limit-writes'
 
 const REPO = '(.+?)'
 const name = (raw: string) => decodePathSegment(raw, 'repository name')
@@ -94,6 +95,7 @@ export const repositoryRoutes: ApiRoute[] = [
       const repository = name(m[1])
       const tag = decodePathSegment(m[2], 'tag')
       await allow(ctx, 'delete', { kind: 'repository', name: repository })
+      await limitWrites(ctx, organizationOf(repository))
       if (!(await deleteTag(ctx.services, repository, tag))) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
       ctx.res.writeHead(204).end()
     },
@@ -107,6 +109,7 @@ export const repositoryRoutes: ApiRoute[] = [
       const repository = name(m[1])
       const tag = decodePathSegment(m[2], 'tag')
       await allow(ctx, 'write', { kind: 'repository', name: repository })
+      await limitWrites(ctx, organizationOf(repository))
       return handlePutTag(ctx.services, ctx.req, ctx.res, repository, tag)
     },
   },
@@ -118,6 +121,7 @@ async function upload(ctx: ApiCtx) {
   const target = url.searchParams.get('organization') ?? url.searchParams.get('repository')
   if (target) await allow(ctx, 'write', { kind: 'organization', name: organizationOf(target) })
   else await allow(ctx, 'manage', { kind: 'server' })
+  if (target) await limitWrites(ctx, organizationOf(target))
   const dryRun = url.searchParams.get('dryRun') === 'true' // reads and answers, stores nothing (lib/archive/dry-run.ts)
   await runUploadExchange(req, res, ctx.services.http, (body, signal) =>
     (dryRun ? dryRunUpload : importArchive)(ctx.services, {

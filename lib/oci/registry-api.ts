@@ -13,6 +13,10 @@ import { startUpload, patchUpload, finishUpload, uploadStatus, cancelUpload } fr
 import { listTags, listCatalog } from './listings'
 import { listReferrers } from './referrers'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { ThrottledError } from '../auth/auth-settings'
+import { organizationOf } from '../auth/account-names'
+import type { Action, Resource } from '../http/authorize'
+import { rateLimitMessage } from '../limits/rate-limit'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
@@ -25,13 +29,17 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
     const route = parseRoute(url.pathname)
     if (!route) throw new OciError('UNSUPPORTED', `no registry API endpoint at ${url.pathname.slice(0, 200)}`, { status: 404 })
     await dispatch(ctx, route)
-  } catch (e) {
+  } catch (caught) {
+    const e = caught instanceof ThrottledError ? throttled(caught) : caught
     const gone = isClientGone(e, res)
     if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
     if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download
     sendOciError(req, res, isOciError(e) ? e : isStoreUnavailable(e) ? storeUnavailable(e) : new OciError('UNKNOWN', 'internal server error'))
   }
 }
+
+// sign-in throttling (Basic credentials here, or the token endpoint): the spec's 429 code
+const throttled = (e: ThrottledError) => new OciError('TOOMANYREQUESTS', e.message, { headers: { 'Retry-After': String(e.retryAfterSeconds) } })
 
 const storeUnavailable = (e: Error) => new OciError('UNAVAILABLE', e.message, { headers: { 'Retry-After': '5' } })
 
@@ -42,6 +50,19 @@ const isClientGone = (e: unknown, res: ServerResponse) => {
 
 const methodNotAllowed = (method: string, allowed: string[]) =>
   new OciError('UNSUPPORTED', `${method} is not supported here; use ${allowed.join(', ')}`, { headers: { Allow: allowed.join(', ') } })
+
+/**
+ * Authorizes a write or delete of a repository, then spends one of its organization's write requests
+ * (lib/limits/rate-limit.ts): refused callers never use up an organization's budget.
+ */
+async function authorizeWrite(ctx: Ctx, action: Action, resource: Extract<Resource, { kind: 'repository' }>) {
+  await authorizeOrThrow(ctx, action, resource)
+  const organization = organizationOf(resource.name)
+  const decision = await ctx.services.rateLimit?.consumeWrite(organization)
+  if (decision && !decision.allowed) {
+    throw new OciError('TOOMANYREQUESTS', rateLimitMessage(organization, decision), { headers: { 'Retry-After': String(decision.retryAfterSeconds) } })
+  }
+}
 
 async function dispatch(ctx: Ctx, route: Route) {
   const method = ctx.req.method ?? 'GET'
@@ -75,10 +96,10 @@ async function dispatch(ctx: Ctx, route: Route) {
         return getManifest(ctx, route.name, route.reference)
       }
       if (method === 'PUT') {
-        await authorizeOrThrow(ctx, 'write', resource)
+        await authorizeWrite(ctx, 'write', resource)
         return putManifest(ctx, route.name, route.reference)
       }
-      await authorizeOrThrow(ctx, 'delete', resource)
+      await authorizeWrite(ctx, 'delete', resource)
       return deleteManifest(ctx, route.name, route.reference)
     }
     case 'blob': {
@@ -88,11 +109,12 @@ async function dispatch(ctx: Ctx, route: Route) {
         await authorizeOrThrow(ctx, 'read', resource)
         return serveBlob(ctx, route.name, route.digest)
       }
-      await authorizeOrThrow(ctx, 'delete', resource)
+      await authorizeWrite(ctx, 'delete', resource)
       return deleteBlob(ctx, route.name, route.digest)
     }
     case 'upload': {
-      await authorizeOrThrow(ctx, 'write', { kind: 'repository', name: route.name })
+      if (read) await authorizeOrThrow(ctx, 'write', { kind: 'repository', name: route.name })
+      else await authorizeWrite(ctx, 'write', { kind: 'repository', name: route.name })
       if (route.sessionId === null) {
         only(['POST'])
         return startUpload(ctx, route.name)
