@@ -3,9 +3,10 @@
 // so a filtered view can be shared; the same filter exports as JSON lines. Owners see their
 // organizations' events, administrators all (the server filters).
 import { usePathname, useRouter, useSearchParams } from 'next/navigation'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
+import { apiRequest } from '../api-client'
 import { accountUrls, type AuditEvent } from './accounts-api'
-import { useApi } from './use-api'
+import { actionMessage, useApi } from './use-api'
 import { useSession } from './use-session'
 import { ErrorPanel, Loading } from '../page-states'
 import { Field, PageTitle, Section } from './parts'
@@ -34,6 +35,7 @@ const ACTIONS = [
   'access.denied',
 ]
 const KEYS = ['organization', 'action', 'actor', 'since'] as const
+const PAGE = 100
 type Filter = Record<(typeof KEYS)[number], string>
 
 /** The API's since is a time; the form's a date (the start of that day, UTC). */
@@ -43,18 +45,36 @@ export function AuditPage() {
   const params = useSearchParams()
   const router = useRouter()
   const pathname = usePathname()
-  const applied = Object.fromEntries(KEYS.map((k) => [k, params.get(k) ?? ''])) as Filter
-  const [draft, setDraft] = useState<Filter>(applied)
-  const events = useApi<{ events: AuditEvent[] }>(accountUrls.audit({ ...apiFilter(applied), limit: '200' }))
   const session = useSession()
-  const organizations = session.status === 'signed-in' ? session.session.organizations.filter((o) => session.session.user.admin || o.role === 'owner').map((o) => o.name) : []
+  const admin = session.status === 'signed-in' && session.session.user.admin
+  const organizations = session.status === 'signed-in' ? session.session.organizations.filter((o) => admin || o.role === 'owner').map((o) => o.name) : []
+  const applied = Object.fromEntries(KEYS.map((k) => [k, params.get(k) ?? ''])) as Filter
+  // owners read one organization's events at a time (all events are for administrators): their first one
+  if (!applied.organization && session.status === 'signed-in' && !admin && organizations.length) applied.organization = organizations[0]
+  const ready = session.status !== 'loading'
+  const [draft, setDraft] = useState<Filter>(applied)
+  useEffect(() => setDraft((d) => (d.organization ? d : { ...d, organization: applied.organization })), [applied.organization])
+  const events = useApi<{ events: AuditEvent[]; next: number | null }>(ready ? accountUrls.audit({ ...apiFilter(applied), limit: String(PAGE) }) : null)
+  // "Load more": older pages, appended; a new filter (a new first page) starts over
+  const [older, setOlder] = useState<{ events: AuditEvent[]; next: number | null; error: string | null }>({ events: [], next: null, error: null })
+  useEffect(() => setOlder({ events: [], next: null, error: null }), [events.data])
+  const next = older.events.length ? older.next : (events.data?.next ?? null)
+  const loadMore = async () => {
+    if (next === null) return
+    try {
+      const page = await apiRequest<{ events: AuditEvent[]; next: number | null }>(accountUrls.audit({ ...apiFilter(applied), limit: String(PAGE), before: String(next) }))
+      setOlder((o) => ({ events: [...o.events, ...page.events], next: page.next, error: null }))
+    } catch (e) {
+      setOlder((o) => ({ ...o, error: actionMessage(e) }))
+    }
+  }
 
   const apply = (e: React.FormEvent) => {
     e.preventDefault()
     const q = new URLSearchParams(Object.entries(draft).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]))
     router.replace(q.size ? `${pathname}?${q}` : pathname, { scroll: false })
   }
-  const list = events.data?.events ?? []
+  const list = [...(events.data?.events ?? []), ...older.events]
 
   return (
     <div className="space-y-6">
@@ -97,7 +117,7 @@ export function AuditPage() {
           Filter
         </button>
       </form>
-      <Section title={events.data ? `${list.length}${list.length >= 200 ? '+' : ''} events` : 'Events'} id="audit-events">
+      <Section title={events.data ? `${list.length}${next !== null ? '+' : ''} events` : 'Events'} id="audit-events">
         {events.error ? (
           <ErrorPanel error={events.error} onRetry={events.reload} />
         ) : !events.data ? (
@@ -139,6 +159,16 @@ export function AuditPage() {
                 ))}
               </tbody>
             </table>
+            {(next !== null || older.error) && (
+              <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 px-5 py-3">
+                {next !== null && (
+                  <button type="button" className="btn-secondary" onClick={loadMore}>
+                    Load older events
+                  </button>
+                )}
+                {older.error && <p role="alert" className="text-sm text-red-700">{older.error}</p>}
+              </div>
+            )}
           </div>
         )}
       </Section>
