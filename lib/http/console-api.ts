@@ -7,9 +7,10 @@ import { isStoreUnavailable } from '../storage/store-errors'
 import { ThrottledError } from '../auth/auth-settings'
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { repositoryRoutes } from './repository-routes'
+import { accountRoutes } from './account-routes'
 
 /** Every console API route, in matching order. */
-export const apiRoutes: ApiRoute[] = [...repositoryRoutes]
+export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes]
 
 export function isConsoleApi(pathname: string) {
   return pathname === '/api' || pathname.startsWith('/api/')

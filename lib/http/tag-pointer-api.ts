@@ -5,6 +5,7 @@ import type { Services } from '../services'
 import { ApiError, sendJson } from './respond'
 import { DIGEST, tagNameProblem } from '../registry/names'
 import { pointTagAtDigest } from '../registry/point-tag'
+import { readJsonBody } from './json-body'
 
 /** The body is one small JSON object; anything longer is not what this endpoint takes. */
 export const MAX_TAG_BODY_BYTES = 4096
@@ -12,13 +13,8 @@ export const MAX_TAG_BODY_BYTES = 4096
 export async function handlePutTag(services: Services, req: IncomingMessage, res: ServerResponse, repository: string, tag: string) {
   const tagProblem = tagNameProblem(tag)
   if (tagProblem) throw new ApiError(400, 'TAG_INVALID', tagProblem)
-  const body = await readSmallBody(req)
-  let digest: unknown
-  try {
-    digest = JSON.parse(body)?.digest
-  } catch {
-    throw new ApiError(400, 'BODY_INVALID', 'the body must be JSON: {"digest": "sha256:<64 hex digits>"}')
-  }
+  const body = await readJsonBody(req, MAX_TAG_BODY_BYTES, '{"digest": "sha256:<64 hex digits>"}')
+  const digest = (body as { digest?: unknown } | null)?.digest
   if (typeof digest !== 'string' || !DIGEST.test(digest)) {
     throw new ApiError(400, 'DIGEST_INVALID', 'give the manifest digest to point the tag at: {"digest": "sha256:<64 hex digits>"}')
   }
@@ -29,15 +25,4 @@ export async function handlePutTag(services: Services, req: IncomingMessage, res
   }
   const { ok: _ok, ...answer } = result
   sendJson(res, 200, answer)
-}
-
-async function readSmallBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_TAG_BODY_BYTES) throw new ApiError(413, 'BODY_TOO_LARGE', `the body is limited to ${MAX_TAG_BODY_BYTES} bytes`)
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }

@@ -1,0 +1,285 @@
+// Console API: sessions, first-time setup, organizations and their members and robots, users, access
+// tokens, repository visibility. Every route authorizes through allow() before it reads its body, so
+// a caller without the right gets 401/403, never a validation answer that reveals anything.
+import type { ApiCtx, ApiRoute } from './api-routes'
+import { allow } from './api-routes'
+import type { UserPrincipal } from '../auth/principal'
+import { ApiError, sendJson } from './respond'
+import { readJsonObject } from './json-body'
+import { decodePathSegment } from './request-params'
+import { requestOrigin } from './client-address'
+import { crossSiteProblem } from './same-origin'
+import { sessionCookie, clearedSessionCookie } from '../auth/sessions'
+import { needsSetup } from '../auth/first-admin'
+import { organizationOf, isRepositoryName } from '../auth/account-names'
+import { roleRank } from '../auth/roles'
+import { recordAudit } from '../audit/audit-log'
+import { MAX_ACCOUNT_BODY_BYTES, booleanField, roleField, stringField, onlyFields } from '../accounts/input'
+import { signIn, signOut } from '../accounts/sign-in'
+import { setUpFirstAdmin } from '../accounts/setup'
+import { listOrganizations, createOrganization, organizationDetail, updateSettings, findOrganization } from '../accounts/organizations'
+import { setMember, removeMember } from '../accounts/members'
+import { listUsers, createUser } from '../accounts/users'
+import { createRobot, findRobot } from '../accounts/robots'
+import { listTokens, tokenRequest, issueToken, findToken } from '../accounts/tokens'
+import { revokeAccessToken } from '../auth/access-tokens'
+import { setRepositoryPublic } from '../accounts/repository-visibility'
+
+const ORG = '([^/]+)'
+const orgName = (raw: string) => decodePathSegment(raw, 'organization name')
+const body = (ctx: ApiCtx, shape: string) => readJsonObject(ctx.req, MAX_ACCOUNT_BODY_BYTES, shape)
+const secure = (ctx: ApiCtx) => requestOrigin(ctx.services, ctx.req).proto === 'https'
+
+/** allow() for routes that only signed-in users reach: the principal is then a user. */
+async function allowUser(ctx: ApiCtx, ...args: Parameters<typeof allow> extends [ApiCtx, ...infer R] ? R : never): Promise<UserPrincipal> {
+  const p = await allow(ctx, ...args)
+  if (p.kind !== 'user') throw new ApiError(401, 'UNAUTHORIZED', 'sign in first')
+  return p
+}
+
+/** Sign-in and setup take no cookie, so allow()'s CSRF check does not see them: a page elsewhere must not sign a browser in (login CSRF). */
+function refuseCrossSite(ctx: ApiCtx) {
+  const problem = crossSiteProblem(ctx.services, ctx.req)
+  if (problem) throw new ApiError(403, 'DENIED', problem)
+}
+
+export const accountRoutes: ApiRoute[] = [
+  {
+    method: 'POST',
+    pattern: /^\/api\/session$/,
+    sample: '/api/session',
+    audience: 'anyone',
+    async handle(ctx) {
+      refuseCrossSite(ctx)
+      const b = await body(ctx, '{"user": "...", "password": "..."}')
+      const signed = await signIn(ctx.services, ctx.req, stringField(b, 'user'), stringField(b, 'password', 2048))
+      sendJson(ctx.res, 200, { user: { name: signed.user.name, admin: signed.user.admin } }, { 'Set-Cookie': sessionCookie(signed.secret, secure(ctx)) })
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/session$/,
+    sample: '/api/session',
+    audience: 'signed-in',
+    async handle(ctx) {
+      const p = await allowUser(ctx, 'read', { kind: 'account' })
+      const user = await ctx.services.db.user.findUniqueOrThrow({ where: { id: p.id }, select: { name: true, admin: true, kind: true, memberships: { select: { role: true, organization: { select: { name: true } } } } } })
+      const organizations = user.memberships.map((m) => ({ name: m.organization.name, role: m.role })).sort((a, b) => (a.name < b.name ? -1 : 1))
+      sendJson(ctx.res, 200, { user: { name: user.name, admin: user.admin, kind: user.kind }, organizations })
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/session$/,
+    sample: '/api/session',
+    audience: 'signed-in',
+    async handle(ctx) {
+      const p = await allowUser(ctx, 'manage', { kind: 'account' })
+      await signOut(ctx.services, ctx.req, p, ctx.url.searchParams.get('everywhere') === 'true')
+      ctx.res.writeHead(204, { 'Set-Cookie': clearedSessionCookie(secure(ctx)), 'Cache-Control': 'no-store' }).end()
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/setup$/,
+    sample: '/api/setup',
+    audience: 'anyone',
+    async handle(ctx) {
+      sendJson(ctx.res, 200, { needed: await needsSetup(ctx.services.db) })
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/setup$/,
+    sample: '/api/setup',
+    audience: 'anyone',
+    async handle(ctx) {
+      refuseCrossSite(ctx)
+      const b = await body(ctx, '{"token": "...", "user": "...", "password": "..."}')
+      const done = await setUpFirstAdmin(ctx.services, ctx.req, { token: stringField(b, 'token'), user: stringField(b, 'user'), password: stringField(b, 'password', 2048) })
+      sendJson(ctx.res, 201, { user: done.user }, { 'Set-Cookie': sessionCookie(done.secret, secure(ctx)) })
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/organizations$/,
+    sample: '/api/organizations',
+    audience: 'signed-in',
+    async handle(ctx) {
+      const p = await allowUser(ctx, 'read', { kind: 'server' })
+      sendJson(ctx.res, 200, { organizations: await listOrganizations(ctx.services, p) })
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/organizations$/,
+    sample: '/api/organizations',
+    audience: 'admin',
+    async handle(ctx) {
+      const p = await allowUser(ctx, 'manage', { kind: 'server' })
+      const name = stringField(await body(ctx, '{"name": "..."}'), 'name', 100)
+      const org = await createOrganization(ctx.services, name, p)
+      await recordAudit(ctx.services, ctx.req, { action: 'organization.create', actor: p, organization: org.name, target: org.name })
+      sendJson(ctx.res, 201, { name: org.name, role: 'owner', repositories: 0, createdAt: org.createdAt })
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/api/organizations/${ORG}$`),
+    sample: '/api/organizations/ORG',
+    audience: 'pull',
+    async handle(ctx, m) {
+      const name = orgName(m[1])
+      const p = await allowUser(ctx, 'read', { kind: 'organization', name })
+      sendJson(ctx.res, 200, await organizationDetail(ctx.services, name, p))
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: new RegExp(`^/api/organizations/${ORG}$`),
+    sample: '/api/organizations/ORG',
+    audience: 'admin',
+    async handle(ctx, m) {
+      const name = orgName(m[1])
+      const p = await allowUser(ctx, 'manage', { kind: 'server' })
+      const change = await updateSettings(ctx.services, name, await body(ctx, '{"pushRatePerSecond"?, "quotaRepositories"?, "quotaTagsPerRepository"?, "quotaBytes"?}'))
+      await recordAudit(ctx.services, ctx.req, { action: 'organization.settings', actor: p, organization: name, target: name, detail: change })
+      sendJson(ctx.res, 200, { name, settings: change.after })
+    },
+  },
+  {
+    method: 'PUT',
+    pattern: new RegExp(`^/api/organizations/${ORG}/members/([^/]+)$`),
+    sample: '/api/organizations/ORG/members/somebody',
+    audience: 'owner',
+    async handle(ctx, m) {
+      const name = orgName(m[1])
+      const p = await allowUser(ctx, 'manage', { kind: 'organization', name })
+      const role = roleField(await body(ctx, '{"role": "owner" | "push" | "pull"}'))
+      const change = await setMember(ctx.services, name, decodePathSegment(m[2], 'user name'), role)
+      await recordAudit(ctx.services, ctx.req, { action: 'member.set', actor: p, organization: name, target: change.user, detail: { role, previous: change.previous } })
+      sendJson(ctx.res, 200, { user: change.user, role })
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: new RegExp(`^/api/organizations/${ORG}/members/([^/]+)$`),
+    sample: '/api/organizations/ORG/members/somebody',
+    audience: 'owner',
+    async handle(ctx, m) {
+      const name = orgName(m[1])
+      const p = await allowUser(ctx, 'manage', { kind: 'organization', name })
+      const change = await removeMember(ctx.services, name, decodePathSegment(m[2], 'user name'))
+      await recordAudit(ctx.services, ctx.req, { action: 'member.remove', actor: p, organization: name, target: change.user, detail: { previous: change.previous } })
+      ctx.res.writeHead(204).end()
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^/api/organizations/${ORG}/robots$`),
+    sample: '/api/organizations/ORG/robots',
+    audience: 'owner',
+    async handle(ctx, m) {
+      const name = orgName(m[1])
+      const p = await allowUser(ctx, 'manage', { kind: 'organization', name })
+      const b = await body(ctx, '{"name": "...", "role": "pull" | "push"}')
+      const robot = await createRobot(ctx.services, name, stringField(b, 'name', 64), b.role === undefined ? 'pull' : roleField(b))
+      await recordAudit(ctx.services, ctx.req, { action: 'user.create', actor: p, organization: name, target: robot.name, detail: { kind: 'robot', role: robot.role } })
+      sendJson(ctx.res, 201, robot)
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/users$/,
+    sample: '/api/users',
+    audience: 'admin',
+    async handle(ctx) {
+      await allowUser(ctx, 'manage', { kind: 'server' })
+      sendJson(ctx.res, 200, { users: await listUsers(ctx.services) })
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/api\/users$/,
+    sample: '/api/users',
+    audience: 'admin',
+    async handle(ctx) {
+      const p = await allowUser(ctx, 'manage', { kind: 'server' })
+      const b = await body(ctx, '{"name": "...", "password": "...", "admin"?: false}')
+      const user = await createUser(ctx.services, { name: stringField(b, 'name', 100), password: stringField(b, 'password', 2048), admin: booleanField(b, 'admin', false) })
+      await recordAudit(ctx.services, ctx.req, { action: 'user.create', actor: p, target: user.name, detail: { admin: user.admin } })
+      sendJson(ctx.res, 201, user)
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/api\/tokens$/,
+    sample: '/api/tokens',
+    audience: 'signed-in',
+    async handle(ctx) {
+      const p = await allowUser(ctx, 'read', { kind: 'account' })
+      sendJson(ctx.res, 200, { tokens: await listTokens(ctx.services, p) })
+    },
+  },
+  { method: 'POST', pattern: /^\/api\/tokens$/, sample: '/api/tokens', audience: 'signed-in', handle: (ctx) => createToken(ctx) },
+  {
+    method: 'DELETE',
+    pattern: /^\/api\/tokens\/([^/]+)$/,
+    sample: '/api/tokens/0000000000000000',
+    audience: 'signed-in',
+    async handle(ctx, m) {
+      const p = await allowUser(ctx, 'manage', { kind: 'account' })
+      const row = await findToken(ctx.services, decodePathSegment(m[1], 'token id'))
+      let organization: string | null = null
+      if (row.userId !== p.id) {
+        // another user's token: only a robot's, and only for its organization's owners
+        if (row.user.kind !== 'robot') throw new ApiError(404, 'TOKEN_NOT_FOUND', `there is no token ${row.id}`)
+        organization = (await findRobot(ctx.services, row.user.name)).organization
+        await allow(ctx, 'manage', { kind: 'organization', name: organization })
+      }
+      await revokeAccessToken(ctx.services.db, row.id)
+      await recordAudit(ctx.services, ctx.req, { action: 'token.revoke', actor: p, organization, target: row.id, detail: { name: row.name, user: row.user.name } })
+      ctx.res.writeHead(204).end()
+    },
+  },
+  {
+    method: 'PATCH',
+    pattern: /^\/api\/repositories\/(.+)$/,
+    sample: '/api/repositories/REPO',
+    audience: 'owner',
+    async handle(ctx, m) {
+      const repository = decodePathSegment(m[1], 'repository name')
+      const p = await allowUser(ctx, 'manage', { kind: 'repository', name: repository })
+      const b = await body(ctx, '{"public": true | false}')
+      onlyFields(b, ['public'])
+      if (!isRepositoryName(repository)) throw new ApiError(404, 'REPOSITORY_NOT_FOUND', `repository "${repository.slice(0, 200)}" does not exist`)
+      const change = await setRepositoryPublic(ctx.services, repository, booleanField(b, 'public'))
+      await recordAudit(ctx.services, ctx.req, { action: 'repository.visibility', actor: p, organization: organizationOf(repository), target: repository, detail: { public: change.public, previous: change.previous } })
+      sendJson(ctx.res, 200, { name: change.name, public: change.public })
+    },
+  },
+]
+
+/** POST /api/tokens: a token for the caller, or (`robot`) for a robot of an organization the caller owns. */
+async function createToken(ctx: ApiCtx) {
+  const p = await allowUser(ctx, 'manage', { kind: 'account' })
+  const req = tokenRequest(await body(ctx, '{"name": "...", "organization": "..." | null, "access": "pull" | "push", "expiresAt": "2030-01-31" | null, "robot"?: "org+name"}'))
+  let owner: { id: number; name: string } = p
+  if (req.robot) {
+    const { robot, organization } = await findRobot(ctx.services, req.robot)
+    await allow(ctx, 'manage', { kind: 'organization', name: organization })
+    if (req.organization !== null && req.organization !== organization) throw new ApiError(400, 'ORGANIZATION_INVALID', `robot "${robot.name}" acts only in "${organization}"`)
+    const role = (await ctx.services.db.membership.findFirst({ where: { userId: robot.id, organization: { name: organization } }, select: { role: true } }))?.role
+    if (roleRank(role) < roleRank(req.access)) throw new ApiError(400, 'ACCESS_INVALID', `robot "${robot.name}" has the ${role ?? 'no'} role in "${organization}": a ${req.access} token would grant more`)
+    owner = robot
+  } else if (req.organization !== null) {
+    // the creator must have at least the token's access there (non-members are refused before existence shows)
+    await allow(ctx, req.access === 'push' ? 'write' : 'read', { kind: 'organization', name: req.organization })
+  }
+  const organizationId = req.organization === null ? null : (await findOrganization(ctx.services, req.organization).catch(() => {
+    throw new ApiError(400, 'ORGANIZATION_NOT_FOUND', `organization "${req.organization}" does not exist`)
+  })).id
+  const token = await issueToken(ctx.services, owner, req, organizationId)
+  await recordAudit(ctx.services, ctx.req, { action: 'token.create', actor: p, organization: req.organization, target: token.id, detail: { name: token.name, user: owner.name, access: token.access, expiresAt: token.expiresAt } })
+  sendJson(ctx.res, 201, token)
+}
