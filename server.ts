@@ -19,7 +19,7 @@ async function main() {
   const pages = app.getRequestHandler()
   runtime.services.http = { uploadIdleMs: runtime.config.uploadIdleSeconds * 1000, rejectDrainBytes: runtime.config.rejectDrainBytes }
   // one line per request on stdout (method, path, status, bytes, ms, the code of a rejected upload)
-  const { address, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, log: (line) => console.log(line) })
+  const { address, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, dev, log: (line) => console.log(line) })
   console.log(startupLine(address))
   if (runtime.setupToken) console.log(setupLine(address, runtime.setupToken))
   const stop = async () => {

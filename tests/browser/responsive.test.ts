@@ -30,7 +30,7 @@ let untaggedGzFile: string
 let corruptGzFile: string
 
 const upload = async (archive: Buffer, name = 'x.tar') => {
-  const res = await fetch(`${suite.server.url}/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
+  const res = await suite.server.fetch(`/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
   expect(res.status, await res.clone().text()).toBe(201)
   return (await res.json()) as any
 }
@@ -238,7 +238,7 @@ describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confir
 
   it('renders the first content on the server: deep links hold their rows without JavaScript', async () => {
     const html = async (p: string) => {
-      const res = await fetch(suite.server.url + p)
+      const res = await suite.server.fetch(p)
       expect(res.status).toBe(200)
       return res.text()
     }
@@ -292,7 +292,7 @@ describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confir
     await page.getByRole('dialog').getByRole('button', { name: 'Point tag here' }).click()
     await page.getByTestId('flash').filter({ hasText: `${REPO}:${TAG} now points to ${shortDigest(earlier)}` }).waitFor()
     await expect.poll(() => page.getByTestId('tag-history-entry').first().textContent()).toContain('via console')
-    const detail = await (await fetch(`${suite.server.url}/api/repositories/${REPO}/tags/${TAG}`)).json()
+    const detail = await (await suite.server.fetch(`/api/repositories/${REPO}/tags/${TAG}`)).json()
     expect(detail.digest).toBe(earlier)
 
     // the digest page of the (now) earlier image, reached from the history
