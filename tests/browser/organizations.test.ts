@@ -10,10 +10,7 @@ import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-
-// The first administrator, created at start (the full server reads its environment).
-const ADMIN = process.env.STOWAGE_ADMIN_USER || 'admin'
-const ADMIN_PASSWORD = (process.env.STOWAGE_ADMIN_PASSWORD ||= 'admin password for the browser tests')
+import { ADMIN_USER as ADMIN } from '../helpers/full-server'
 const BOB_PASSWORD = 'bob has a long password too'
 const ORG = 'acme'
 // already under the organization: the upload page's ?organization=acme keeps it as it is
@@ -31,14 +28,14 @@ const suite = browserTests({
   },
 })
 
-/** Signs the page's browser context in the way the console does: POST /api/session from its own origin. */
-async function signIn(page: Page, user: string, password: string) {
-  await page.goto(suite.server.url + '/')
-  const status = await page.evaluate(
-    async ([u, p]) => (await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: u, password: p }) })).status,
-    [user, password],
-  )
-  expect(status, `sign-in of ${user}`).toBe(200)
+/** Signs in through the sign-in page, which returns to `next`. */
+async function signIn(page: Page, user: string, password: string, next: string) {
+  await page.goto(suite.server.url + next)
+  await page.waitForURL('**/sign-in?next=**')
+  await page.getByLabel('User name').fill(user)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(suite.server.url + next)
 }
 
 /** A request from the page itself (its cookie, its origin): what a script on the console could do. */
@@ -53,8 +50,8 @@ const fromPage = (page: Page, url: string, method: string, body?: unknown) =>
 
 describe.skipIf(!suite.present)('organizations, members and tokens in the console', () => {
   it('admin creates an organization, a user, a membership and a token, uploads into the organization; the pull member sees but cannot delete', async () => {
+    // signed in as the administrator (the full server's first user)
     const { page } = await suite.open({ viewport: DESKTOP })
-    await signIn(page, ADMIN, ADMIN_PASSWORD)
 
     // the organization
     await page.goto(suite.server.url + '/organizations')
@@ -116,11 +113,8 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     await page.getByTestId('import-tags').getByRole('link', { name: `${REPO}:${TAG}` }).waitFor()
 
     // bob, in his own browser context: sees the repository and its tag, no Delete, and the API refuses
-    const bob = await suite.open({ viewport: DESKTOP })
-    await signIn(bob.page, 'bob', BOB_PASSWORD)
-    await bob.page.goto(suite.server.url + '/')
-    await bob.page.locator(`[data-testid="repository-row"][data-repository="${REPO}"]`).waitFor()
-    await bob.page.goto(`${suite.server.url}/repositories/${REPO}`)
+    const bob = await suite.open({ viewport: DESKTOP, anonymous: true })
+    await signIn(bob.page, 'bob', BOB_PASSWORD, `/repositories/${REPO}`)
     await bob.page.locator(`[data-testid="tag-row"][data-tag="${TAG}"]`).waitFor()
     await bob.page.waitForLoadState('networkidle')
     await expect.poll(() => bob.page.getByRole('button', { name: `Delete tag ${REPO}:${TAG}` }).count()).toBe(0)
@@ -133,6 +127,8 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     expect(refused.status, refused.body).toBe(403)
     expect(JSON.parse(refused.body).error.code).toBe('DENIED')
     expect((await fromPage(bob.page, `/api/repositories/${REPO}/tags/${TAG}`, 'GET')).status).toBe(200)
+    await bob.page.goto(suite.server.url + '/')
+    await bob.page.locator(`[data-testid="repository-row"][data-repository="${REPO}"]`).waitFor()
     // bob's console hides what his role cannot use: no member controls, no limits form
     await bob.page.goto(`${suite.server.url}/organizations/${ORG}`)
     await bob.page.locator('[data-testid="member-row"][data-user="bob"]').waitFor()
