@@ -9,7 +9,7 @@ import { shortDigest } from '@/lib/format'
 
 export function DeleteTagButton(props: { repository: string; tag: string; digest: string; onDeleted: () => void; variant?: 'ghost' | 'button' }) {
   const [open, setOpen] = useState(false)
-  // shown only to those who may push here (the server refuses the others anyway); inactive while the session loads
+  // shown only to those who may push here (the server refuses the others anyway); kept in place but invisible while the session loads (no layout jump)
   const mayPush = useMayPush(props.repository)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -37,8 +37,7 @@ export function DeleteTagButton(props: { repository: string; tag: string; digest
     <>
       <button
         type="button"
-        disabled={mayPush === null}
-        className={props.variant === 'button' ? 'btn-secondary text-red-600 hover:text-red-700' : 'btn-danger-ghost'}
+        className={`${props.variant === 'button' ? 'btn-secondary text-red-600 hover:text-red-700' : 'btn-danger-ghost'}${mayPush === null ? ' invisible' : ''}`}
         onClick={() => {
           setError(null)
           setOpen(true)

@@ -12,7 +12,7 @@ import { shortDigest } from '@/lib/format'
 
 export function PointTagButton(props: { repository: string; tag: string; digest: string; label?: string; className?: string; onDone?: () => void }) {
   const router = useRouter()
-  // shown only to those who may push here (the server refuses the others anyway); inactive while the session loads
+  // shown only to those who may push here (the server refuses the others anyway); kept in place but invisible while the session loads (no layout jump)
   const mayPush = useMayPush(props.repository)
   const [open, setOpen] = useState(false)
   const [busy, setBusy] = useState(false)
@@ -40,8 +40,7 @@ export function PointTagButton(props: { repository: string; tag: string; digest:
     <>
       <button
         type="button"
-        disabled={mayPush === null}
-        className={props.className ?? 'rounded-md border border-slate-300 bg-white px-2 py-0.5 text-xs font-medium text-slate-700 hover:border-indigo-400 hover:text-indigo-700'}
+        className={`${props.className ?? 'rounded-md border border-slate-300 bg-white px-2 py-0.5 text-xs font-medium text-slate-700 hover:border-indigo-400 hover:text-indigo-700'}${mayPush === null ? ' invisible' : ''}`}
         onClick={() => {
           setError(null)
           setOpen(true)
