@@ -139,9 +139,12 @@ export function AuditPage() {
               <tbody className="divide-y divide-slate-100">
                 {list.map((ev) => (
                   <tr key={ev.id} data-testid="audit-row" data-action={ev.action} className="align-top">
-                    <td className="px-4 py-3 whitespace-nowrap text-slate-700 tabular-nums">{formatDateTime(ev.at)}</td>
+                    <td className="px-4 py-3 text-slate-700 tabular-nums">
+                      {/* date and time wrap apart on a phone */}
+                      <span className="whitespace-nowrap">{formatDateTime(ev.at).slice(0, 10)}</span> <span className="whitespace-nowrap">{formatDateTime(ev.at).slice(11)}</span>
+                    </td>
                     <td className="px-4 py-3">
-                      <span className="font-mono text-xs text-slate-900">{ev.action}</span>
+                      <span className="font-mono text-xs break-words text-slate-900">{ev.action}</span>
                       {ev.outcome !== 'ok' && <span className="ml-2 rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">{ev.outcome}</span>}
                       {/* on a phone the hidden columns fold under the action */}
                       <div className="mt-0.5 text-xs break-all text-slate-600 sm:hidden">

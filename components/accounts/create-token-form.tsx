@@ -14,8 +14,11 @@ export function CreateTokenForm({
   fixedOrganization,
   robot,
   idPrefix = 'token',
+  compact = false,
   onCreated,
 }: {
+  /** in a narrow column: two fields a row at most */
+  compact?: boolean
   /** the organizations the token may be limited to */
   organizations: string[]
   /** a robot's token is always limited to the robot's organization */
@@ -52,7 +55,7 @@ export function CreateTokenForm({
 
   return (
     <form onSubmit={submit} className="space-y-3" aria-label={robot ? `Create a token for ${robot}` : 'Create a token'}>
-      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+      <div className={`grid gap-3 sm:grid-cols-2 ${compact ? '' : 'lg:grid-cols-4'}`}>
         <Field label="Token name" htmlFor={`${idPrefix}-name`}>
           <input id={`${idPrefix}-name`} className="input" placeholder="ci-deploy" autoComplete="off" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
         </Field>

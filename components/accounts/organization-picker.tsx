@@ -33,7 +33,7 @@ export function OrganizationPicker({ value, onChange, organizations, admin }: { 
             id="upload-organization"
             list="upload-organizations"
             className="input font-mono"
-            placeholder="the names in the archive decide"
+            placeholder="none: the names in the archive decide"
             autoComplete="off"
             spellCheck={false}
             value={value}
@@ -47,7 +47,7 @@ export function OrganizationPicker({ value, onChange, organizations, admin }: { 
         </>
       ) : (
         <select id="upload-organization" className="input font-mono" value={value} onChange={(e) => onChange(e.target.value)}>
-          <option value="">the names in the archive decide</option>
+          <option value="">none: the names in the archive decide</option>
           {organizations.map((o) => (
             <option key={o} value={o}>
               {o}
@@ -64,7 +64,7 @@ export function OrganizationPicker({ value, onChange, organizations, admin }: { 
         ) : (
           <>The archive&apos;s names are placed under the organization you choose: </>
         )}
-        <span className="font-mono break-all text-slate-800">registry.example.com:5000/team/app:v1 → {value.trim() && !problem ? value.trim() : 'acme'}/team/app:v1</span>. A name that already starts
+        <span className="font-mono break-words text-slate-800">registry.example.com:5000/team/app:v1 → {value.trim() && !problem ? value.trim() : 'acme'}/team/app:v1</span>. A name that already starts
         with the organization stays as it is. Without a choice, the first part of each name is its organization
         {admin ? ' (a missing one is created).' : ', which must be one where you may push.'}
         {!admin && organizations.length === 0 && ' You may not push to any organization yet: ask an organization owner to add you with the push role.'}

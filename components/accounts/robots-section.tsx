@@ -30,7 +30,7 @@ export function RobotsSection({ organization, members, canManage, onChanged }: {
               </div>
               {canManage && (
                 <div className="space-y-3 rounded-lg border border-slate-200">
-                  <TokenTable tokens={tokens.data?.tokens.filter((t) => t.user === r.user) ?? []} onChanged={tokens.reload} />
+                  <TokenTable tokens={tokens.data?.tokens.filter((t) => t.user === r.user) ?? []} showOrganization={false} onChanged={tokens.reload} />
                   <div className="border-t border-slate-100 px-4 py-3">
                     {created?.robot === r.user ? (
                       <TokenSecret secret={created.token.token} user={r.user} onDone={() => setCreated(null)} />
@@ -39,6 +39,7 @@ export function RobotsSection({ organization, members, canManage, onChanged }: {
                         organizations={[organization]}
                         fixedOrganization={organization}
                         robot={r.user}
+                        compact
                         idPrefix={`robot-token-${r.user.replace(/[^a-z0-9]/g, '-')}`}
                         onCreated={async (token) => {
                           setCreated({ token, robot: r.user })

@@ -20,7 +20,7 @@ export function TokenSecret({ secret, user, onDone }: { secret: string; user: st
       <div>
         <p className="mb-1">Sign in with docker (paste the token when asked, or pipe it in):</p>
         <div className="flex min-w-0 items-center gap-2 rounded-md bg-slate-900 py-1 pr-1 pl-3">
-          <code data-testid="docker-login-command" className="min-w-0 flex-1 font-mono text-xs break-all text-slate-100">
+          <code data-testid="docker-login-command" className="min-w-0 flex-1 font-mono text-xs break-words text-slate-100">
             {login}
           </code>
           <CopyButton text={login} label="Copy command" />

@@ -7,7 +7,8 @@ import { ConfirmDialog } from '../confirm-dialog'
 import { TimeAgo } from '../time-ago'
 import { DateText } from './parts'
 
-export function TokenTable({ tokens, showUser = false, onChanged }: { tokens: AccessToken[]; showUser?: boolean; onChanged: () => unknown }) {
+/** showOrganization false: every token is of one organization (a robot's), shown elsewhere on the page. */
+export function TokenTable({ tokens, showUser = false, showOrganization = true, onChanged }: { tokens: AccessToken[]; showUser?: boolean; showOrganization?: boolean; onChanged: () => unknown }) {
   if (tokens.length === 0) return <p className="px-5 py-4 text-sm text-slate-600">No tokens.</p>
   return (
     <div className="relative overflow-x-auto">
@@ -16,7 +17,7 @@ export function TokenTable({ tokens, showUser = false, onChanged }: { tokens: Ac
           <tr>
             <th scope="col" className="px-4 py-3">Name</th>
             {showUser && <th scope="col" className="hidden px-4 py-3 md:table-cell">User</th>}
-            <th scope="col" className="hidden px-4 py-3 sm:table-cell">Organization</th>
+            {showOrganization && <th scope="col" className="hidden px-4 py-3 sm:table-cell">Organization</th>}
             <th scope="col" className="px-4 py-3">Access</th>
             <th scope="col" className="hidden px-4 py-3 md:table-cell">Expires</th>
             <th scope="col" className="hidden px-4 py-3 lg:table-cell">Last used</th>
@@ -28,7 +29,7 @@ export function TokenTable({ tokens, showUser = false, onChanged }: { tokens: Ac
         </thead>
         <tbody className="divide-y divide-slate-100">
           {tokens.map((t) => (
-            <TokenRow key={t.id} token={t} showUser={showUser} onChanged={onChanged} />
+            <TokenRow key={t.id} token={t} showUser={showUser} showOrganization={showOrganization} onChanged={onChanged} />
           ))}
         </tbody>
       </table>
@@ -38,7 +39,7 @@ export function TokenTable({ tokens, showUser = false, onChanged }: { tokens: Ac
 
 const expired = (t: AccessToken) => !!t.expiresAt && new Date(t.expiresAt).getTime() <= Date.now()
 
-function TokenRow({ token: t, showUser, onChanged }: { token: AccessToken; showUser: boolean; onChanged: () => unknown }) {
+function TokenRow({ token: t, showUser, showOrganization, onChanged }: { token: AccessToken; showUser: boolean; showOrganization: boolean; onChanged: () => unknown }) {
   const [open, setOpen] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -59,12 +60,12 @@ function TokenRow({ token: t, showUser, onChanged }: { token: AccessToken; showU
   return (
     <tr data-testid="token-row" data-token={t.name}>
       <td className="px-4 py-3">
-        <div className="font-medium break-all text-slate-900">{t.name}</div>
+        <div className="min-w-32 font-medium break-words text-slate-900">{t.name}</div>
         {state && <span className="text-xs font-medium text-red-700">{state}</span>}
-        <div className="text-xs text-slate-600 sm:hidden">{t.organization ?? 'all organizations'}</div>
+        {showOrganization && <div className="text-xs break-words text-slate-600 sm:hidden">{t.organization ?? 'all organizations'}</div>}
       </td>
       {showUser && <td className="hidden px-4 py-3 font-mono text-xs break-all text-slate-700 md:table-cell">{t.user}</td>}
-      <td className="hidden px-4 py-3 break-all text-slate-700 sm:table-cell">{t.organization ?? <span className="text-slate-600">all</span>}</td>
+      {showOrganization && <td className="hidden px-4 py-3 break-words text-slate-700 sm:table-cell">{t.organization ?? <span className="text-slate-600">all</span>}</td>}
       <td className="px-4 py-3 text-slate-700">{t.access}</td>
       <td className="hidden px-4 py-3 whitespace-nowrap text-slate-700 md:table-cell">
         <DateText at={t.expiresAt} fallback="never" />
