@@ -9,6 +9,8 @@ import { pushOneLayerImage } from './oci-support'
 import { ensureFirstAdmin } from '../../lib/auth/first-admin'
 import { parseTrustedProxies } from '../../lib/http/client-address'
 import { ThrottledError } from '../../lib/auth/auth-settings'
+import { issueRegistryToken } from '../../lib/auth/registry-token'
+import { tokenKeyOf } from '../../lib/auth/authenticate'
 
 type Call = { method?: string; body?: unknown; cookie?: string; headers?: Record<string, string> }
 
@@ -27,6 +29,9 @@ describe.each(providers)('account API (%s)', (provider) => {
     expect(res.status, JSON.stringify(res.json)).toBe(200)
     return cookieOf(res)
   }
+  // ada's and bob's sessions are never ended by a test: one each is enough (sign-in costs an argon2 verify)
+  const kept = new Map<string, Promise<string>>()
+  const session = (user: 'ada' | 'bob') => kept.get(user) ?? kept.set(user, signIn(user)).get(user)!
   const audit = (action: string, where: Record<string, unknown> = {}) => reg.stack.db.auditEvent.findMany({ where: { action, ...where }, orderBy: { id: 'asc' } })
   /** Pushes a one-layer image through the test seam (access is not what these tests are about). */
   async function pushImage(repo: string, tag: string) {
@@ -70,7 +75,9 @@ describe.each(providers)('account API (%s)', (provider) => {
       const failed = await audit('session.sign-in', { outcome: 'failed' })
       expect(failed.map((e) => e.actor)).toEqual(expect.arrayContaining(['bob', 'nobody-here']))
       expect(failed.every((e) => !e.detail?.includes(PASSWORD) && !e.detail?.includes('not the password'))).toBe(true)
-      expect((await audit('session.sign-in', { outcome: 'ok', actor: 'bob' })).length).toBeGreaterThan(0)
+      const ok = await audit('session.sign-in', { outcome: 'ok', actor: 'bob' })
+      expect(ok.length).toBeGreaterThan(0)
+      expect(ok[0].address).toBe('127.0.0.1')
       expect((await call('/api/session')).status).toBe(401)
     })
 
@@ -147,7 +154,7 @@ describe.each(providers)('account API (%s)', (provider) => {
     })
 
     it('refuses robots and access tokens at the console sign-in, and malformed bodies', async () => {
-      const created = await call('/api/organizations/acme/robots', { method: 'POST', cookie: await signIn('bob'), body: { name: 'ci', role: 'push' } })
+      const created = await call('/api/organizations/acme/robots', { method: 'POST', cookie: await session('bob'), body: { name: 'ci', role: 'push' } })
       expect(created.status).toBe(201)
       const token = await seedToken(reg.stack.db, 'acme+ci', { access: 'pull' })
       expect((await call('/api/session', { method: 'POST', body: { user: 'acme+ci', password: token } })).status).toBe(401)
@@ -161,7 +168,7 @@ describe.each(providers)('account API (%s)', (provider) => {
 
   describe('organizations', () => {
     it('lets administrators create organizations (the creator owns it), refusing look-alike and taken names', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const created = await call('/api/organizations', { method: 'POST', cookie: admin, body: { name: 'initech' } })
       expect(created.status).toBe(201)
       expect(created.json).toMatchObject({ name: 'initech', role: 'owner', repositories: 0 })
@@ -181,12 +188,12 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect(taken.json.error.code).toBe('NAME_TAKEN')
       expect((await audit('organization.create', { target: 'initech' })).map((e) => e.actor)).toEqual(['ada'])
       // only administrators
-      expect((await call('/api/organizations', { method: 'POST', cookie: await signIn('bob'), body: { name: 'bobco' } })).status).toBe(403)
+      expect((await call('/api/organizations', { method: 'POST', cookie: await session('bob'), body: { name: 'bobco' } })).status).toBe(403)
       expect((await call('/api/organizations', { method: 'POST', body: { name: 'anonco' } })).status).toBe(401)
     })
 
     it('refuses a cross-origin POST with the session cookie (CSRF) and takes the same-origin one', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const evil = await call('/api/organizations', { method: 'POST', cookie: admin, body: { name: 'evilcorp' }, headers: { Origin: 'http://evil.example' } })
       expect(evil.status).toBe(403)
       expect(evil.json.error.code).toBe('DENIED')
@@ -205,7 +212,7 @@ describe.each(providers)('account API (%s)', (provider) => {
       const carol = await signIn('carol')
       const list = await call('/api/organizations', { cookie: carol })
       expect(list.json.organizations).toEqual([{ name: 'acme', role: 'pull', repositories: 2, createdAt: expect.any(String) }])
-      const all = await call('/api/organizations', { cookie: await signIn('ada') })
+      const all = await call('/api/organizations', { cookie: await session('ada') })
       expect(all.json.organizations.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['acme', 'globex']))
       const detail = await call('/api/organizations/acme', { cookie: carol })
       expect(detail.status).toBe(200)
@@ -220,12 +227,18 @@ describe.each(providers)('account API (%s)', (provider) => {
       const blobs = await reg.stack.db.blob.findMany({ where: { repositories: { some: { repository: { name: { in: ['acme', 'acme/app'] } } } } } })
       expect(detail.json.usage.bytes).toBe(blobs.reduce((n, b) => n + Number(b.uncompressedSize ?? b.size), 0))
       expect(blobs.length).toBe(6)
+      // a layer that two of its repositories hold counts once
+      const root = await reg.stack.db.repository.findUniqueOrThrow({ where: { name: 'acme' }, include: { blobs: true } })
+      const app = await reg.stack.db.repository.findUniqueOrThrow({ where: { name: 'acme/app' }, include: { blobs: true } })
+      const shared = app.blobs.find((b) => !root.blobs.some((r) => r.digest === b.digest))!
+      await reg.stack.db.repositoryBlob.create({ data: { repositoryId: root.id, digest: shared.digest } })
+      expect((await call('/api/organizations/acme', { cookie: carol })).json.usage.bytes).toBe(detail.json.usage.bytes)
       expect((await call('/api/organizations/globex', { cookie: carol })).status).toBe(403)
       expect((await call('/api/organizations/acme')).status).toBe(401)
     })
 
     it('lets administrators change settings and quotas, validating them', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const res = await call('/api/organizations/globex', { method: 'PATCH', cookie: admin, body: { pushRatePerSecond: 5, quotaBytes: 10_000_000_000 } })
       expect(res.status).toBe(200)
       expect(res.json.settings).toEqual({ pushRatePerSecond: 5, quotaRepositories: null, quotaTagsPerRepository: null, quotaBytes: 10_000_000_000 })
@@ -265,7 +278,7 @@ describe.each(providers)('account API (%s)', (provider) => {
 
     it('keeps an owner when two owners demote each other at the same moment', async () => {
       await seedOrganization(reg.stack.db, 'twins', { bob: 'owner', carol: 'owner' })
-      const [bob, carol] = [await signIn('bob'), await signIn('carol')]
+      const [bob, carol] = [await session('bob'), await signIn('carol')]
       for (let round = 0; round < 3; round++) {
         const answers = await Promise.all([
           call('/api/organizations/twins/members/carol', { method: 'PUT', cookie: bob, body: { role: 'pull' } }),
@@ -316,12 +329,12 @@ describe.each(providers)('account API (%s)', (provider) => {
 
   describe('users', () => {
     it('lets administrators list and create users; others get 403, anonymous 401', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const list = await call('/api/users', { cookie: admin })
       expect(list.status).toBe(200)
       expect(list.json.users).toEqual(expect.arrayContaining([{ name: 'bob', admin: false, kind: 'user', createdAt: expect.any(String) }]))
       expect(JSON.stringify(list.json)).not.toMatch(/passwordHash|argon2/)
-      expect((await call('/api/users', { cookie: await signIn('bob') })).status).toBe(403)
+      expect((await call('/api/users', { cookie: await session('bob') })).status).toBe(403)
       expect((await call('/api/users')).status).toBe(401)
       expect((await call('/api/users', { headers: basic('bob') })).status).toBe(403)
       const created = await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'erin', password: 'erins long password' } })
@@ -331,7 +344,7 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect((await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'erin', password: PASSWORD } })).status).toBe(409)
       expect((await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'Erin', password: PASSWORD } })).status).toBe(400)
       expect((await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'frank', password: 'short' } })).json.error.code).toBe('PASSWORD_INVALID')
-      expect((await call('/api/users', { method: 'POST', cookie: await signIn('bob'), body: { name: 'frank', password: PASSWORD } })).status).toBe(403)
+      expect((await call('/api/users', { method: 'POST', cookie: await session('bob'), body: { name: 'frank', password: PASSWORD } })).status).toBe(403)
       // an administrator's access token cannot manage users
       const adminToken = await seedToken(reg.stack.db, 'ada', { access: 'push' })
       expect((await call('/api/users', { method: 'POST', headers: bearer(adminToken), body: { name: 'frank', password: PASSWORD } })).status).toBe(403)
@@ -341,7 +354,7 @@ describe.each(providers)('account API (%s)', (provider) => {
 
   describe('access tokens', () => {
     it('shows the secret once; it works as Bearer and as Basic password for its owner only; listed without secret; last use recorded; revoked → 401', async () => {
-      const bob = await signIn('bob')
+      const bob = await session('bob')
       const created = await call('/api/tokens', { method: 'POST', cookie: bob, body: { name: 'laptop', organization: null, access: 'push', expiresAt: null } })
       expect(created.status).toBe(201)
       const { token, id } = created.json
@@ -386,7 +399,7 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect((await post({ organization: 'acme', access: 'push' })).status).toBe(403) // carol only pulls there
       expect((await post({ organization: 'umbrella' })).status).toBe(403) // not a member
       expect((await post({ organization: 'no-such-org' })).status).toBe(403) // does not reveal whether it exists
-      expect((await post({ organization: 'no-such-org' }, await signIn('ada'))).json.error.code).toBe('ORGANIZATION_NOT_FOUND')
+      expect((await post({ organization: 'no-such-org' }, await session('ada'))).json.error.code).toBe('ORGANIZATION_NOT_FOUND')
     })
 
     it('expired → 401; a pull token cannot delete a tag; an organization-limited token cannot read another organization', async () => {
@@ -408,13 +421,13 @@ describe.each(providers)('account API (%s)', (provider) => {
 
     it('lets owners make and revoke their robots’ tokens, which act within the robot’s role', async () => {
       const dave = await signIn('dave')
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'deploy', role: 'pull' } })).status).toBe(201)
       expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'deploy' } })).status).toBe(409)
       expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: dave, body: { name: 'mine' } })).status).toBe(403)
       expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'boss', role: 'owner' } })).json.error.code).toBe('ROLE_INVALID')
       expect((await call('/api/organizations/umbrella/members/umbrella+deploy', { method: 'PUT', cookie: admin, body: { role: 'owner' } })).json.error.code).toBe('ROLE_INVALID')
-      const elsewhere = await call('/api/organizations/acme/members/umbrella+deploy', { method: 'PUT', cookie: await signIn('bob'), body: { role: 'pull' } })
+      const elsewhere = await call('/api/organizations/acme/members/umbrella+deploy', { method: 'PUT', cookie: await session('bob'), body: { role: 'pull' } })
       expect(elsewhere.json.error.code).toBe('ROBOT_OF_ANOTHER_ORGANIZATION')
       const post = (body: Record<string, unknown>, cookie = admin) => call('/api/tokens', { method: 'POST', cookie, body: { name: 'deploy', organization: null, access: 'pull', expiresAt: null, robot: 'umbrella+deploy', ...body } })
       expect((await post({}, dave)).status).toBe(403) // dave does not own umbrella
@@ -432,6 +445,17 @@ describe.each(providers)('account API (%s)', (provider) => {
     })
   })
 
+  describe('registry tokens', () => {
+    it('cannot manage an organization with a registry token (JWT) from the token flow', async () => {
+      const { token } = await issueRegistryToken(await tokenKeyOf(reg.stack), { subject: 'bob', service: 'stowage', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }], ttlSeconds: 300 })
+      const put = await call('/api/organizations/acme/members/dave', { method: 'PUT', headers: bearer(token), body: { role: 'owner' } })
+      expect(put.status).toBe(403)
+      expect((await call('/api/organizations/acme/robots', { method: 'POST', headers: bearer(token), body: { name: 'sneaky' } })).status).toBe(403)
+      expect(await reg.stack.db.membership.findFirst({ where: { organization: { name: 'acme' }, user: { name: 'dave' } } })).toBeNull()
+      expect((await call('/api/organizations/acme', { headers: bearer(token) })).status).toBe(200)
+    })
+  })
+
   describe('repository visibility', () => {
     it('lets owners make a repository public: anonymous callers then read its tags', async () => {
       await pushImage('acme/site', 'v1')
@@ -439,7 +463,7 @@ describe.each(providers)('account API (%s)', (provider) => {
       const patch = (cookie: string | undefined, body: unknown) => call('/api/repositories/acme/site', { method: 'PATCH', cookie, body })
       expect((await patch(await signIn('carol'), { public: true })).status).toBe(403) // pull member
       expect((await patch(undefined, { public: true })).status).toBe(401)
-      const bob = await signIn('bob')
+      const bob = await session('bob')
       expect((await patch(bob, { public: 'yes' })).status).toBe(400)
       expect((await call('/api/repositories/acme/none', { method: 'PATCH', cookie: bob, body: { public: true } })).status).toBe(404)
       const res = await patch(bob, { public: true })
