@@ -9,9 +9,22 @@ import type { Redis } from './redis'
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; perSecond: number }
 
 export interface RateLimiter {
-  /** Counts one write request of the organization and says whether it may go on. */
-  consumeWrite(organization: string): Promise<LimitDecision>
+  /**
+   * Counts one write request of the organization and says whether it may go on. `continuing`: a
+   * request of an upload the limit already admitted (its chunks, its finishing PUT), refused only
+   * beyond CONTINUING_CEILING times the rate.
+   */
+  consumeWrite(organization: string, opts?: { continuing?: boolean }): Promise<LimitDecision>
 }
+
+/**
+ * Why uploads in progress get more room: clients cannot resend a request body (containers/image and
+ * docker retry a refused POST after Retry-After, but a refused PATCH fails the whole layer), so
+ * refusing mid-upload turns a brief excess into a failed push, as the skopeo load test showed
+ * (tests/integration/rate-limit.test.ts). Their requests still spend the budget, so new uploads
+ * wait, and a client flooding one session with tiny chunks is still stopped at this multiple.
+ */
+export const CONTINUING_CEILING = 4
 
 export type RateLimiterOptions = {
   db: Pick<Db, 'organization'>
@@ -23,6 +36,12 @@ export type RateLimiterOptions = {
   keyPrefix?: string
   /** how long an organization's own setting is trusted before it is read again */
   settingCacheMs?: number
+  /**
+   * Length of a counting window (default 1 s): an organization gets rate × windowSeconds writes per
+   * window. Longer windows allow longer bursts at the same average; tests on loaded machines use them
+   * so that a burst surely falls in one window.
+   */
+  windowSeconds?: number
   log?: (m: string) => void
 }
 
@@ -38,6 +57,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
   const cacheMs = opts.settingCacheMs ?? DEFAULT_SETTING_CACHE_MS
   const prefix = opts.keyPrefix ?? 'stowage'
   const log = opts.log ?? ((m: string) => console.error(m))
+  const window = opts.windowSeconds ?? 1
   const settings = new Map<string, { until: number; rate: Promise<number> }>()
   // one limiter per rate: organizations with the same rate share it (keys are organization names)
   const limiters = new Map<number, RateLimiterAbstract>()
@@ -56,28 +76,32 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     return rate
   }
 
-  function limiterFor(points: number): RateLimiterAbstract {
-    let limiter = limiters.get(points)
+  function limiterFor(perSecond: number): RateLimiterAbstract {
+    let limiter = limiters.get(perSecond)
     if (!limiter) {
-      const keyPrefix = `${prefix}:push:${points}`
-      const memory = new RateLimiterMemory({ points, duration: 1, keyPrefix })
+      const points = perSecond * window
+      const keyPrefix = `${prefix}:push:${perSecond}:${window}s`
+      const memory = new RateLimiterMemory({ points, duration: window, keyPrefix })
       limiter = opts.redis
-        ? new RateLimiterRedis({ storeClient: opts.redis, points, duration: 1, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true })
+        ? new RateLimiterRedis({ storeClient: opts.redis, points, duration: window, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true })
         : memory
-      limiters.set(points, limiter)
+      limiters.set(perSecond, limiter)
     }
     return limiter
   }
 
   return {
-    async consumeWrite(organization) {
+    async consumeWrite(organization, { continuing = false } = {}) {
       const perSecond = await rateOf(organization)
       if (perSecond <= 0) return { allowed: true }
       try {
         await limiterFor(perSecond).consume(organization)
         return { allowed: true }
       } catch (e) {
-        if (e instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: retryAfterSeconds(e.msBeforeNext), perSecond }
+        if (e instanceof RateLimiterRes) {
+          if (continuing && e.consumedPoints <= perSecond * window * CONTINUING_CEILING) return { allowed: true }
+          return { allowed: false, retryAfterSeconds: retryAfterSeconds(e.msBeforeNext), perSecond }
+        }
         // neither Redis nor the insurance answered: let the write through rather than fail it
         log(`push rate limit unavailable (${(e as Error).message}); request allowed`)
         return { allowed: true }

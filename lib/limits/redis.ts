@@ -60,11 +60,14 @@ function newClient(url: string, opts: { connectTimeoutMs?: number }): Redis {
 function watchLink(client: Redis, log: (m: string) => void) {
   // one line when the link goes down and one when it is back, not one per reconnect attempt
   let down = false
-  client.on('error', (e: Error) => {
+  const lost = (why: string) => {
     if (down) return
     down = true
-    log(`redis: ${e.message}; rate limits and sign-in throttling count in this process until it is back`)
-  })
+    log(`redis: ${why}; rate limits and sign-in throttling count in this process until it is back`)
+  }
+  client.on('error', (e: Error) => lost(e.message))
+  // a clean close emits no error; after disconnect() the status is "end" (nothing lost: shutting down)
+  client.on('close', () => setImmediate(() => client.status !== 'end' && lost('connection closed')))
   client.on('ready', () => {
     if (!down) return
     down = false

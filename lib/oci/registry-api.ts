@@ -55,10 +55,10 @@ const methodNotAllowed = (method: string, allowed: string[]) =>
  * Authorizes a write or delete of a repository, then spends one of its organization's write requests
  * (lib/limits/rate-limit.ts): refused callers never use up an organization's budget.
  */
-async function authorizeWrite(ctx: Ctx, action: Action, resource: Extract<Resource, { kind: 'repository' }>) {
+async function authorizeWrite(ctx: Ctx, action: Action, resource: Extract<Resource, { kind: 'repository' }>, opts: { continuing?: boolean } = {}) {
   await authorizeOrThrow(ctx, action, resource)
   const organization = organizationOf(resource.name)
-  const decision = await ctx.services.rateLimit?.consumeWrite(organization)
+  const decision = await ctx.services.rateLimit?.consumeWrite(organization, opts)
   if (decision && !decision.allowed) {
     throw new OciError('TOOMANYREQUESTS', rateLimitMessage(organization, decision), { headers: { 'Retry-After': String(decision.retryAfterSeconds) } })
   }
@@ -114,7 +114,8 @@ async function dispatch(ctx: Ctx, route: Route) {
     }
     case 'upload': {
       if (read) await authorizeOrThrow(ctx, 'write', { kind: 'repository', name: route.name })
-      else await authorizeWrite(ctx, 'write', { kind: 'repository', name: route.name })
+      // an upload session's own requests (chunks, finish, cancel) continue a write the limit admitted
+      else await authorizeWrite(ctx, 'write', { kind: 'repository', name: route.name }, { continuing: route.sessionId !== null })
       if (route.sessionId === null) {
         only(['POST'])
         return startUpload(ctx, route.name)

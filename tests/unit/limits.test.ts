@@ -2,11 +2,15 @@
 // unlimited, cached reads), Retry-After rounding, the sign-in throttle's counting in memory, the
 // Redis start error, and the configuration of both.
 import { describe, it, expect } from 'vitest'
-import { createRateLimiter, retryAfterSeconds, effectiveRate } from '../../lib/limits/rate-limit'
+import { createRateLimiter, retryAfterSeconds, effectiveRate, CONTINUING_CEILING } from '../../lib/limits/rate-limit'
 import { createSignInThrottle } from '../../lib/limits/sign-in-throttle'
 import { openRedis } from '../../lib/limits/redis'
 import { ThrottledError } from '../../lib/auth/auth-settings'
 import { loadConfig, ConfigError } from '../../lib/config'
+import { boot } from '../../lib/boot'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 /** An organization table in memory that counts its reads. */
 function fakeDb(rates: Record<string, number | null>) {
@@ -43,6 +47,15 @@ describe('push rate limit (in process)', () => {
     expect(await limiter.consumeWrite('acme')).toEqual({ allowed: false, retryAfterSeconds: 1, perSecond: 1 })
     expect([retryAfterSeconds(0), retryAfterSeconds(1), retryAfterSeconds(1000), retryAfterSeconds(1001)]).toEqual([1, 1, 1, 2])
     expect([effectiveRate(null, 20), effectiveRate(undefined, 20), effectiveRate(0, 20), effectiveRate(5, 20)]).toEqual([20, 20, 0, 5])
+  })
+
+  it("an admitted upload's own requests go on while new writes are refused, up to CONTINUING_CEILING times the rate", async () => {
+    const limiter = createRateLimiter({ db: fakeDb({ acme: 2 }).db, defaultPerSecond: 20 })
+    expect(await burst(limiter, 'acme', 3)).toBe(2) // 3 counted
+    const continuing = await Promise.all(Array.from({ length: 6 }, () => limiter.consumeWrite('acme', { continuing: true })))
+    expect(continuing.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]) // counts 4..8 allowed, 9 > 2 × 4
+    expect(CONTINUING_CEILING).toBe(4)
+    expect((await limiter.consumeWrite('acme')).allowed).toBe(false)
   })
 
   it('reads an organization setting once per cache period, not per request', async () => {
@@ -112,5 +125,17 @@ describe('configuration', () => {
     expect(e).toBeInstanceOf(ConfigError)
     expect(e.message).toMatch(/REDIS_URL=redis:\/\/:\*\*\*@127\.0\.0\.1:1 is not reachable \(.*ECONNREFUSED/)
     expect(e.message).not.toContain('hunter2')
+  })
+
+  it('the server does not start with an unreachable REDIS_URL (before starting anything else)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-redis-'))
+    try {
+      const e = await boot({ STOWAGE_DATA_DIR: dir, REDIS_URL: 'redis://127.0.0.1:1' }, () => {}).catch((err) => err)
+      expect(e).toBeInstanceOf(ConfigError)
+      expect(e.message).toMatch(/REDIS_URL=redis:\/\/127\.0\.0\.1:1 is not reachable/)
+      expect(fs.existsSync(path.join(dir, 's3'))).toBe(false) // the embedded object store was not started
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
