@@ -7,6 +7,7 @@ import type { Role } from '../auth/roles'
 import { isPostgres } from '../registry/bulk-sql'
 import { ApiError } from '../http/respond'
 import { findOrganization } from './organizations'
+import { refuseOwningRobot } from './robots'
 
 type Tx = Services['db']
 
@@ -35,7 +36,10 @@ export async function setMember(services: Services, organization: string, userNa
     const tx = t as Tx
     await lockOrganization(tx, org.id)
     const user = await findUser(tx, userName)
-    if (user.kind === 'robot' && user.organizationId !== org.id) throw new ApiError(400, 'ROBOT_OF_ANOTHER_ORGANIZATION', `robot "${user.name}" belongs to another organization`)
+    if (user.kind === 'robot') {
+      if (user.organizationId !== org.id) throw new ApiError(400, 'ROBOT_OF_ANOTHER_ORGANIZATION', `robot "${user.name}" belongs to another organization`)
+      refuseOwningRobot(role)
+    }
     const current = await tx.membership.findUnique({ where: { organizationId_userId: { organizationId: org.id, userId: user.id } } })
     if (current?.role === 'owner' && role !== 'owner') await refuseLastOwner(tx, org.id, org.name)
     await tx.membership.upsert({ where: { organizationId_userId: { organizationId: org.id, userId: user.id } }, create: { organizationId: org.id, userId: user.id, role }, update: { role } })

@@ -8,6 +8,7 @@ import { ApiError } from '../http/respond'
 import { findOrganization } from './organizations'
 
 export async function createRobot(services: Services, organization: string, shortName: string, role: Role) {
+  refuseOwningRobot(role)
   const name = `${organization}+${shortName}`
   const problem = userNameProblem(name, 'robot')
   if (problem) throw new ApiError(400, 'NAME_INVALID', problem)
@@ -22,6 +23,11 @@ export async function createRobot(services: Services, organization: string, shor
     if (isUniqueViolation(e)) throw new ApiError(409, 'NAME_TAKEN', `robot "${name}" exists already`)
     throw e
   }
+}
+
+/** Robots pull or push; an owning robot could be an organization's last owner that no person can replace. */
+export function refuseOwningRobot(role: Role) {
+  if (role === 'owner') throw new ApiError(400, 'ROLE_INVALID', 'a robot account has the pull or push role, not owner')
 }
 
 /** The robot account named "org+name", with its organization's name; 404 when there is none. */

@@ -5,6 +5,7 @@ import type { Services } from '../services'
 import type { UserPrincipal } from '../auth/principal'
 import { createAccessToken, type TokenAccess } from '../auth/access-tokens'
 import { ApiError } from '../http/respond'
+import { roleRank } from '../auth/roles'
 import { accessField, expiryField, optionalString, stringField, type Body } from './input'
 
 export const TOKEN_ID = /^[A-Za-z0-9]{16}$/
@@ -64,4 +65,19 @@ export async function findToken(services: Services, id: string) {
   const row = TOKEN_ID.test(id) ? await services.db.accessToken.findUnique({ where: { id }, include: { user: { select: { id: true, name: true, kind: true, organizationId: true } } } }) : null
   if (!row) throw new ApiError(404, 'TOKEN_NOT_FOUND', `there is no token ${id.slice(0, 40)}`)
   return row
+}
+
+/** A robot's token acts in the robot's organization and within its role there. */
+export async function checkRobotToken(services: Services, robot: { id: number; name: string }, organization: string, req: TokenRequest) {
+  if (req.organization !== null && req.organization !== organization) throw new ApiError(400, 'ORGANIZATION_INVALID', `robot "${robot.name}" acts only in "${organization}"`)
+  const role = (await services.db.membership.findFirst({ where: { userId: robot.id, organization: { name: organization } }, select: { role: true } }))?.role
+  if (roleRank(role) < roleRank(req.access)) throw new ApiError(400, 'ACCESS_INVALID', `robot "${robot.name}" has the ${role ?? 'no'} role in "${organization}": a ${req.access} token would grant more`)
+}
+
+/** The id of the organization a token is limited to (null: not limited); 400 when there is no such organization. */
+export async function tokenOrganizationId(services: Services, organization: string | null): Promise<number | null> {
+  if (organization === null) return null
+  const org = await services.db.organization.findUnique({ where: { name: organization }, select: { id: true } })
+  if (!org) throw new ApiError(400, 'ORGANIZATION_NOT_FOUND', `organization "${organization}" does not exist`)
+  return org.id
 }

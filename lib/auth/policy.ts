@@ -55,6 +55,8 @@ export async function decide(services: Services, principal: Principal, action: A
     case 'organization': {
       if (principal.kind === 'anonymous') return deny(`organization "${resource.name}" is not public`)
       const need = NEEDS[action]
+      // a registry token's claims name repositories, never an organization: it may not act on one
+      if (principal.grants && action !== 'read') return deny('registry tokens are for the registry API; sign in or use an access token')
       if (principal.token) {
         if (action === 'manage') return deny('access tokens cannot manage organizations; sign in with a password')
         if (principal.token.organizationId !== null && principal.token.organizationId !== (await organizationId(services, resource.name))) return deny('this access token is limited to another organization')

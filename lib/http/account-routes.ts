@@ -4,6 +4,7 @@
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { allow } from './api-routes'
 import type { UserPrincipal } from '../auth/principal'
+import type { Action, Resource } from './authorize'
 import { ApiError, sendJson } from './respond'
 import { readJsonObject } from './json-body'
 import { decodePathSegment } from './request-params'
@@ -12,16 +13,15 @@ import { crossSiteProblem } from './same-origin'
 import { sessionCookie, clearedSessionCookie } from '../auth/sessions'
 import { needsSetup } from '../auth/first-admin'
 import { organizationOf, isRepositoryName } from '../auth/account-names'
-import { roleRank } from '../auth/roles'
 import { recordAudit } from '../audit/audit-log'
 import { MAX_ACCOUNT_BODY_BYTES, booleanField, roleField, stringField, onlyFields } from '../accounts/input'
 import { signIn, signOut } from '../accounts/sign-in'
 import { setUpFirstAdmin } from '../accounts/setup'
-import { listOrganizations, createOrganization, organizationDetail, updateSettings, findOrganization } from '../accounts/organizations'
+import { listOrganizations, createOrganization, organizationDetail, updateSettings } from '../accounts/organizations'
 import { setMember, removeMember } from '../accounts/members'
 import { listUsers, createUser } from '../accounts/users'
 import { createRobot, findRobot } from '../accounts/robots'
-import { listTokens, tokenRequest, issueToken, findToken } from '../accounts/tokens'
+import { listTokens, tokenRequest, issueToken, findToken, checkRobotToken, tokenOrganizationId } from '../accounts/tokens'
 import { revokeAccessToken } from '../auth/access-tokens'
 import { setRepositoryPublic } from '../accounts/repository-visibility'
 
@@ -31,8 +31,8 @@ const body = (ctx: ApiCtx, shape: string) => readJsonObject(ctx.req, MAX_ACCOUNT
 const secure = (ctx: ApiCtx) => requestOrigin(ctx.services, ctx.req).proto === 'https'
 
 /** allow() for routes that only signed-in users reach: the principal is then a user. */
-async function allowUser(ctx: ApiCtx, ...args: Parameters<typeof allow> extends [ApiCtx, ...infer R] ? R : never): Promise<UserPrincipal> {
-  const p = await allow(ctx, ...args)
+async function allowUser(ctx: ApiCtx, action: Action, resource: Resource): Promise<UserPrincipal> {
+  const p = await allow(ctx, action, resource)
   if (p.kind !== 'user') throw new ApiError(401, 'UNAUTHORIZED', 'sign in first')
   return p
 }
@@ -265,21 +265,20 @@ async function createToken(ctx: ApiCtx) {
   const p = await allowUser(ctx, 'manage', { kind: 'account' })
   const req = tokenRequest(await body(ctx, '{"name": "...", "organization": "..." | null, "access": "pull" | "push", "expiresAt": "2030-01-31" | null, "robot"?: "org+name"}'))
   let owner: { id: number; name: string } = p
+  let organization = req.organization
   if (req.robot) {
-    const { robot, organization } = await findRobot(ctx.services, req.robot)
+    // authorized on the name's organization first: a non-owner learns nothing about its robots
+    organization = req.robot.split('+')[0]
     await allow(ctx, 'manage', { kind: 'organization', name: organization })
-    if (req.organization !== null && req.organization !== organization) throw new ApiError(400, 'ORGANIZATION_INVALID', `robot "${robot.name}" acts only in "${organization}"`)
-    const role = (await ctx.services.db.membership.findFirst({ where: { userId: robot.id, organization: { name: organization } }, select: { role: true } }))?.role
-    if (roleRank(role) < roleRank(req.access)) throw new ApiError(400, 'ACCESS_INVALID', `robot "${robot.name}" has the ${role ?? 'no'} role in "${organization}": a ${req.access} token would grant more`)
+    const { robot } = await findRobot(ctx.services, req.robot)
+    await checkRobotToken(ctx.services, robot, organization, req)
     owner = robot
   } else if (req.organization !== null) {
     // the creator must have at least the token's access there (non-members are refused before existence shows)
     await allow(ctx, req.access === 'push' ? 'write' : 'read', { kind: 'organization', name: req.organization })
   }
-  const organizationId = req.organization === null ? null : (await findOrganization(ctx.services, req.organization).catch(() => {
-    throw new ApiError(400, 'ORGANIZATION_NOT_FOUND', `organization "${req.organization}" does not exist`)
-  })).id
+  const organizationId = await tokenOrganizationId(ctx.services, req.organization)
   const token = await issueToken(ctx.services, owner, req, organizationId)
-  await recordAudit(ctx.services, ctx.req, { action: 'token.create', actor: p, organization: req.organization, target: token.id, detail: { name: token.name, user: owner.name, access: token.access, expiresAt: token.expiresAt } })
+  await recordAudit(ctx.services, ctx.req, { action: 'token.create', actor: p, organization, target: token.id, detail: { name: token.name, user: owner.name, access: token.access, expiresAt: token.expiresAt } })
   sendJson(ctx.res, 201, token)
 }

@@ -9,6 +9,8 @@ import { pushOneLayerImage } from './oci-support'
 import { ensureFirstAdmin } from '../../lib/auth/first-admin'
 import { parseTrustedProxies } from '../../lib/http/client-address'
 import { ThrottledError } from '../../lib/auth/auth-settings'
+import { issueRegistryToken } from '../../lib/auth/registry-token'
+import { tokenKeyOf } from '../../lib/auth/authenticate'
 
 type Call = { method?: string; body?: unknown; cookie?: string; headers?: Record<string, string> }
 
@@ -27,6 +29,9 @@ describe.each(providers)('account API (%s)', (provider) => {
     expect(res.status, JSON.stringify(res.json)).toBe(200)
     return cookieOf(res)
   }
+  // ada's and bob's sessions are never ended by a test: one each is enough (sign-in costs an argon2 verify)
+  const kept = new Map<string, Promise<string>>()
+  const session = (user: 'ada' | 'bob') => kept.get(user) ?? kept.set(user, signIn(user)).get(user)!
   const audit = (action: string, where: Record<string, unknown> = {}) => reg.stack.db.auditEvent.findMany({ where: { action, ...where }, orderBy: { id: 'asc' } })
   /** Pushes a one-layer image through the test seam (access is not what these tests are about). */
   async function pushImage(repo: string, tag: string) {
@@ -44,6 +49,7 @@ describe.each(providers)('account API (%s)', (provider) => {
     for (const u of ['bob', 'carol', 'dave']) await seedUser(db, u)
     await seedOrganization(db, 'acme', { bob: 'owner', carol: 'pull' })
     await seedOrganization(db, 'globex', { dave: 'owner', bob: 'push' })
+    await seedOrganization(db, 'umbrella', { ada: 'owner' })
   })
 
   describe('sessions', () => {
@@ -69,7 +75,9 @@ describe.each(providers)('account API (%s)', (provider) => {
       const failed = await audit('session.sign-in', { outcome: 'failed' })
       expect(failed.map((e) => e.actor)).toEqual(expect.arrayContaining(['bob', 'nobody-here']))
       expect(failed.every((e) => !e.detail?.includes(PASSWORD) && !e.detail?.includes('not the password'))).toBe(true)
-      expect((await audit('session.sign-in', { outcome: 'ok', actor: 'bob' })).length).toBeGreaterThan(0)
+      const ok = await audit('session.sign-in', { outcome: 'ok', actor: 'bob' })
+      expect(ok.length).toBeGreaterThan(0)
+      expect(ok[0].address).toBe('127.0.0.1')
       expect((await call('/api/session')).status).toBe(401)
     })
 
@@ -146,7 +154,7 @@ describe.each(providers)('account API (%s)', (provider) => {
     })
 
     it('refuses robots and access tokens at the console sign-in, and malformed bodies', async () => {
-      const created = await call('/api/organizations/acme/robots', { method: 'POST', cookie: await signIn('bob'), body: { name: 'ci', role: 'push' } })
+      const created = await call('/api/organizations/acme/robots', { method: 'POST', cookie: await session('bob'), body: { name: 'ci', role: 'push' } })
       expect(created.status).toBe(201)
       const token = await seedToken(reg.stack.db, 'acme+ci', { access: 'pull' })
       expect((await call('/api/session', { method: 'POST', body: { user: 'acme+ci', password: token } })).status).toBe(401)
@@ -160,7 +168,7 @@ describe.each(providers)('account API (%s)', (provider) => {
 
   describe('organizations', () => {
     it('lets administrators create organizations (the creator owns it), refusing look-alike and taken names', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const created = await call('/api/organizations', { method: 'POST', cookie: admin, body: { name: 'initech' } })
       expect(created.status).toBe(201)
       expect(created.json).toMatchObject({ name: 'initech', role: 'owner', repositories: 0 })
@@ -180,12 +188,12 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect(taken.json.error.code).toBe('NAME_TAKEN')
       expect((await audit('organization.create', { target: 'initech' })).map((e) => e.actor)).toEqual(['ada'])
       // only administrators
-      expect((await call('/api/organizations', { method: 'POST', cookie: await signIn('bob'), body: { name: 'bobco' } })).status).toBe(403)
+      expect((await call('/api/organizations', { method: 'POST', cookie: await session('bob'), body: { name: 'bobco' } })).status).toBe(403)
       expect((await call('/api/organizations', { method: 'POST', body: { name: 'anonco' } })).status).toBe(401)
     })
 
     it('refuses a cross-origin POST with the session cookie (CSRF) and takes the same-origin one', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const evil = await call('/api/organizations', { method: 'POST', cookie: admin, body: { name: 'evilcorp' }, headers: { Origin: 'http://evil.example' } })
       expect(evil.status).toBe(403)
       expect(evil.json.error.code).toBe('DENIED')
@@ -204,8 +212,8 @@ describe.each(providers)('account API (%s)', (provider) => {
       const carol = await signIn('carol')
       const list = await call('/api/organizations', { cookie: carol })
       expect(list.json.organizations).toEqual([{ name: 'acme', role: 'pull', repositories: 2, createdAt: expect.any(String) }])
-      const all = await call('/api/organizations', { cookie: await signIn('ada') })
-      expect(all.json.organizations.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['acme', 'globex', 'initech']))
+      const all = await call('/api/organizations', { cookie: await session('ada') })
+      expect(all.json.organizations.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['acme', 'globex']))
       const detail = await call('/api/organizations/acme', { cookie: carol })
       expect(detail.status).toBe(200)
       expect(detail.json).toMatchObject({
@@ -224,7 +232,7 @@ describe.each(providers)('account API (%s)', (provider) => {
     })
 
     it('lets administrators change settings and quotas, validating them', async () => {
-      const admin = await signIn('ada')
+      const admin = await session('ada')
       const res = await call('/api/organizations/globex', { method: 'PATCH', cookie: admin, body: { pushRatePerSecond: 5, quotaBytes: 10_000_000_000 } })
       expect(res.status).toBe(200)
       expect(res.json.settings).toEqual({ pushRatePerSecond: 5, quotaRepositories: null, quotaTagsPerRepository: null, quotaBytes: 10_000_000_000 })
@@ -260,6 +268,211 @@ describe.each(providers)('account API (%s)', (provider) => {
         ['dave', 'dave', 'pull'],
       ])
       expect((await audit('member.remove', { organization: 'globex' })).map((e) => [e.actor, e.target])).toEqual([['carol', 'dave']])
+    })
+
+    it('keeps an owner when two owners demote each other at the same moment', async () => {
+      await seedOrganization(reg.stack.db, 'twins', { bob: 'owner', carol: 'owner' })
+      const [bob, carol] = [await session('bob'), await signIn('carol')]
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all([
+          call('/api/organizations/twins/members/carol', { method: 'PUT', cookie: bob, body: { role: 'pull' } }),
+          call('/api/organizations/twins/members/bob', { method: 'PUT', cookie: carol, body: { role: 'pull' } }),
+        ])
+        // the second demotion is refused: as the last owner's (409), or as a former owner's (403)
+        expect(answers.map((a) => a.status).sort()).toEqual(answers.some((a) => a.status === 403) ? [200, 403] : [200, 409])
+        expect(await reg.stack.db.membership.count({ where: { organization: { name: 'twins' }, role: 'owner' } })).toBe(1)
+        await reg.stack.db.membership.updateMany({ where: { organization: { name: 'twins' } }, data: { role: 'owner' } })
+      }
+    })
+  })
+
+  describe('setup', () => {
+    it('creates the first administrator once with the setup token, and signs them in', async () => {
+      const fresh = await startRegistry(provider, { access: 'enforced' })
+      try {
+        const post = (body: unknown, headers: Record<string, string> = {}) =>
+          fetch(`${fresh.url}/api/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) })
+        expect(await (await fetch(`${fresh.url}/api/setup`)).json()).toEqual({ needed: true })
+        const outcome = await ensureFirstAdmin(fresh.stack.db, { user: 'admin', password: null })
+        if (outcome.kind !== 'setup') throw new Error('expected a setup token')
+        expect((await post({ token: 'wrong-token', user: 'root', password: PASSWORD })).status).toBe(403)
+        expect((await post({ token: outcome.token, user: 'Root', password: PASSWORD })).status).toBe(400)
+        expect((await post({ token: outcome.token, user: 'root', password: 'short' })).status).toBe(400)
+        expect((await post({ token: outcome.token, user: 'root', password: PASSWORD }, { Origin: 'http://evil.example' })).status).toBe(403)
+        const done = await post({ token: outcome.token, user: 'root', password: PASSWORD })
+        expect(done.status).toBe(201)
+        expect(await done.json()).toEqual({ user: { name: 'root', admin: true } })
+        const cookie = (done.headers.get('set-cookie') ?? '').split(';')[0]
+        const me = await fetch(`${fresh.url}/api/session`, { headers: { Cookie: cookie } })
+        expect((await me.json()).user).toEqual({ name: 'root', admin: true, kind: 'user' })
+        // once only: the same token (or any) no longer works
+        const again = await post({ token: outcome.token, user: 'mallory', password: PASSWORD })
+        expect(again.status).toBe(409)
+        expect(await fresh.stack.db.user.findUnique({ where: { name: 'mallory' } })).toBeNull()
+        expect(await (await fetch(`${fresh.url}/api/setup`)).json()).toEqual({ needed: false })
+        const events = await fresh.stack.db.auditEvent.findMany({ where: { action: 'setup.admin-created' }, orderBy: { id: 'asc' } })
+        expect(events.map((e) => [e.outcome, e.actor])).toEqual([
+          ['failed', 'root'],
+          ['ok', 'root'],
+        ])
+      } finally {
+        await fresh.close()
+      }
+    })
+  })
+
+  describe('users', () => {
+    it('lets administrators list and create users; others get 403, anonymous 401', async () => {
+      const admin = await session('ada')
+      const list = await call('/api/users', { cookie: admin })
+      expect(list.status).toBe(200)
+      expect(list.json.users).toEqual(expect.arrayContaining([{ name: 'bob', admin: false, kind: 'user', createdAt: expect.any(String) }]))
+      expect(JSON.stringify(list.json)).not.toMatch(/passwordHash|argon2/)
+      expect((await call('/api/users', { cookie: await session('bob') })).status).toBe(403)
+      expect((await call('/api/users')).status).toBe(401)
+      expect((await call('/api/users', { headers: basic('bob') })).status).toBe(403)
+      const created = await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'erin', password: 'erins long password' } })
+      expect(created.status).toBe(201)
+      expect(created.json).toMatchObject({ name: 'erin', admin: false, kind: 'user' })
+      expect((await call('/api/session', { method: 'POST', body: { user: 'erin', password: 'erins long password' } })).status).toBe(200)
+      expect((await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'erin', password: PASSWORD } })).status).toBe(409)
+      expect((await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'Erin', password: PASSWORD } })).status).toBe(400)
+      expect((await call('/api/users', { method: 'POST', cookie: admin, body: { name: 'frank', password: 'short' } })).json.error.code).toBe('PASSWORD_INVALID')
+      expect((await call('/api/users', { method: 'POST', cookie: await session('bob'), body: { name: 'frank', password: PASSWORD } })).status).toBe(403)
+      // an administrator's access token cannot manage users
+      const adminToken = await seedToken(reg.stack.db, 'ada', { access: 'push' })
+      expect((await call('/api/users', { method: 'POST', headers: bearer(adminToken), body: { name: 'frank', password: PASSWORD } })).status).toBe(403)
+      expect((await audit('user.create', { target: 'erin' })).map((e) => e.actor)).toEqual(['ada'])
+    })
+  })
+
+  describe('access tokens', () => {
+    it('shows the secret once; it works as Bearer and as Basic password for its owner only; listed without secret; last use recorded; revoked → 401', async () => {
+      const bob = await session('bob')
+      const created = await call('/api/tokens', { method: 'POST', cookie: bob, body: { name: 'laptop', organization: null, access: 'push', expiresAt: null } })
+      expect(created.status).toBe(201)
+      const { token, id } = created.json
+      expect(token).toMatch(/^stw_[A-Za-z0-9]{16}_/)
+      expect(created.json).toMatchObject({ id, name: 'laptop', user: 'bob', organization: null, access: 'push', expiresAt: null, lastUsedAt: null, revokedAt: null })
+
+      expect((await call('/api/session', { headers: bearer(token) })).json.user.name).toBe('bob')
+      expect((await call('/api/organizations/acme', { headers: basic('bob', token) })).status).toBe(200)
+      expect((await call('/api/organizations/acme', { headers: basic('carol', token) })).status).toBe(401)
+
+      const list = await call('/api/tokens', { cookie: bob })
+      const listed = list.json.tokens.find((t: { id: string }) => t.id === id)
+      expect(listed).toMatchObject({ id, name: 'laptop', user: 'bob', access: 'push' })
+      expect(listed.lastUsedAt).not.toBeNull()
+      expect(JSON.stringify(list.json)).not.toContain(token.slice(21))
+      expect(JSON.stringify(list.json)).not.toMatch(/secretHash/)
+      // a token cannot make tokens (nor sign out sessions)
+      expect((await call('/api/tokens', { method: 'POST', headers: bearer(token), body: { name: 'x', organization: null, access: 'pull', expiresAt: null } })).status).toBe(403)
+      // other users do not see or revoke it
+      expect((await call('/api/tokens', { cookie: await signIn('carol') })).json.tokens.some((t: { id: string }) => t.id === id)).toBe(false)
+      expect((await call(`/api/tokens/${id}`, { method: 'DELETE', cookie: await signIn('carol') })).status).toBe(404)
+
+      expect((await call(`/api/tokens/${id}`, { method: 'DELETE', cookie: bob })).status).toBe(204)
+      expect((await call('/api/session', { headers: bearer(token) })).status).toBe(401)
+      expect((await call('/api/organizations/acme', { headers: basic('bob', token) })).status).toBe(401)
+      expect((await call('/api/tokens', { cookie: bob })).json.tokens.find((t: { id: string }) => t.id === id).revokedAt).not.toBeNull()
+      expect((await audit('token.create', { target: id })).map((e) => e.actor)).toEqual(['bob'])
+      expect((await audit('token.revoke', { target: id })).map((e) => e.actor)).toEqual(['bob'])
+      expect((await audit('token.create', { target: id }))[0].detail).not.toContain(token.slice(21))
+    })
+
+    it('validates access, expiry and organization, and the creator’s role there', async () => {
+      const carol = await signIn('carol') // pull in acme
+      const post = (body: Record<string, unknown>, cookie = carol) => call('/api/tokens', { method: 'POST', cookie, body: { name: 't', organization: null, access: 'pull', expiresAt: null, ...body } })
+      expect((await post({ access: 'admin' })).json.error.code).toBe('ACCESS_INVALID')
+      expect((await post({ expiresAt: '2001-01-01' })).json.error.code).toBe('EXPIRY_INVALID')
+      expect((await post({ expiresAt: 'tomorrow' })).json.error.code).toBe('EXPIRY_INVALID')
+      expect((await post({ expiresAt: '2099-01-01T10:00:00' })).json.error.code).toBe('EXPIRY_INVALID') // a time needs its zone
+      expect((await post({ expiresAt: '2099-01-01T10:00:00Z' })).status).toBe(201)
+      expect((await post({ name: '' })).json.error.code).toBe('NAME_INVALID')
+      expect((await post({ organization: 'acme', access: 'pull' })).status).toBe(201)
+      expect((await post({ organization: 'acme', access: 'push' })).status).toBe(403) // carol only pulls there
+      expect((await post({ organization: 'umbrella' })).status).toBe(403) // not a member
+      expect((await post({ organization: 'no-such-org' })).status).toBe(403) // does not reveal whether it exists
+      expect((await post({ organization: 'no-such-org' }, await session('ada'))).json.error.code).toBe('ORGANIZATION_NOT_FOUND')
+    })
+
+    it('expired → 401; a pull token cannot delete a tag; an organization-limited token cannot read another organization', async () => {
+      await pushImage('acme/tools', 'v1')
+      await pushImage('globex/app', 'v1')
+      const expired = await seedToken(reg.stack.db, 'bob', { expiresAt: new Date(Date.now() - 1000) })
+      expect((await call('/api/repositories/acme/tools/tags', { headers: bearer(expired) })).status).toBe(401)
+      const pull = await seedToken(reg.stack.db, 'bob', { access: 'pull' })
+      expect((await call('/api/repositories/acme/tools/tags', { headers: bearer(pull) })).status).toBe(200)
+      const del = await call('/api/repositories/acme/tools/tags/v1', { method: 'DELETE', headers: bearer(pull) })
+      expect(del.status).toBe(403)
+      expect(del.json.error.code).toBe('DENIED')
+      const acmeOnly = await seedToken(reg.stack.db, 'bob', { organization: 'acme', access: 'push' })
+      expect((await call('/api/repositories/acme/tools/tags', { headers: bearer(acmeOnly) })).status).toBe(200)
+      expect((await call('/api/repositories/globex/app/tags', { headers: bearer(acmeOnly) })).status).toBe(403)
+      expect((await call('/api/repositories/globex/app/tags', { headers: basic('bob') })).status).toBe(200) // bob himself may
+      expect((await call('/api/repositories/acme/tools/tags/v1', { headers: bearer(pull) })).status).toBe(200)
+    })
+
+    it('lets owners make and revoke their robots’ tokens, which act within the robot’s role', async () => {
+      const dave = await signIn('dave')
+      const admin = await session('ada')
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'deploy', role: 'pull' } })).status).toBe(201)
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'deploy' } })).status).toBe(409)
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: dave, body: { name: 'mine' } })).status).toBe(403)
+      expect((await call('/api/organizations/umbrella/robots', { method: 'POST', cookie: admin, body: { name: 'boss', role: 'owner' } })).json.error.code).toBe('ROLE_INVALID')
+      expect((await call('/api/organizations/umbrella/members/umbrella+deploy', { method: 'PUT', cookie: admin, body: { role: 'owner' } })).json.error.code).toBe('ROLE_INVALID')
+      const elsewhere = await call('/api/organizations/acme/members/umbrella+deploy', { method: 'PUT', cookie: await session('bob'), body: { role: 'pull' } })
+      expect(elsewhere.json.error.code).toBe('ROBOT_OF_ANOTHER_ORGANIZATION')
+      const post = (body: Record<string, unknown>, cookie = admin) => call('/api/tokens', { method: 'POST', cookie, body: { name: 'deploy', organization: null, access: 'pull', expiresAt: null, robot: 'umbrella+deploy', ...body } })
+      expect((await post({}, dave)).status).toBe(403) // dave does not own umbrella
+      expect((await post({ access: 'push' })).json.error.code).toBe('ACCESS_INVALID') // the robot only pulls
+      expect((await post({ organization: 'acme' })).json.error.code).toBe('ORGANIZATION_INVALID')
+      const made = await post({})
+      expect(made.status).toBe(201)
+      expect(made.json).toMatchObject({ user: 'umbrella+deploy', access: 'pull' })
+      expect((await call('/api/session', { headers: bearer(made.json.token) })).json.user).toEqual({ name: 'umbrella+deploy', admin: false, kind: 'robot' })
+      expect((await call('/api/tokens', { cookie: admin })).json.tokens.some((t: { id: string }) => t.id === made.json.id)).toBe(true)
+      expect((await call('/api/tokens', { cookie: dave })).json.tokens.some((t: { id: string }) => t.id === made.json.id)).toBe(false)
+      expect((await call(`/api/tokens/${made.json.id}`, { method: 'DELETE', cookie: dave })).status).toBe(403)
+      expect((await call(`/api/tokens/${made.json.id}`, { method: 'DELETE', cookie: admin })).status).toBe(204)
+      expect((await call('/api/session', { headers: bearer(made.json.token) })).status).toBe(401)
+    })
+  })
+
+  describe('registry tokens', () => {
+    it('cannot manage an organization with a registry token (JWT) from the token flow', async () => {
+      const { token } = await issueRegistryToken(await tokenKeyOf(reg.stack), { subject: 'bob', service: 'stowage', access: [{ type: 'repository', name: 'acme/app', actions: ['pull'] }], ttlSeconds: 300 })
+      const put = await call('/api/organizations/acme/members/dave', { method: 'PUT', headers: bearer(token), body: { role: 'owner' } })
+      expect(put.status).toBe(403)
+      expect((await call('/api/organizations/acme/robots', { method: 'POST', headers: bearer(token), body: { name: 'sneaky' } })).status).toBe(403)
+      expect(await reg.stack.db.membership.findFirst({ where: { organization: { name: 'acme' }, user: { name: 'dave' } } })).toBeNull()
+      expect((await call('/api/organizations/acme', { headers: bearer(token) })).status).toBe(200)
+    })
+  })
+
+  describe('repository visibility', () => {
+    it('lets owners make a repository public: anonymous callers then read its tags', async () => {
+      await pushImage('acme/site', 'v1')
+      expect((await call('/api/repositories/acme/site/tags')).status).toBe(401)
+      const patch = (cookie: string | undefined, body: unknown) => call('/api/repositories/acme/site', { method: 'PATCH', cookie, body })
+      expect((await patch(await signIn('carol'), { public: true })).status).toBe(403) // pull member
+      expect((await patch(undefined, { public: true })).status).toBe(401)
+      const bob = await session('bob')
+      expect((await patch(bob, { public: 'yes' })).status).toBe(400)
+      expect((await call('/api/repositories/acme/none', { method: 'PATCH', cookie: bob, body: { public: true } })).status).toBe(404)
+      const res = await patch(bob, { public: true })
+      expect(res.status).toBe(200)
+      expect(res.json).toEqual({ name: 'acme/site', public: true })
+      const anon = await call('/api/repositories/acme/site/tags')
+      expect(anon.status).toBe(200)
+      expect(JSON.stringify(anon.json)).toContain('v1')
+      expect((await call('/api/repositories/acme/site/tags/v1', { method: 'DELETE' })).status).toBe(401)
+      expect((await patch(bob, { public: false })).status).toBe(200)
+      expect((await call('/api/repositories/acme/site/tags')).status).toBe(401)
+      expect((await audit('repository.visibility', { target: 'acme/site' })).map((e) => [e.actor, e.organization, JSON.parse(e.detail!).public])).toEqual([
+        ['bob', 'acme', true],
+        ['bob', 'acme', false],
+      ])
     })
   })
 })
