@@ -9,15 +9,16 @@ import { useRegistryHost } from './use-registry-host'
 import { isBusy, useUploadQueue } from './upload/upload-queue'
 import { UserMenu, type HeaderUser } from './account/user-menu'
 
-type NavItem = { href: string; label: string; active: (p: string) => boolean; who: 'anyone' | 'signed-in' | 'admin' }
+// prefetch: only the everyday pages; the account pages are opened rarely and are not prefetched on every page view
+type NavItem = { href: string; label: string; active: (p: string) => boolean; who: 'anyone' | 'signed-in' | 'admin'; prefetch?: false }
 const under = (prefix: string) => (p: string) => p === prefix || p.startsWith(prefix + '/')
 const NAV: NavItem[] = [
   { href: '/', label: 'Repositories', active: (p) => p === '/' || p.startsWith('/repositories'), who: 'anyone' },
   { href: '/upload', label: 'Upload', active: under('/upload'), who: 'signed-in' },
-  { href: '/organizations', label: 'Organizations', active: under('/organizations'), who: 'signed-in' },
-  { href: '/tokens', label: 'Tokens', active: under('/tokens'), who: 'signed-in' },
-  { href: '/users', label: 'Users', active: under('/users'), who: 'admin' },
-  { href: '/audit', label: 'Audit', active: under('/audit'), who: 'admin' },
+  { href: '/organizations', label: 'Organizations', active: under('/organizations'), prefetch: false, who: 'signed-in' },
+  { href: '/tokens', label: 'Tokens', active: under('/tokens'), prefetch: false, who: 'signed-in' },
+  { href: '/users', label: 'Users', active: under('/users'), prefetch: false, who: 'admin' },
+  { href: '/audit', label: 'Audit', active: under('/audit'), prefetch: false, who: 'admin' },
 ]
 const shown = (item: NavItem, user: HeaderUser) => item.who === 'anyone' || (!!user && (item.who === 'signed-in' || user.admin))
 
@@ -47,6 +48,7 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
               <Link
                 key={item.href}
                 href={item.href}
+                prefetch={item.prefetch}
                 aria-current={active ? 'page' : undefined}
                 className={`flex shrink-0 items-center border-b-2 px-2 text-sm sm:px-3 font-medium transition-colors ${
                   active ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900'

@@ -17,10 +17,6 @@ async function withServices<T>(load: (s: Services) => Promise<PageData<T>>): Pro
   return load(services)
 }
 
-// TODO(merge tenancy): list only what the page's caller may read, like GET /api/repositories:
-//   const scope = await visibleScope(s, await pagePrincipal(s))   // lib/auth/visibility.ts + ./page-auth
-//   listRepositories(s, q, page, pageSize, sort, scope)
-// Until that branch is merged, listRepositories has no scope parameter and lists every repository.
 export const repositoryListData = (q: string, page: number, pageSize: number, sort: RepositorySort) =>
   withServices(async (s) => ({ data: asPlainJson(await listRepositories(s, q, page, pageSize, sort)), error: null }))
 
