@@ -6,6 +6,7 @@ import { accountsApi, type OrganizationSettings, type OrganizationUsage } from '
 import { actionMessage } from './use-api'
 import { Field, FormError, Section } from './parts'
 import { formatBytes, formatExactBytes } from '@/lib/format'
+import { parseByteSize } from './byte-size'
 
 type Key = keyof OrganizationSettings
 const FIELDS: { key: Key; label: string; unit: string; empty: string }[] = [
@@ -14,20 +15,6 @@ const FIELDS: { key: Key; label: string; unit: string; empty: string }[] = [
   { key: 'quotaTagsPerRepository', label: 'Tags per repository quota', unit: 'tags in each repository', empty: 'no quota' },
   { key: 'quotaBytes', label: 'Storage quota', unit: 'bytes, uncompressed (e.g. 10GB)', empty: 'no quota' },
 ]
-
-const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 }
-
-/** "10GB", "500 MiB", "1234" → bytes; null for empty; NaN for anything else. */
-export function parseByteSize(text: string): number | null {
-  const t = text.trim()
-  if (!t) return null
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?$/i.exec(t)
-  if (!m) return NaN
-  let unit = (m[2] ?? '').toUpperCase()
-  if (unit && !unit.endsWith('B')) unit += 'B'
-  const factor = UNITS[unit]
-  return factor ? Math.round(Number(m[1]) * factor) : NaN
-}
 
 const shown = (key: Key, v: number | null) => (v === null ? '' : key === 'quotaBytes' ? formatBytes(v).replace(' ', '') : String(v))
 
