@@ -1,6 +1,7 @@
 // Who is looking at a console page, and whether they may. Pages are server components: the principal
 // comes from the session cookie (the browser sends nothing else to a page), and every decision goes
 // through THE policy (lib/auth/policy.ts decide), as /api/ and /v2/ requests do through authorize.ts.
+import { cache } from 'react'
 import { cookies } from 'next/headers'
 import { notFound, redirect } from 'next/navigation'
 import type { Services } from '../services'
@@ -13,7 +14,7 @@ import { consoleServices } from './services'
 export async function pagePrincipal(services: Services | null = consoleServices()): Promise<Principal> {
   if (!services) return ANONYMOUS
   const secret = (await cookies()).get(SESSION_COOKIE)?.value
-  const session = secret ? await findSession(services.db, secret) : null
+  const session = secret ? await sessionOf(services, secret) : null
   if (session) {
     const { user } = session
     return { kind: 'user', id: user.id, name: user.name, admin: user.admin, robot: user.kind === 'robot', via: 'session', sessionId: session.id }
@@ -22,6 +23,9 @@ export async function pagePrincipal(services: Services | null = consoleServices(
   if (services.auth?.openAccess) return { kind: 'user', id: 0, name: 'admin', admin: true, robot: false, via: 'session' }
   return ANONYMOUS
 }
+
+// once per request: the layout (header) and the page both ask
+const sessionOf = cache((services: Services, secret: string) => findSession(services.db, secret))
 
 /**
  * The policy's decision for the page's caller. Null when the console runs without the Stowage server
