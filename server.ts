@@ -23,7 +23,7 @@ async function main() {
   // HTTPS when STOWAGE_TLS_CERT/KEY are set (checked readable PEM files at configuration time)
   const tlsPaths = runtime.config.tls
   const tls = tlsPaths ? { cert: fs.readFileSync(tlsPaths.certPath), key: fs.readFileSync(tlsPaths.keyPath) } : undefined
-  const { address, scheme, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, log: (line) => console.log(line), tls })
+  const { address, scheme, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, dev, tls, log: (line) => console.log(line) })
   console.log(startupLine(address, scheme))
   if (runtime.setupToken) console.log(setupLine(address, runtime.setupToken, scheme))
   const stop = async () => {

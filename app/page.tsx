@@ -1,7 +1,7 @@
 // The repository list, rendered on the server from the URL (?q=, ?sort=, ?page=, ?pageSize=): a deep
 // link shows its results in the first HTML, and typing a search re-renders here.
 import { RepositoryBrowser } from '@/components/repository-browser'
-import { repositoryListData } from '@/lib/console/page-data'
+import { publicRepositoryNames, repositoryListData } from '@/lib/console/page-data'
 import { isRepositorySort } from '@/lib/registry/queries'
 
 export const dynamic = 'force-dynamic'
@@ -22,6 +22,11 @@ export default async function RepositoriesPage({ searchParams }: Props) {
   const sort = isRepositorySort(sortParam) ? sortParam : 'name'
   const page = positiveInt(one(params.page), 1, 1_000_000)
   const explicitPageSize = one(params.pageSize) ? positiveInt(one(params.pageSize), 20, 100) : undefined
+  // TODO(merge tenancy, lead): list only what the caller may read, like GET /api/repositories. The tenancy
+  // branch gives repositoryListData a last `scope` parameter (default: everything); then pass
+  //   await visibleScope(services, await pagePrincipal(services))   (lib/auth/visibility.ts, lib/console/page-auth.ts)
+  // with services = consoleServices() (skip when null). Until then every repository is listed here.
   const result = await repositoryListData(q, page, explicitPageSize ?? 20, sort)
-  return <RepositoryBrowser q={q} sort={sort} pageSize={explicitPageSize} data={result.data} error={result.error} />
+  const publicNames = await publicRepositoryNames(result.data?.repositories.map((r: { name: string }) => r.name) ?? [])
+  return <RepositoryBrowser q={q} sort={sort} pageSize={explicitPageSize} data={result.data} error={result.error} publicNames={publicNames.data ?? []} />
 }

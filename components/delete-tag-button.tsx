@@ -3,11 +3,14 @@
 import { useState } from 'react'
 import { ApiFailure, deleteTagRequest } from './api-client'
 import { ConfirmDialog } from './confirm-dialog'
+import { useMayPush } from './accounts/use-session'
 import { api } from './routes'
 import { shortDigest } from '@/lib/format'
 
 export function DeleteTagButton(props: { repository: string; tag: string; digest: string; onDeleted: () => void; variant?: 'ghost' | 'button' }) {
   const [open, setOpen] = useState(false)
+  // shown only to those who may push here (the server refuses the others anyway); kept in place but invisible while the session loads (no layout jump)
+  const mayPush = useMayPush(props.repository)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 
@@ -29,11 +32,12 @@ export function DeleteTagButton(props: { repository: string; tag: string; digest
     }
   }
 
+  if (mayPush === false) return null
   return (
     <>
       <button
         type="button"
-        className={props.variant === 'button' ? 'btn-secondary text-red-600 hover:text-red-700' : 'btn-danger-ghost'}
+        className={`${props.variant === 'button' ? 'btn-secondary text-red-600 hover:text-red-700' : 'btn-danger-ghost'}${mayPush === null ? ' invisible' : ''}`}
         onClick={() => {
           setError(null)
           setOpen(true)

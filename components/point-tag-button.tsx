@@ -5,12 +5,15 @@ import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { ApiFailure, putTagRequest } from './api-client'
 import { ConfirmDialog } from './confirm-dialog'
+import { useMayPush } from './accounts/use-session'
 import { flash } from './flash'
 import { api } from './routes'
 import { shortDigest } from '@/lib/format'
 
 export function PointTagButton(props: { repository: string; tag: string; digest: string; label?: string; className?: string; onDone?: () => void }) {
   const router = useRouter()
+  // shown only to those who may push here (the server refuses the others anyway); kept in place but invisible while the session loads (no layout jump)
+  const mayPush = useMayPush(props.repository)
   const [open, setOpen] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -32,11 +35,12 @@ export function PointTagButton(props: { repository: string; tag: string; digest:
     }
   }
 
+  if (mayPush === false) return null
   return (
     <>
       <button
         type="button"
-        className={props.className ?? 'rounded-md border border-slate-300 bg-white px-2 py-0.5 text-xs font-medium text-slate-700 hover:border-indigo-400 hover:text-indigo-700'}
+        className={`${props.className ?? 'rounded-md border border-slate-300 bg-white px-2 py-0.5 text-xs font-medium text-slate-700 hover:border-indigo-400 hover:text-indigo-700'}${mayPush === null ? ' invisible' : ''}`}
         onClick={() => {
           setError(null)
           setOpen(true)

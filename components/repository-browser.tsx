@@ -11,6 +11,7 @@ import { ErrorPanel, EmptyState, Spinner, type Failure } from './page-states'
 import { Pagination } from './pagination'
 import { TimeAgo } from './time-ago'
 import { Bytes } from './sizes'
+import { PublicBadge } from './accounts/parts'
 
 const SORTS = [
   { value: 'name', label: 'Name (A–Z)' },
@@ -18,7 +19,7 @@ const SORTS = [
   { value: 'size', label: 'Size (largest first)' },
 ] as const
 
-export function RepositoryBrowser({ q, sort, pageSize, data, error }: { q: string; sort: string; pageSize?: number; data: RepositoryPage | null; error: Failure | null }) {
+export function RepositoryBrowser({ q, sort, pageSize, data, error, publicNames = [] }: { q: string; sort: string; pageSize?: number; data: RepositoryPage | null; error: Failure | null; publicNames?: string[] }) {
   const router = useRouter()
   const [navigating, startNavigation] = useTransition()
 
@@ -159,6 +160,7 @@ export function RepositoryBrowser({ q, sort, pageSize, data, error }: { q: strin
                         <path d="M3 6.5 10 3l7 3.5-7 3.5-7-3.5Zm0 3.5 7 3.5 7-3.5M3 13.5 10 17l7-3.5" strokeLinejoin="round" />
                       </svg>
                       <span className="break-all">{r.name}</span>
+                      {publicNames.includes(r.name) && <PublicBadge />}
                     </Link>
                     <span className="text-xs text-slate-600 sm:hidden">
                       {r.tagCount} {r.tagCount === 1 ? 'tag' : 'tags'}

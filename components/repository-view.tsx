@@ -15,9 +15,10 @@ import { DeleteTagButton } from './delete-tag-button'
 import { useRegistryHost } from './use-registry-host'
 import { useRefreshWhile } from './use-refresh-while'
 import { flash } from './flash'
+import { VisibilityToggle } from './accounts/visibility-toggle'
 import { shortDigest } from '@/lib/format'
 
-export function RepositoryView({ repository, data, error }: { repository: string; data: TagList | null; error: Failure | null }) {
+export function RepositoryView({ repository, data, error, isPublic = false }: { repository: string; data: TagList | null; error: Failure | null; isPublic?: boolean }) {
   const router = useRouter()
   const registry = useRegistryHost()
   useRefreshWhile(!!data?.tags.some((t) => t.sizes.compressedState === 'pending'), data)
@@ -48,6 +49,9 @@ export function RepositoryView({ repository, data, error }: { repository: string
           <p className="mt-1 text-sm text-slate-600">
             {data.tags.length} {data.tags.length === 1 ? 'tag' : 'tags'}
           </p>
+          <div className="mt-2">
+            <VisibilityToggle repository={data.repository} isPublic={isPublic} />
+          </div>
         </div>
         {registry && (
           <div className="flex max-w-full min-w-0 items-center gap-2 rounded-lg border border-slate-200 bg-white py-1 pr-1 pl-3 font-mono text-xs text-slate-700 shadow-sm">

@@ -35,8 +35,9 @@ function safeDecode(s: string) {
 }
 
 export const api = {
-  uploads: (params: { filename: string; repository?: string; tag?: string }) => {
+  uploads: (params: { filename: string; repository?: string; tag?: string; organization?: string | null }) => {
     const q = new URLSearchParams({ filename: params.filename })
+    if (params.organization) q.set('organization', params.organization)
     if (params.repository) q.set('repository', params.repository)
     if (params.tag) q.set('tag', params.tag)
     return `/api/uploads?${q}`

@@ -29,6 +29,7 @@ export function UploadCard({ item }: { item: UploadItem }) {
                   as {item.name.repository}:{item.name.tag}
                 </span>
               )}
+              {item.organization && <span className="ml-2 font-mono text-xs font-normal text-slate-500">into {item.organization}</span>}
             </p>
             <p className="text-xs whitespace-nowrap text-slate-500 tabular-nums">{statusLine(item)}</p>
           </div>

@@ -1,7 +1,8 @@
 'use client'
 // The upload page: choose archives, see what each holds and would change (read in the browser, before
 // sending), name images that have no name, then follow each upload and see what it created.
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
+import { OrganizationPicker, organizationProblem, usePushOrganizations } from '../accounts/organization-picker'
 import { DropZone } from './drop-zone'
 import { UploadCard } from './upload-card'
 import { SelectedFile, type FileChoice, type Readiness } from './selected-file'
@@ -15,6 +16,14 @@ let nextSelectionId = 1
 export function UploadPage() {
   const items = useUploadQueue()
   const [selected, setSelected] = useState<Selection[]>([])
+  const pushable = usePushOrganizations()
+  const [organization, setOrganization] = useState('')
+  // someone who may push to exactly one organization uploads into it unless they choose otherwise
+  const only = !pushable.admin && pushable.organizations.length === 1 ? pushable.organizations[0] : null
+  useEffect(() => {
+    if (only) setOrganization((o) => o || only)
+  }, [only])
+  const organizationInvalid = !!organizationProblem(organization)
 
   const update = (id: string, change: Partial<Selection>) => setSelected((s) => s.map((x) => (x.id === id ? { ...x, ...change } : x)))
   const add = (files: File[]) =>
@@ -26,8 +35,8 @@ export function UploadPage() {
   const sendable = selected.filter((x) => x.readiness !== 'refused')
   const waiting = selected.some((x) => x.readiness === 'reading' || x.readiness === 'needs-name')
   const start = () => {
-    if (!sendable.length || waiting) return
-    for (const x of sendable) uploadQueue.add([x.file], x.name)
+    if (!sendable.length || waiting || organizationInvalid) return
+    for (const x of sendable) uploadQueue.add([x.file], x.name, organization.trim() || null)
     setSelected([])
   }
   const finished = items.filter((i) => !isBusy(i)).length
@@ -42,6 +51,8 @@ export function UploadPage() {
             they stream in, verified, and their tags appear in the registry.
           </p>
         </div>
+
+        <OrganizationPicker value={organization} onChange={setOrganization} organizations={pushable.organizations} admin={pushable.admin} />
 
         <DropZone onFiles={add} />
 
@@ -63,7 +74,7 @@ export function UploadPage() {
             <div className="space-y-3 border-t border-slate-100 bg-slate-50/60 px-5 py-4">
               {selected.some((x) => x.readiness === 'needs-name') && <p className="text-xs text-amber-800">Name each image that has no name, then upload.</p>}
               <div className="flex flex-wrap items-center gap-3 pt-1">
-                <button type="button" className="btn-primary" onClick={start} disabled={waiting || sendable.length === 0}>
+                <button type="button" className="btn-primary" onClick={start} disabled={waiting || sendable.length === 0 || organizationInvalid}>
                   Upload {sendable.length === 1 ? '1 file' : `${sendable.length} files`}
                 </button>
                 <button type="button" className="btn-secondary" onClick={() => setSelected([])}>

@@ -17,6 +17,8 @@ export type UploadItem = {
   file: File
   /** the repository:tag to give the image ("name as"), or null to use the names inside the archive */
   name: ImageNameInput | null
+  /** the organization the archive's names are placed under (?organization=), or null for the names as they are */
+  organization: string | null
   phase: UploadPhase
   sent: number
   total: number
@@ -42,8 +44,8 @@ class UploadQueue {
   }
   snapshot = () => this.items
 
-  add(files: File[], name: ImageNameInput | null) {
-    const added = files.map((file) => this.fresh(`u${this.nextId++}`, file, files.length === 1 ? name : null))
+  add(files: File[], name: ImageNameInput | null, organization: string | null = null) {
+    const added = files.map((file) => this.fresh(`u${this.nextId++}`, file, files.length === 1 ? name : null, organization))
     this.items = [...this.items, ...added]
     this.emit()
     this.pump()
@@ -53,7 +55,7 @@ class UploadQueue {
   retry(id: string, name: ImageNameInput | null) {
     const item = this.items.find((i) => i.id === id)
     if (!item || (item.phase !== 'failed' && item.phase !== 'done')) return
-    this.update(id, () => this.fresh(id, item.file, name))
+    this.update(id, () => this.fresh(id, item.file, name, item.organization))
     this.pump()
   }
 
@@ -74,11 +76,12 @@ class UploadQueue {
     this.emit()
   }
 
-  private fresh(id: string, file: File, name: ImageNameInput | null): UploadItem {
+  private fresh(id: string, file: File, name: ImageNameInput | null, organization: string | null): UploadItem {
     return {
       id,
       file,
       name,
+      organization,
       phase: 'queued',
       sent: 0,
       total: file.size,
@@ -98,7 +101,7 @@ class UploadQueue {
     const meter = new RateMeter()
     const startedAt = Date.now()
     meter.add(startedAt, 0)
-    const url = api.uploads({ filename: next.file.name, repository: next.name?.repository, tag: next.name?.tag })
+    const url = api.uploads({ filename: next.file.name, repository: next.name?.repository, tag: next.name?.tag, organization: next.organization })
     const handle = sendArchive(url, next.file, (p) => {
       const now = Date.now()
       meter.add(now, p.sent)

@@ -44,3 +44,11 @@ export const imageByDigestData = (repository: string, digest: string) =>
       ? fail(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
       : fail(404, 'MANIFEST_NOT_FOUND', `repository "${repository}" holds no image ${digest}`)
   })
+
+/** Which of these repositories anyone may pull (the "public" badge and the owners' toggle). */
+export const publicRepositoryNames = (names: string[]) =>
+  withServices(async (s) => {
+    if (!names.length) return { data: [] as string[], error: null }
+    const rows = await s.db.repository.findMany({ where: { name: { in: names }, public: true }, select: { name: true } })
+    return { data: rows.map((r) => r.name), error: null }
+  })

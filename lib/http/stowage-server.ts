@@ -11,6 +11,7 @@ import { watchBodyIdleness } from './idle-watchdog'
 import { logRequest, type LogLine } from './request-log'
 import { httpSettings } from './http-settings'
 import { describeListening } from './listen-address'
+import { applyDataHeaders, applyPageHeaders } from './page-headers'
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
@@ -19,15 +20,16 @@ export type RunningServer = { server: http.Server | https.Server; port: number; 
 /** PEM certificate (chain) and private key: the server speaks HTTPS only (STOWAGE_TLS_CERT / STOWAGE_TLS_KEY). */
 export type TlsFiles = { cert: string | Buffer; key: string | Buffer }
 
-export function createRequestHandler(services: Services, pages?: PageHandler, log?: LogLine) {
+export function createRequestHandler(services: Services, pages?: PageHandler, log?: LogLine, opts: { dev?: boolean } = {}) {
   const { uploadIdleMs } = httpSettings(services.http)
   return (req: IncomingMessage, res: ServerResponse) => {
     if (log) logRequest(req, res, log)
     watchBodyIdleness(req, uploadIdleMs)
     const pathname = (req.url ?? '/').split('?')[0]
-    if (isRegistryApi(pathname)) return void handleRegistryApi(services, req, res)
-    if (isConsoleApi(pathname)) return void handleConsoleApi(services, req, res)
-    if (pages) return void pages(req, res)
+    if (isRegistryApi(pathname)) return void (applyDataHeaders(res), handleRegistryApi(services, req, res))
+    if (isConsoleApi(pathname)) return void (applyDataHeaders(res), handleConsoleApi(services, req, res))
+    // pages: CSP with a per-request nonce (page-headers.ts), set before Next renders
+    if (pages) return void (applyPageHeaders(req, res, { dev: opts.dev }), pages(req, res))
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
   }
 }
@@ -40,8 +42,8 @@ export function createRequestHandler(services: Services, pages?: PageHandler, lo
  */
 const SOCKET_HIGH_WATER_MARK = 256 * 1024
 
-export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: LogLine; tls?: TlsFiles }): Promise<RunningServer> {
-  const handler = createRequestHandler(services, opts.pages, opts.log)
+export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: LogLine; tls?: TlsFiles; dev?: boolean }): Promise<RunningServer> {
+  const handler = createRequestHandler(services, opts.pages, opts.log, { dev: opts.dev })
   const server = opts.tls ? createTlsServer(opts.tls, handler) : http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, handler)
   // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout; a body that
   // stops arriving is cut by the idle watchdog (STOWAGE_UPLOAD_IDLE_SECONDS) instead.

@@ -20,7 +20,7 @@ const suite = browserTests({ setup: async () => fs.mkdirSync(screenshots, { recu
 let context: BrowserContext
 let page: Page
 
-const api = async (p: string, init?: RequestInit) => fetch(suite.server.url + p, init)
+const api = async (p: string, init?: RequestInit) => suite.server.fetch(p, init)
 const apiJson = async (p: string) => {
   const res = await api(p)
   expect(res.status, `GET ${p}`).toBe(200)

@@ -28,7 +28,7 @@ const suite = browserTests({
         { architecture: 'arm64', variant: 'v8', layers: [{ size: 200_000, gzip: true }, { size: 10_000, gzip: false }] },
       ],
     })
-    const res = await fetch(`${suite.server.url}/api/uploads?filename=multi.tar`, { method: 'POST', body: new Uint8Array(built.archive) })
+    const res = await suite.server.fetch(`/api/uploads?filename=multi.tar`, { method: 'POST', body: new Uint8Array(built.archive) })
     expect(res.status).toBe(201)
   },
 })
@@ -66,7 +66,7 @@ describe.skipIf(!suite.present)('multi-platform tag in the console', () => {
     expect(bytes.includes(Buffer.from(built.platforms[0].configDigest.slice(7)))).toBe(false)
 
     // a platform image has no tag: its link opens it by digest
-    const detail = await (await fetch(`${suite.server.url}/api/repositories/multi/web/tags/2.0`)).json()
+    const detail = await (await suite.server.fetch(`/api/repositories/multi/web/tags/2.0`)).json()
     await rows.nth(1).getByRole('link', { name: shortDigest(detail.platforms[1].digest) }).click()
     await page.waitForURL('**/repositories/multi/web/-/digests/**')
     await page.getByRole('heading', { name: 'Point a tag here' }).waitFor()
@@ -80,7 +80,7 @@ describe.skipIf(!suite.present)('multi-platform tag in the console', () => {
   it('fits a phone (390 px): the tag page and a platform page have no horizontal overflow', async () => {
     // Playwright's own default timeout (30 s), as before this page was opened through the helper
     const { page: small } = await suite.open({ viewport: { width: 390, height: 844 }, timeout: 30_000 })
-    const detail = await (await fetch(`${suite.server.url}/api/repositories/multi/web/tags/2.0`)).json()
+    const detail = await (await suite.server.fetch(`/api/repositories/multi/web/tags/2.0`)).json()
     const pages: [url: string, ready: string | null, screenshot: string][] = [
       ['/repositories/multi/web/-/tags/2.0', 'platform-row', 'multi-arch-tag-phone.png'],
       [`/repositories/multi/web/-/digests/${detail.platforms[0].digest}`, null, 'multi-arch-platform-phone.png'],
@@ -99,7 +99,7 @@ describe.skipIf(!suite.present)('multi-platform tag in the console', () => {
     await page.goto(`${suite.server.url}/repositories/multi/web/-/tags/2.0`)
     await page.getByTestId('platform-row').first().waitFor()
     // the tag disappears after the page loaded: the download now answers 404 TAG_NOT_FOUND
-    expect((await fetch(`${suite.server.url}/api/repositories/multi/web/tags/2.0`, { method: 'DELETE' })).status).toBe(204)
+    expect((await suite.server.fetch(`/api/repositories/multi/web/tags/2.0`, { method: 'DELETE' })).status).toBe(204)
     let downloads = 0
     page.on('download', () => downloads++)
     await page.getByTestId('download-archive').click()

@@ -30,7 +30,7 @@ let untaggedGzFile: string
 let corruptGzFile: string
 
 const upload = async (archive: Buffer, name = 'x.tar') => {
-  const res = await fetch(`${suite.server.url}/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
+  const res = await suite.server.fetch(`/api/uploads?filename=${name}`, { method: 'POST', body: new Uint8Array(archive) })
   expect(res.status, await res.clone().text()).toBe(201)
   return (await res.json()) as any
 }
@@ -58,8 +58,26 @@ const suite = browserTests({
     fs.writeFileSync(untaggedGzFile, zlib.gzipSync(fs.readFileSync(untaggedFile)))
     corruptGzFile = path.join(dir, 'corrupt.tar.gz')
     fs.writeFileSync(corruptGzFile, Buffer.concat([zlib.gzipSync(fs.readFileSync(untaggedFile)).subarray(0, 40), randomBytes(300)]))
+    await seedAccounts()
   },
 })
+
+// The account pages' content: an organization with long names, members, a robot with a token, limits
+// with usage bars, tokens, and the audit events all of that made.
+const ORG = 'a-rather-long-organization-name'
+async function seedAccounts() {
+  const send = async (p: string, method: string, body: unknown) => {
+    const res = await suite.server.fetch(p, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    expect(res.status, `${method} ${p}: ${await res.clone().text()}`).toBeLessThan(300)
+  }
+  await send('/api/organizations', 'POST', { name: ORG })
+  await send('/api/users', 'POST', { name: 'a-person-with-a-rather-long-user-name', password: 'a long enough password for tests' })
+  await send(`/api/organizations/${ORG}/members/a-person-with-a-rather-long-user-name`, 'PUT', { role: 'push' })
+  await send(`/api/organizations/${ORG}/robots`, 'POST', { name: 'continuous-integration', role: 'push' })
+  await send('/api/tokens', 'POST', { name: 'deploy-from-the-release-pipeline', organization: ORG, access: 'pull', expiresAt: '2099-12-31T00:00:00Z', robot: `${ORG}+continuous-integration` })
+  await send('/api/tokens', 'POST', { name: 'my-laptop-for-everyday-pushes', organization: ORG, access: 'push', expiresAt: null })
+  await send(`/api/organizations/${ORG}`, 'PATCH', { pushRatePerSecond: 50, quotaRepositories: 10, quotaTagsPerRepository: 100, quotaBytes: 5_000_000_000 })
+}
 
 async function open(viewport: keyof typeof VIEWPORTS, p: string) {
   ;({ page } = await suite.open({ viewport: VIEWPORTS[viewport] }))
@@ -101,6 +119,11 @@ const PAGES: [name: string, path: () => string, ready: () => Promise<unknown>][]
   ['digest', () => `/repositories/${enc(REPO)}/-/digests/${earlier}?tag=${TAG}`, () => page.getByRole('heading', { name: 'Point a tag here' }).waitFor()],
   ['upload', () => '/upload', () => page.getByTestId('file-input').waitFor({ state: 'attached' })],
   ['not-found', () => '/no/such/page', () => page.getByRole('heading', { name: 'Page not found' }).waitFor()],
+  ['organizations', () => '/organizations', () => page.getByTestId('organization-row').first().waitFor()],
+  ['organization', () => `/organizations/${ORG}`, () => page.getByTestId('robot-row').getByTestId('token-row').first().waitFor()],
+  ['tokens', () => '/tokens', () => page.getByTestId('token-row').nth(1).waitFor()],
+  ['users', () => '/users', () => page.getByTestId('user-row').nth(1).waitFor()],
+  ['audit', () => '/audit', () => page.getByTestId('audit-row').first().waitFor()],
 ]
 
 describe.skipIf(!suite.present)('console at phone and desktop width', () => {
@@ -139,6 +162,20 @@ describe.skipIf(!suite.present)('console at phone and desktop width', () => {
       await page.locator('[data-testid="upload-item"][data-filename="untagged-image.tar.gz"][data-phase="failed"]').waitFor()
       await page.getByTestId('name-form').waitFor()
       await checkLayout('upload-failed', viewport)
+    })
+
+    it(`a new token's secret and the limits form at ${viewport}`, async () => {
+      await open(viewport, '/tokens')
+      await page.getByLabel('Token name').fill(`shown-once-at-${viewport}`)
+      await page.getByLabel('Organization').selectOption(ORG)
+      await page.getByRole('button', { name: 'Create token' }).click()
+      await page.getByTestId('token-secret').waitFor()
+      await checkLayout('token-secret', viewport)
+      expect(await lowContrast(), 'contrast of the token secret').toEqual([])
+      await open(viewport, `/organizations/${ORG}`)
+      await page.getByRole('form', { name: 'Limits' }).waitFor()
+      await page.getByRole('form', { name: 'Add member' }).waitFor()
+      await checkLayout('organization-forms', viewport)
     })
   }
 })
@@ -211,11 +248,11 @@ const lowContrast = () =>
   })
 
 describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confirmations', () => {
-  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404 and upload pages', async () => {
+  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404, upload and account pages', async () => {
     await open('desktop', '/?pageSize=3') // pagination counts shown
     await page.getByRole('navigation', { name: 'Pagination' }).waitFor()
     const found: string[] = (await lowContrast()).map((b) => `list: ${b}`)
-    for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found'].includes(n))) {
+    for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found', 'organizations', 'organization', 'tokens', 'users', 'audit'].includes(n))) {
       await page.goto(suite.server.url + p())
       await ready()
       found.push(...(await lowContrast()).map((b) => `${name}: ${b}`))
@@ -238,7 +275,7 @@ describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confir
 
   it('renders the first content on the server: deep links hold their rows without JavaScript', async () => {
     const html = async (p: string) => {
-      const res = await fetch(suite.server.url + p)
+      const res = await suite.server.fetch(p)
       expect(res.status).toBe(200)
       return res.text()
     }
@@ -292,7 +329,7 @@ describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confir
     await page.getByRole('dialog').getByRole('button', { name: 'Point tag here' }).click()
     await page.getByTestId('flash').filter({ hasText: `${REPO}:${TAG} now points to ${shortDigest(earlier)}` }).waitFor()
     await expect.poll(() => page.getByTestId('tag-history-entry').first().textContent()).toContain('via console')
-    const detail = await (await fetch(`${suite.server.url}/api/repositories/${REPO}/tags/${TAG}`)).json()
+    const detail = await (await suite.server.fetch(`/api/repositories/${REPO}/tags/${TAG}`)).json()
     expect(detail.digest).toBe(earlier)
 
     // the digest page of the (now) earlier image, reached from the history

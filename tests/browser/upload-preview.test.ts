@@ -21,7 +21,7 @@ const tarFile = (name: string, buffer: Buffer) => ({ name, mimeType: 'applicatio
 const selectedFile = (name: string) => page.locator(`[data-testid="selected-file"][data-filename="${name}"]`)
 const uploadItem = (name: string) => page.locator(`[data-testid="upload-item"][data-filename="${name}"]`)
 const apiJson = async (p: string) => {
-  const res = await fetch(suite.server.url + p)
+  const res = await suite.server.fetch(p)
   expect(res.status, `GET ${p}`).toBe(200)
   return res.json() as Promise<any>
 }
@@ -68,7 +68,7 @@ describe.skipIf(!suite.present)('upload page: the browser reads the archive befo
 
   it('shows that an archive would move an existing tag, with the current and the new digest, before sending it', async () => {
     const first = await makeDockerArchive({ repoTags: ['team/moving:1'], layers: [await makeLayer(2_000_000)] })
-    const res = await fetch(`${suite.server.url}/api/uploads`, { method: 'POST', body: new Uint8Array(first.archive) })
+    const res = await suite.server.fetch(`/api/uploads`, { method: 'POST', body: new Uint8Array(first.archive) })
     expect(res.status).toBe(201)
     const current = (await res.json()).tags[0].digest
     const second = await makeDockerArchive({ repoTags: ['team/moving:1', 'team/moving:2'], layers: [await makeLayer(6000), await makeLayer(100)] })

@@ -116,7 +116,7 @@ describe.skipIf(!suite.present)('rejected uploads in Chromium', () => {
     await expect(page.getByRole('button', { name: 'Upload 0 files' }).isDisabled()).resolves.toBe(true)
     expect(posts).toEqual([])
     await page.context().close()
-    expect((await (await fetch(`${suite.server.url}/api/repositories`)).json()).total).toBe(0)
+    expect((await (await suite.server.fetch(`/api/repositories`)).json()).total).toBe(0)
   })
 
   it('logs one line per request and the code of every rejected upload', () => {

@@ -2,7 +2,8 @@
 // process (full-server.ts). When Chromium is missing, `present` is false, the one skip line is printed
 // (optional.ts) and the hooks do nothing: the file wraps its tests in describe.skipIf(!suite.present).
 // Pages opened with `open` collect uncaught errors and console errors; after each test they are closed
-// and those errors must be none.
+// and those errors must be none. The server enforces access: pages opened with `open` carry the
+// administrator's session cookie (full-server.ts signs in once), unless `anonymous: true`.
 import { beforeAll, afterAll, afterEach, expect } from 'vitest'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { startFullServer, type FullServer } from './full-server'
@@ -14,9 +15,18 @@ export const launchChromium = () => chromium.launch({ executablePath: chromiumPa
 
 export type OpenPage = { context: BrowserContext; page: Page; errors: string[] }
 
+export type PageOptions = {
+  viewport: { width: number; height: number }
+  timeout?: number
+  acceptDownloads?: boolean
+  /** signed in: this session cookie, for the server at `url` */
+  session?: { url: string; cookie: { name: string; value: string } } | null
+}
+
 /** A new context and page; its uncaught errors and console errors go to `errors`. */
-export async function newPage(browser: Browser, opts: { viewport: { width: number; height: number }; timeout?: number; acceptDownloads?: boolean }): Promise<OpenPage> {
+export async function newPage(browser: Browser, opts: PageOptions): Promise<OpenPage> {
   const context = await browser.newContext({ viewport: opts.viewport, ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) })
+  if (opts.session) await context.addCookies([{ ...opts.session.cookie, url: opts.session.url, httpOnly: true, sameSite: 'Strict' }])
   const page = await context.newPage()
   page.setDefaultTimeout(opts.timeout ?? 15_000)
   const errors: string[] = []
@@ -33,8 +43,8 @@ export type BrowserTests = {
   present: boolean
   readonly server: FullServer
   readonly browser: Browser
-  /** A new page (newPage) that is closed after the test, its errors then asserted to be none. */
-  open(opts: Parameters<typeof newPage>[1]): Promise<OpenPage>
+  /** A new page (newPage) that is closed after the test, its errors then asserted to be none; signed in as the administrator unless `anonymous`. */
+  open(opts: Omit<PageOptions, 'session'> & { anonymous?: boolean }): Promise<OpenPage>
 }
 
 /**
@@ -79,8 +89,9 @@ export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: (
       if (!browser) throw new Error('Chromium starts in beforeAll (and only when it is present)')
       return browser
     },
-    async open(o) {
-      const p = await newPage(this.browser, o)
+    async open({ anonymous, ...o }) {
+      const cookie = anonymous ? null : this.server.session
+      const p = await newPage(this.browser, { ...o, session: cookie ? { url: this.server.url, cookie } : null })
       opened.push(p)
       return p
     },

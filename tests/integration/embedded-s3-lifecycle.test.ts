@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it, expect, afterAll } from 'vitest'
-import { startFullServer, type FullServer } from '../helpers/full-server'
+import { startFullServer, adminAuth, type FullServer } from '../helpers/full-server'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { openDatabase } from '../../lib/db/client'
 import { multipartLeftovers, storedObjects, streamedUpload, waitFor, isRunning } from './store-outage-support'
@@ -46,7 +46,7 @@ function storesOnDataDir(): number[] {
 }
 
 async function upload(server: FullServer, archive: Buffer) {
-  const res = await fetch(`${server.url}/api/uploads`, { method: 'POST', body: new Uint8Array(archive) })
+  const res = await server.fetch(`/api/uploads`, { method: 'POST', body: new Uint8Array(archive) })
   return { status: res.status, body: await res.json() }
 }
 
@@ -70,7 +70,7 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('embedded object store lifecy
     const serverPid = parentOf(store)
 
     // a layer is being written (parts in the store) when the server is killed
-    const running = streamedUpload(`${server.url}/api/uploads`, { bigBytes: 64 * 1024 * 1024, holdAfter: 24 * 1024 * 1024 })
+    const running = streamedUpload(`${server.url}/api/uploads`, { bigBytes: 64 * 1024 * 1024, holdAfter: 24 * 1024 * 1024, authorization: adminAuth })
     await waitFor('parts of the big layer in the store', () => multipartLeftovers(s3Dir).some((f) => /^\d+$/.test(path.basename(f))), 60_000)
     process.kill(serverPid, 'SIGKILL')
     await running.stop()
@@ -98,7 +98,7 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('embedded object store lifecy
       await db.$disconnect()
     }
     // the image stored before the crash is intact
-    const pulled = await fetch(`${server.url}/v2/team/app/blobs/${kept.diffIds[0]}`)
+    const pulled = await server.fetch(`/v2/team/app/blobs/${kept.diffIds[0]}`)
     expect(pulled.status).toBe(200)
     expect(Buffer.from(await pulled.arrayBuffer()).equals(kept.layer)).toBe(true)
   }, 180_000)

@@ -66,8 +66,8 @@ export const isRunning = (pid: number) => {
  * `holdAfter` bytes of that layer are sent it waits for `release()` before sending more, slowly, until
  * `stop()`. Resolves with the answer, or null when the connection broke instead.
  */
-export function streamedUpload(url: string, opts: { bigBytes: number; holdAfter: number }) {
-  const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-tar' } })
+export function streamedUpload(url: string, opts: { bigBytes: number; holdAfter: number; authorization?: string }) {
+  const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-tar', ...(opts.authorization ? { Authorization: opts.authorization } : {}) } })
   let released!: () => void
   const gate = new Promise<void>((r) => (released = r))
   let stopped = false

@@ -4,11 +4,12 @@
 // Rendered on the server: the first HTML holds the page's content.
 import type { Metadata } from 'next'
 import { notFound } from 'next/navigation'
-import { parseRepositoryPath } from '@/components/routes'
+import { parseRepositoryPath, repositoryHref, tagHref, digestHref } from '@/components/routes'
 import { RepositoryView } from '@/components/repository-view'
 import { ImageView } from '@/components/image/image-view'
 import { DigestView } from '@/components/image/digest-view'
-import { imageByDigestData, tagDetailData, tagListData } from '@/lib/console/page-data'
+import { imageByDigestData, publicRepositoryNames, tagDetailData, tagListData } from '@/lib/console/page-data'
+import { requirePageAccess } from '@/lib/console/page-auth'
 
 export const dynamic = 'force-dynamic'
 
@@ -24,8 +25,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function RepositoryPage({ params, searchParams }: Props) {
   const route = parseRepositoryPath((await params).path)
   if (!route) notFound()
+  const tag = (await searchParams).tag
+  const here = route.digest ? digestHref(route.repository, route.digest, typeof tag === 'string' ? tag : undefined) : route.tag ? tagHref(route.repository, route.tag) : repositoryHref(route.repository)
+  // not readable: anonymous callers sign in first; others get the 404 page (existence is not revealed)
+  await requirePageAccess('read', { kind: 'repository', name: route.repository }, here)
   if (route.digest) {
-    const tag = (await searchParams).tag
     const { data, error } = await imageByDigestData(route.repository, route.digest)
     return <DigestView repository={route.repository} digest={route.digest} suggestedTag={typeof tag === 'string' ? tag : ''} data={data} error={error} />
   }
@@ -34,6 +38,6 @@ export default async function RepositoryPage({ params, searchParams }: Props) {
     // key: a different tag is a different page (no stale state carried across).
     return <ImageView key={`${route.repository}:${route.tag}`} repository={route.repository} tag={route.tag} data={data} error={error} />
   }
-  const { data, error } = await tagListData(route.repository)
-  return <RepositoryView key={route.repository} repository={route.repository} data={data} error={error} />
+  const [{ data, error }, publicNames] = await Promise.all([tagListData(route.repository), publicRepositoryNames([route.repository])])
+  return <RepositoryView key={route.repository} repository={route.repository} data={data} error={error} isPublic={!!publicNames.data?.length} />
 }
