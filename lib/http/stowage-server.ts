@@ -26,10 +26,15 @@ export function createRequestHandler(services: Services, pages?: PageHandler, lo
     if (log) logRequest(req, res, log)
     watchBodyIdleness(req, uploadIdleMs)
     const pathname = (req.url ?? '/').split('?')[0]
-    if (isRegistryApi(pathname)) return void (applyDataHeaders(res), handleRegistryApi(services, req, res))
-    if (isConsoleApi(pathname)) return void (applyDataHeaders(res), handleConsoleApi(services, req, res))
-    // pages: CSP with a per-request nonce (page-headers.ts), set before Next renders
-    if (pages) return void (applyPageHeaders(req, res, { dev: opts.dev }), pages(req, res))
+    if (isRegistryApi(pathname) || isConsoleApi(pathname)) {
+      applyDataHeaders(res)
+      return void (isRegistryApi(pathname) ? handleRegistryApi(services, req, res) : handleConsoleApi(services, req, res))
+    }
+    if (pages) {
+      // CSP with a per-request nonce (page-headers.ts): set before Next renders, which reads it from the request
+      applyPageHeaders(req, res, { dev: opts.dev })
+      return void pages(req, res)
+    }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
   }
 }
