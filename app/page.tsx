@@ -22,10 +22,7 @@ export default async function RepositoriesPage({ searchParams }: Props) {
   const sort = isRepositorySort(sortParam) ? sortParam : 'name'
   const page = positiveInt(one(params.page), 1, 1_000_000)
   const explicitPageSize = one(params.pageSize) ? positiveInt(one(params.pageSize), 20, 100) : undefined
-  // TODO(merge tenancy, lead): list only what the caller may read, like GET /api/repositories. The tenancy
-  // branch gives repositoryListData a last `scope` parameter (default: everything); then pass
-  //   await visibleScope(services, await pagePrincipal(services))   (lib/auth/visibility.ts, lib/console/page-auth.ts)
-  // with services = consoleServices() (skip when null). Until then every repository is listed here.
+  // only what the caller may read (lib/console/page-data.ts), as GET /api/repositories lists it
   const result = await repositoryListData(q, page, explicitPageSize ?? 20, sort)
   const publicNames = await publicRepositoryNames(result.data?.repositories.map((r: { name: string }) => r.name) ?? [])
   return <RepositoryBrowser q={q} sort={sort} pageSize={explicitPageSize} data={result.data} error={result.error} publicNames={publicNames.data ?? []} />

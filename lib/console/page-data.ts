@@ -5,7 +5,8 @@ import { listRepositories, listTags, getTagDetail, type RepositorySort } from '.
 import { getImageByDigest } from './image-by-digest'
 import { consoleServices } from './services'
 import { asPlainJson } from './plain-json'
-import { EVERYTHING, type VisibleScope } from '../auth/visibility'
+import { visibleScope } from '../auth/visibility'
+import { pagePrincipal } from './page-auth'
 
 export type PageFailure = { status: number; code: string; message: string }
 export type PageData<T> = { data: T; error: null } | { data: null; error: PageFailure }
@@ -18,9 +19,12 @@ async function withServices<T>(load: (s: Services) => Promise<PageData<T>>): Pro
   return load(services)
 }
 
-// TODO(issue 10, console UI): pass the page's principal (visibleScope) instead of everything.
-export const repositoryListData = (q: string, page: number, pageSize: number, sort: RepositorySort, scope: VisibleScope = EVERYTHING) =>
-  withServices(async (s) => ({ data: asPlainJson(await listRepositories(s, scope, q, page, pageSize, sort)), error: null }))
+/** The repositories the page's caller may read (their organizations' and public ones; administrators: all), as GET /api/repositories lists them. */
+export const repositoryListData = (q: string, page: number, pageSize: number, sort: RepositorySort) =>
+  withServices(async (s) => {
+    const scope = await visibleScope(s, await pagePrincipal(s))
+    return { data: asPlainJson(await listRepositories(s, scope, q, page, pageSize, sort)), error: null }
+  })
 
 export const tagListData = (repository: string) =>
   withServices(async (s) => {
