@@ -6,11 +6,36 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { providers, createDatabase } from '../helpers/stack'
 import { startFullServer, type FullServer } from '../helpers/full-server'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { repositoryHref, tagHref, digestHref } from '../../components/routes'
+
+/**
+ * Every page of the console (app/**\/page.tsx), who may see it and a path to ask for. The walk below fails
+ * when a page file has no entry here, so a new page cannot be added without its access being tested.
+ * anyone: every caller gets the page; signed-in: anonymous callers are sent to sign in; pull: a member of
+ * acme (others: sign in / the 404 page); admin: administrators only (others: sign in / the 404 page).
+ */
+const PAGES: Record<string, { sample: string; audience: 'anyone' | 'signed-in' | 'pull' | 'admin' }> = {
+  'page.tsx': { sample: '/', audience: 'anyone' },
+  'repositories/page.tsx': { sample: '/repositories', audience: 'anyone' }, // redirects to /
+  'repositories/[...path]/page.tsx': { sample: '/repositories/acme/app', audience: 'pull' },
+  'sign-in/page.tsx': { sample: '/sign-in', audience: 'anyone' },
+  'setup/page.tsx': { sample: '/setup', audience: 'anyone' },
+  'upload/page.tsx': { sample: '/upload', audience: 'signed-in' },
+  'organizations/page.tsx': { sample: '/organizations', audience: 'signed-in' },
+  'organizations/[org]/page.tsx': { sample: '/organizations/acme', audience: 'pull' },
+  'tokens/page.tsx': { sample: '/tokens', audience: 'signed-in' },
+  'audit/page.tsx': { sample: '/audit', audience: 'signed-in' },
+  'users/page.tsx': { sample: '/users', audience: 'admin' },
+}
+
+function pageFiles(dir = fileURLToPath(new URL('../../app', import.meta.url)), prefix = ''): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? pageFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : e.name === 'page.tsx' ? [`${prefix}page.tsx`] : []))
+}
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
@@ -93,4 +118,23 @@ describe.each(providers)('console page access (%s)', (provider) => {
     expect(scripts.length).toBeGreaterThan(0)
     for (const s of scripts) expect(s).toContain(`nonce="${nonce}"`)
   })
+
+  it('every console page answers each kind of caller as its audience says', async () => {
+    const files = pageFiles()
+    expect(files.filter((f) => !PAGES[f]), 'pages without an entry in PAGES').toEqual([])
+    const wrong: string[] = []
+    for (const f of files) {
+      const { sample, audience } = PAGES[f]
+      for (const who of ['anonymous', 'bob', 'ada', 'admin'] as const) {
+        const res = who === 'admin' ? await server.fetch(sample, { redirect: 'manual' }) : await page(sample, who === 'anonymous' ? undefined : who)
+        await res.arrayBuffer()
+        const admitted = audience === 'anyone' || (audience === 'signed-in' && who !== 'anonymous') || (audience === 'pull' && (who === 'ada' || who === 'admin')) || (audience === 'admin' && who === 'admin')
+        const location = res.headers.get('location') ?? ''
+        const got = res.status === 200 || (res.status >= 300 && res.status < 400 && !location.startsWith('/sign-in')) ? 'page' : location.startsWith('/sign-in') ? 'sign-in' : String(res.status)
+        const want = admitted ? 'page' : who === 'anonymous' ? 'sign-in' : '404'
+        if (got !== want) wrong.push(`${sample} (${f}) as ${who}: ${got}, want ${want}`)
+      }
+    }
+    expect(wrong).toEqual([])
+  }, 120_000)
 })
