@@ -114,9 +114,16 @@ async function authenticateBearer(services: Services, value: string): Promise<Pr
 }
 
 export function tokenKeyOf(services: Services): Promise<Uint8Array> {
-  services.auth ??= {}
-  services.auth.registryTokenKey ??= registryTokenKey(services.db)
-  return services.auth.registryTokenKey
+  const auth = (services.auth ??= {})
+  if (!auth.registryTokenKey) {
+    const loading = registryTokenKey(services.db)
+    auth.registryTokenKey = loading
+    // a database hiccup must not be remembered: the next request tries again
+    loading.catch(() => {
+      if (auth.registryTokenKey === loading) auth.registryTokenKey = undefined
+    })
+  }
+  return auth.registryTokenKey
 }
 
 export { ThrottledError }
