@@ -9,7 +9,8 @@ import { promisify } from 'node:util'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { hasSkopeo } from '../helpers/optional'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { startRegistry, type Registry } from './oci-support'
+import { startRegistry, type Registry } from '../helpers/http-stack'
+import { seedUser, seedOrganization, basic, PASSWORD } from '../helpers/accounts'
 import { createRateLimiter } from '../../lib/limits/rate-limit'
 
 const run = promisify(execFile)
@@ -19,10 +20,12 @@ describe.skipIf(!hasSkopeo())('push rate limit: skopeo retries and completes', (
   let work: string
   const lines: string[] = []
   beforeAll(async () => {
-    // open access: the load test is about the limit, not sign-in (the token endpoint is tested on its own)
-    reg = await startRegistry('sqlite', { log: (line) => lines.push(line), services: (stack) => stack })
+    // as users push: signed in (token flow) as a push member of the organization
+    reg = await startRegistry('sqlite', { log: (line) => lines.push(line), access: 'enforced' })
     reg.stack.rateLimit = createRateLimiter({ db: reg.stack.db, defaultPerSecond: 20 }) // real 1 s windows
-    await reg.stack.db.organization.create({ data: { name: 'load', pushRatePerSecond: 3 } })
+    await seedUser(reg.stack.db, 'pusher')
+    await seedOrganization(reg.stack.db, 'load', { pusher: 'push' })
+    await reg.stack.db.organization.update({ where: { name: 'load' }, data: { pushRatePerSecond: 3 } })
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-rate-'))
   })
   afterAll(async () => {
@@ -36,14 +39,14 @@ describe.skipIf(!hasSkopeo())('push rate limit: skopeo retries and completes', (
     const file = path.join(work, 'image.tar')
     fs.writeFileSync(file, archive)
     const started = Date.now()
-    const { stderr } = await run('skopeo', ['copy', '--retry-times', '5', '--dest-tls-verify=false', `docker-archive:${file}`, `docker://${reg.host}/load/app:1`], { timeout: 120_000 })
+    const { stderr } = await run('skopeo', ['copy', '--retry-times', '5', '--dest-tls-verify=false', '--dest-creds', `pusher:${PASSWORD}`, `docker-archive:${file}`, `docker://${reg.host}/load/app:1`], { timeout: 120_000 })
     const seconds = (Date.now() - started) / 1000
     const writes = lines.filter((l) => /^(POST|PUT|PATCH|DELETE) \/v2\//.test(l))
     const refused = writes.filter((l) => / 429 /.test(l))
     const copyRetries = (stderr.match(/retrying in/g) ?? []).length
     console.log(`skopeo push of 8 layers at 3 writes/s: ${seconds.toFixed(1)} s, ${writes.length} write requests, ${refused.length} answered 429, ${copyRetries} whole-copy retries`)
     expect(refused.length).toBeGreaterThan(0)
-    const res = await fetch(`${reg.url}/v2/load/app/manifests/1`, { headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' } })
+    const res = await fetch(`${reg.url}/v2/load/app/manifests/1`, { headers: { ...basic('pusher'), Accept: 'application/vnd.docker.distribution.manifest.v2+json' } })
     expect(res.status).toBe(200)
     expect((await res.json()).layers).toHaveLength(8)
   })
