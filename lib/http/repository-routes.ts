@@ -103,9 +103,11 @@ export const repositoryRoutes: ApiRoute[] = [
     async handle(ctx, m) {
       const repository = name(m[1])
       const tag = decodePathSegment(m[2], 'tag')
-      await allow(ctx, 'delete', { kind: 'repository', name: repository })
+      const actor = await allow(ctx, 'delete', { kind: 'repository', name: repository })
       await limitWrites(ctx, organizationOf(repository))
-      if (!(await deleteTag(ctx.services, repository, tag))) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
+      const digest = await deleteTag(ctx.services, repository, tag)
+      if (!digest) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
+      await recordAudit(ctx.services, ctx.req, { action: 'tag.delete', actor, organization: organizationOf(repository), target: `${repository}:${tag}`, detail: { via: 'console', digest } })
       ctx.res.writeHead(204).end()
     },
   },
@@ -117,9 +119,9 @@ export const repositoryRoutes: ApiRoute[] = [
     async handle(ctx, m) {
       const repository = name(m[1])
       const tag = decodePathSegment(m[2], 'tag')
-      await allow(ctx, 'write', { kind: 'repository', name: repository })
+      const actor = await allow(ctx, 'write', { kind: 'repository', name: repository })
       await limitWrites(ctx, organizationOf(repository))
-      return handlePutTag(ctx.services, ctx.req, ctx.res, repository, tag)
+      return handlePutTag(ctx, actor, repository, tag)
     },
   },
 ]
