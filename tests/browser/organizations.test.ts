@@ -1,7 +1,8 @@
 // Issue 10's console scenario in Chromium against the real Stowage process (access enforced): the
 // administrator signs in, creates an organization and a user bob, adds bob with the pull role, creates
-// an access token (its secret shown once, and it works as a Bearer token), uploads an archive into the
-// organization through the upload page; bob signs in elsewhere, sees the repository but no Delete
+// an access token (its secret shown once, and it works as a Bearer token), uploads an archive named
+// registry.example.com:5000/team/app:v1 into the organization through the upload page's picker, which
+// stores it as acme/team/app:v1 (the issue's example); bob signs in elsewhere, sees the repository but no Delete
 // button, and a DELETE sent from his page is refused with 403. Then the owner makes the repository
 // public and the audit log shows what happened.
 import fs from 'node:fs'
@@ -13,7 +14,8 @@ import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { ADMIN_USER as ADMIN } from '../helpers/full-server'
 const BOB_PASSWORD = 'bob has a long password too'
 const ORG = 'acme'
-// already under the organization: the upload page's ?organization=acme keeps it as it is
+// the name inside the archive (another registry's); uploaded into ORG it becomes REPO
+const ARCHIVE_REPO = 'registry.example.com:5000/team/app'
 const REPO = `${ORG}/team/app`
 const TAG = 'v1'
 const DESKTOP = { width: 1280, height: 900 }
@@ -24,7 +26,7 @@ const suite = browserTests({
   setup: async () => {
     const dir = fs.mkdtempSync(path.join(suite.server.dataDir, 'files-'))
     archiveFile = path.join(dir, 'team-app.tar')
-    fs.writeFileSync(archiveFile, (await makeDockerArchive({ repoTags: [`${REPO}:${TAG}`], layers: [await makeLayer(30_000)] })).archive)
+    fs.writeFileSync(archiveFile, (await makeDockerArchive({ repoTags: [`${ARCHIVE_REPO}:${TAG}`], layers: [await makeLayer(30_000)] })).archive)
   },
 })
 
@@ -101,7 +103,7 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     expect(await page.content()).not.toContain(secret)
     expect(JSON.stringify(JSON.parse((await fromPage(page, '/api/tokens', 'GET')).body))).not.toContain(secret.slice(-20))
 
-    // the upload page sends the chosen organization
+    // the upload page sends the chosen organization; the archive's name is placed under it
     await page.goto(suite.server.url + '/upload')
     await page.getByLabel('Upload into organization').fill(ORG)
     await expect(page.getByTestId('organization-picker').textContent()).resolves.toContain(`registry.example.com:5000/team/app:v1 → ${ORG}/team/app:v1`)
@@ -110,7 +112,11 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     expect(new URL((await uploadUrl).url()).searchParams.get('organization')).toBe(ORG)
     await page.locator('[data-testid="upload-item"][data-phase="done"]').waitFor({ timeout: 30_000 })
-    await page.getByTestId('import-tags').getByRole('link', { name: `${REPO}:${TAG}` }).waitFor()
+    const imported = page.getByTestId('import-tags').getByRole('link')
+    await imported.first().waitFor()
+    await expect(imported.allTextContents()).resolves.toEqual([`${REPO}:${TAG}`])
+    const listed = JSON.parse((await fromPage(page, '/api/repositories?q=team', 'GET')).body)
+    expect(listed.repositories.map((r: { name: string }) => r.name)).toEqual([REPO]) // nothing stored under the archive's own name
 
     // bob, in his own browser context: sees the repository and its tag, no Delete, and the API refuses
     const bob = await suite.open({ viewport: DESKTOP, anonymous: true })
@@ -152,7 +158,8 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     const exported = await fromPage(page, (await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href'))!, 'GET')
     expect(exported.status).toBe(200)
     const lines = exported.body.trim().split('\n').map((l) => JSON.parse(l))
-    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['member.set', 'repository.visibility', 'token.create']))
+    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['member.set', 'repository.visibility', 'token.create', 'upload']))
+    expect(lines.find((l) => l.action === 'upload')).toMatchObject({ organization: ORG, target: `${REPO}:${TAG}`, outcome: 'ok' })
     expect(exported.body).not.toContain(secret)
   })
 })
