@@ -4,7 +4,8 @@
 // registry.example.com:5000/team/app:v1 into the organization through the upload page's picker, which
 // stores it as acme/team/app:v1 (the issue's example); bob signs in elsewhere, sees the repository but no Delete
 // button, and a DELETE sent from his page is refused with 403. Then the owner makes the repository
-// public and the audit log shows what happened.
+// public and the audit log shows what happened. A second scenario uses the owner's other forms: a robot
+// account, a quota, a token revoked.
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, it, expect } from 'vitest'
@@ -161,5 +162,35 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['member.set', 'repository.visibility', 'token.create', 'upload']))
     expect(lines.find((l) => l.action === 'upload')).toMatchObject({ organization: ORG, target: `${REPO}:${TAG}`, outcome: 'ok' })
     expect(exported.body).not.toContain(secret)
+  })
+
+  it("an owner's forms on the organization and token pages: a robot account, a quota saved, a token revoked", async () => {
+    const { page } = await suite.open({ viewport: DESKTOP })
+    await page.goto(suite.server.url + '/organizations')
+    expect((await fromPage(page, '/api/organizations', 'POST', { name: 'globex' })).status).toBe(201)
+
+    await page.goto(`${suite.server.url}/organizations/globex`)
+    const robotForm = page.getByRole('form', { name: 'Create robot account' })
+    await robotForm.getByLabel('Robot name (globex+…)').fill('ci')
+    await robotForm.getByLabel('Role').selectOption('pull')
+    await robotForm.getByRole('button', { name: 'Create robot' }).click()
+    await page.locator('[data-testid="robot-row"][data-user="globex+ci"]').waitFor()
+    expect(JSON.parse((await fromPage(page, '/api/organizations/globex', 'GET')).body).members).toContainEqual({ user: 'globex+ci', role: 'pull', kind: 'robot' })
+
+    await page.getByLabel('Repositories quota').fill('5')
+    await page.getByRole('button', { name: 'Save limits' }).click()
+    await page.getByRole('status').getByText('Saved').waitFor()
+    expect(JSON.parse((await fromPage(page, '/api/organizations/globex', 'GET')).body).settings.quotaRepositories).toBe(5)
+
+    await page.goto(suite.server.url + '/tokens')
+    await page.getByLabel('Token name').fill('short-lived')
+    await page.getByRole('button', { name: 'Create token' }).click()
+    await page.getByTestId('token-secret').getByRole('button', { name: 'I have copied it' }).click()
+    const row = page.locator('[data-testid="token-row"][data-token="short-lived"]')
+    await row.getByRole('button', { name: 'Revoke token short-lived' }).click()
+    await page.getByRole('dialog', { name: 'Revoke token short-lived?' }).getByRole('button', { name: 'Revoke token' }).click()
+    await row.getByText('revoked').waitFor()
+    const tokens = JSON.parse((await fromPage(page, '/api/tokens', 'GET')).body).tokens
+    expect(tokens.find((t: { name: string }) => t.name === 'short-lived').revokedAt).not.toBeNull()
   })
 })
