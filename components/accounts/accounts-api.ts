@@ -3,6 +3,7 @@
 // accepts these requests because they come from Stowage's own pages.
 import { apiRequest } from '../api-client'
 import type { Role } from '@/lib/auth/roles'
+import type { AuditEventView } from '@/lib/audit/audit-query'
 
 export type { Role }
 export type TokenAccess = 'pull' | 'push'
@@ -26,17 +27,8 @@ export type AccessToken = {
   user: string
 }
 export type CreatedToken = Partial<AccessToken> & { token: string; id: string }
-export type AuditEvent = {
-  id: number | string
-  at: string
-  actor: string | null
-  organization: string | null
-  action: string
-  target: string | null
-  outcome: string
-  address: string | null
-  detail: unknown
-}
+/** GET /api/audit's events, as lib/audit/audit-query.ts answers them */
+export type AuditEvent = AuditEventView
 
 const seg = encodeURIComponent
 const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })

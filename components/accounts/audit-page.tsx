@@ -10,29 +10,16 @@ import { actionMessage, useApi } from './use-api'
 import { useSession } from './use-session'
 import { ErrorPanel, Loading } from '../page-states'
 import { Field, PageTitle, Section } from './parts'
+import { DataTable, type Column } from './data-table'
 import { formatDateTime } from '@/lib/format'
+import { AUDIT_ACTIONS } from '@/lib/audit/audit-actions'
 
-const ACTIONS = [
-  'session.sign-in',
-  'session.sign-out',
-  'session.sign-out-everywhere',
-  'setup.admin-created',
-  'upload',
-  'manifest.push',
-  'manifest.delete',
-  'blob.delete',
-  'tag.set',
-  'tag.delete',
-  'repository.visibility',
-  'organization.create',
-  'organization.settings',
-  'member.set',
-  'member.remove',
-  'user.create',
-  'user.update',
-  'token.create',
-  'token.revoke',
-  'access.denied',
+const COLUMNS: Column[] = [
+  { label: 'When' },
+  { label: 'Action' },
+  { label: 'Actor', className: 'hidden sm:table-cell' },
+  { label: 'Target', className: 'hidden md:table-cell' },
+  { label: 'From', className: 'hidden lg:table-cell' },
 ]
 const KEYS = ['organization', 'action', 'actor', 'since'] as const
 const PAGE = 100
@@ -100,7 +87,7 @@ export function AuditPage() {
         <Field label="Action" htmlFor="audit-action">
           <select id="audit-action" className="input" value={draft.action} onChange={(e) => setDraft({ ...draft, action: e.target.value })}>
             <option value="">all actions</option>
-            {ACTIONS.map((a) => (
+            {AUDIT_ACTIONS.map((a) => (
               <option key={a} value={a}>
                 {a}
               </option>
@@ -125,43 +112,32 @@ export function AuditPage() {
         ) : list.length === 0 ? (
           <p className="px-5 py-4 text-sm text-slate-600">No events match.</p>
         ) : (
-          <div className="relative overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium tracking-wide whitespace-nowrap text-slate-600 uppercase">
-                <tr>
-                  <th scope="col" className="px-4 py-3">When</th>
-                  <th scope="col" className="px-4 py-3">Action</th>
-                  <th scope="col" className="hidden px-4 py-3 sm:table-cell">Actor</th>
-                  <th scope="col" className="hidden px-4 py-3 md:table-cell">Target</th>
-                  <th scope="col" className="hidden px-4 py-3 lg:table-cell">From</th>
+          <div>
+            <DataTable nowrapHead columns={COLUMNS}>
+              {list.map((ev) => (
+                <tr key={ev.id} data-testid="audit-row" data-action={ev.action} className="align-top">
+                  <td className="px-4 py-3 text-slate-700 tabular-nums">
+                    {/* date and time wrap apart on a phone */}
+                    <span className="whitespace-nowrap">{formatDateTime(ev.at).slice(0, 10)}</span> <span className="whitespace-nowrap">{formatDateTime(ev.at).slice(11)}</span>
+                  </td>
+                  <td className="px-4 py-3">
+                    <span className="font-mono text-xs break-words text-slate-900">{ev.action}</span>
+                    {ev.outcome !== 'ok' && <span className="ml-2 rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">{ev.outcome}</span>}
+                    {/* on a phone the hidden columns fold under the action */}
+                    <div className="mt-0.5 text-xs break-all text-slate-600 sm:hidden">
+                      {ev.actor ?? 'anonymous'}
+                      {ev.target ? ` · ${ev.target}` : ''}
+                    </div>
+                  </td>
+                  <td className="hidden px-4 py-3 font-mono text-xs break-all text-slate-700 sm:table-cell">{ev.actor ?? 'anonymous'}</td>
+                  <td className="hidden px-4 py-3 font-mono text-xs break-all text-slate-700 md:table-cell">
+                    {ev.target ?? '—'}
+                    {ev.organization && !ev.target?.startsWith(ev.organization) && <span className="text-slate-600"> ({ev.organization})</span>}
+                  </td>
+                  <td className="hidden px-4 py-3 font-mono text-xs text-slate-600 lg:table-cell">{ev.address ?? '—'}</td>
                 </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {list.map((ev) => (
-                  <tr key={ev.id} data-testid="audit-row" data-action={ev.action} className="align-top">
-                    <td className="px-4 py-3 text-slate-700 tabular-nums">
-                      {/* date and time wrap apart on a phone */}
-                      <span className="whitespace-nowrap">{formatDateTime(ev.at).slice(0, 10)}</span> <span className="whitespace-nowrap">{formatDateTime(ev.at).slice(11)}</span>
-                    </td>
-                    <td className="px-4 py-3">
-                      <span className="font-mono text-xs break-words text-slate-900">{ev.action}</span>
-                      {ev.outcome !== 'ok' && <span className="ml-2 rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">{ev.outcome}</span>}
-                      {/* on a phone the hidden columns fold under the action */}
-                      <div className="mt-0.5 text-xs break-all text-slate-600 sm:hidden">
-                        {ev.actor ?? 'anonymous'}
-                        {ev.target ? ` · ${ev.target}` : ''}
-                      </div>
-                    </td>
-                    <td className="hidden px-4 py-3 font-mono text-xs break-all text-slate-700 sm:table-cell">{ev.actor ?? 'anonymous'}</td>
-                    <td className="hidden px-4 py-3 font-mono text-xs break-all text-slate-700 md:table-cell">
-                      {ev.target ?? '—'}
-                      {ev.organization && !ev.target?.startsWith(ev.organization) && <span className="text-slate-600"> ({ev.organization})</span>}
-                    </td>
-                    <td className="hidden px-4 py-3 font-mono text-xs text-slate-600 lg:table-cell">{ev.address ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
             {(next !== null || older.error) && (
               <div className="flex flex-wrap items-center gap-3 border-t border-slate-100 px-5 py-3">
                 {next !== null && (

@@ -3,7 +3,7 @@
 // push, and an optional expiry date. Used for the user's own tokens and for an organization's robots.
 import { useState } from 'react'
 import { accountsApi, type CreatedToken, type TokenAccess } from './accounts-api'
-import { actionMessage } from './use-api'
+import { useAction } from './use-action'
 import { Field, FormError } from './parts'
 
 /** Tomorrow as yyyy-mm-dd: the earliest expiry the date input offers. */
@@ -31,26 +31,19 @@ export function CreateTokenForm({
   const [organization, setOrganization] = useState(fixedOrganization ?? '')
   const [access, setAccess] = useState<TokenAccess>('pull')
   const [expires, setExpires] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const { busy, error, run } = useAction()
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault()
     if (!name.trim()) return
-    setBusy(true)
-    setError(null)
-    try {
+    await run(async () => {
       // the token stops working at the end of the chosen day (UTC)
       const expiresAt = expires ? new Date(`${expires}T23:59:59.999Z`).toISOString() : null
       const created = await accountsApi.createToken({ name: name.trim(), organization: organization || null, access, expiresAt, ...(robot ? { robot } : {}) })
       setName('')
       setExpires('')
       await onCreated(created)
-    } catch (err) {
-      setError(actionMessage(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (

@@ -2,10 +2,10 @@
 // An organization's members: each user's role; owners change roles, remove members and add users.
 import { useState } from 'react'
 import { accountsApi, type Member, type Role } from './accounts-api'
-import { actionMessage } from './use-api'
+import { useAction } from './use-action'
 import { ConfirmDialog } from '../confirm-dialog'
-import { Field, FormError, RoleBadge, Section } from './parts'
-import { ROLES } from '@/lib/auth/roles'
+import { Field, RoleBadge, RoleSelect, Section } from './parts'
+import { FormRow } from './form-row'
 
 const ROLE_HELP: Record<Role, string> = { pull: 'pull — read', push: 'push — upload, push, delete tags', owner: 'owner — members, settings, delete' }
 
@@ -28,41 +28,27 @@ export function MembersSection({ organization, members, canManage, onChanged }: 
 }
 
 function MemberRow({ organization, member, canManage, onChanged }: { organization: string; member: Member; canManage: boolean; onChanged: () => unknown }) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const [confirming, setConfirming] = useState(false)
-  const act = async (work: () => Promise<unknown>) => {
-    setBusy(true)
-    setError(null)
-    try {
+  const { busy, error, run } = useAction()
+  const act = (work: () => Promise<unknown>) =>
+    run(async () => {
       await work()
       setConfirming(false)
       await onChanged()
-    } catch (e) {
-      setError(actionMessage(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   return (
     <li className="px-5 py-3" data-testid="member-row" data-user={member.user}>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <span className="min-w-0 font-mono text-sm break-all text-slate-900">{member.user}</span>
         <div className="flex flex-wrap items-center gap-2">
           {canManage ? (
-            <select
+            <RoleSelect
               aria-label={`Role of ${member.user}`}
               className="input w-auto py-1.5"
               value={member.role}
               disabled={busy}
-              onChange={(e) => act(() => accountsApi.setMember(organization, member.user, e.target.value as Role))}
-            >
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
+              onChange={(role) => act(() => accountsApi.setMember(organization, member.user, role))}
+            />
           ) : (
             <RoleBadge role={member.role} />
           )}
@@ -92,44 +78,21 @@ function MemberRow({ organization, member, canManage, onChanged }: { organizatio
 function AddMember({ organization, onAdded }: { organization: string; onAdded: () => unknown }) {
   const [user, setUser] = useState('')
   const [role, setRole] = useState<Role>('pull')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault()
-    const name = user.trim()
-    if (!name) return
-    setBusy(true)
-    setError(null)
-    try {
-      await accountsApi.setMember(organization, name, role)
+  const action = useAction()
+  const submit = () =>
+    action.run(async () => {
+      await accountsApi.setMember(organization, user.trim(), role)
       setUser('')
       await onAdded()
-    } catch (err) {
-      setError(actionMessage(err))
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   return (
-    <form onSubmit={submit} aria-label="Add member" className="space-y-3 border-t border-slate-100 bg-slate-50/60 px-5 py-4">
-      <div className="flex flex-wrap items-end gap-3">
-        <Field label="User name" htmlFor="member-user" className="flex-[2] basis-48">
-          <input id="member-user" className="input font-mono" placeholder="bob" autoComplete="off" spellCheck={false} value={user} onChange={(e) => setUser(e.target.value)} />
-        </Field>
-        <Field label="Role" htmlFor="member-role" className="flex-1 basis-48">
-          <select id="member-role" className="input" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_HELP[r]}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <button type="submit" className="btn-primary" disabled={busy || !user.trim()}>
-          Add member
-        </button>
-      </div>
-      <FormError message={error} />
-    </form>
+    <FormRow label="Add member" className="border-t border-slate-100 bg-slate-50/60 px-5 py-4" onSubmit={submit} submitLabel="Add member" canSubmit={!action.busy && !!user.trim()} error={action.error}>
+      <Field label="User name" htmlFor="member-user" className="flex-[2] basis-48">
+        <input id="member-user" className="input font-mono" placeholder="bob" autoComplete="off" spellCheck={false} value={user} onChange={(e) => setUser(e.target.value)} />
+      </Field>
+      <Field label="Role" htmlFor="member-role" className="flex-1 basis-48">
+        <RoleSelect id="member-role" value={role} onChange={setRole} optionLabel={(r) => ROLE_HELP[r]} />
+      </Field>
+    </FormRow>
   )
 }

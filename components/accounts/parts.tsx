@@ -1,6 +1,7 @@
-// Small pieces the account pages share: page title, section card, labelled field, form error, badges.
+// Small pieces the account pages share: page title, section card, labelled field, form error, badges, role choice.
 import type { ReactNode } from 'react'
 import type { Role } from './accounts-api'
+import { ROLES } from '@/lib/auth/roles'
 
 export function PageTitle({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
@@ -59,6 +60,19 @@ const ROLE_STYLE: Record<Role, string> = {
 export function RoleBadge({ role }: { role: Role | null }) {
   if (!role) return <span className="text-xs text-slate-600">—</span>
   return <span className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${ROLE_STYLE[role] ?? ROLE_STYLE.pull}`}>{role}</span>
+}
+
+/** A choice of role (pull, push, owner); `optionLabel` says what each allows where there is room. */
+export function RoleSelect({ value, onChange, optionLabel = (r) => r, id, className = 'input', disabled, 'aria-label': ariaLabel }: { value: Role; onChange: (role: Role) => unknown; optionLabel?: (role: Role) => string; id?: string; className?: string; disabled?: boolean; 'aria-label'?: string }) {
+  return (
+    <select id={id} aria-label={ariaLabel} className={className} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as Role)}>
+      {ROLES.map((r) => (
+        <option key={r} value={r}>
+          {optionLabel(r)}
+        </option>
+      ))}
+    </select>
+  )
 }
 
 /** Marks a repository anyone (also anonymous) may pull. */

@@ -3,12 +3,13 @@
 // access tokens. Owners create robots and their tokens; a robot never signs in with a password.
 import { useState } from 'react'
 import { accountsApi, accountUrls, type AccessToken, type CreatedToken, type Member, type Role } from './accounts-api'
-import { actionMessage, useApi } from './use-api'
-import { Field, FormError, RoleBadge, Section } from './parts'
+import { useApi } from './use-api'
+import { useAction } from './use-action'
+import { Field, RoleBadge, RoleSelect, Section } from './parts'
+import { FormRow } from './form-row'
 import { CreateTokenForm } from './create-token-form'
 import { TokenSecret } from './token-secret'
 import { TokenTable } from './token-table'
-import { ROLES } from '@/lib/auth/roles'
 import { userNameProblem } from '@/lib/auth/account-names'
 
 export function RobotsSection({ organization, members, canManage, onChanged }: { organization: string; members: Member[]; canManage: boolean; onChanged: () => unknown }) {
@@ -62,45 +63,30 @@ export function RobotsSection({ organization, members, canManage, onChanged }: {
 function CreateRobot({ organization, onCreated }: { organization: string; onCreated: () => unknown }) {
   const [name, setName] = useState('')
   const [role, setRole] = useState<Role>('push')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const action = useAction()
   const problem = name.trim() ? userNameProblem(`${organization}+${name.trim()}`, 'robot') : null
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault()
-    if (!name.trim() || problem) return
-    setBusy(true)
-    setError(null)
-    try {
+  const submit = () =>
+    action.run(async () => {
       await accountsApi.createRobot(organization, name.trim(), role)
       setName('')
       await onCreated()
-    } catch (err) {
-      setError(actionMessage(err))
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   return (
-    <form onSubmit={submit} aria-label="Create robot account" className="space-y-3 border-t border-slate-100 bg-slate-50/60 px-5 py-4">
-      <div className="flex flex-wrap items-end gap-3">
-        <Field label={`Robot name (${organization}+…)`} htmlFor="robot-name" className="flex-[2] basis-48">
-          <input id="robot-name" className="input font-mono" placeholder="ci" autoComplete="off" spellCheck={false} value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label="Role" htmlFor="robot-role" className="flex-1 basis-32">
-          <select id="robot-role" className="input" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <button type="submit" className="btn-primary" disabled={busy || !name.trim() || !!problem}>
-          Create robot
-        </button>
-      </div>
-      {problem && <p className="text-xs text-red-700">{problem}</p>}
-      <FormError message={error} />
-    </form>
+    <FormRow
+      label="Create robot account"
+      className="border-t border-slate-100 bg-slate-50/60 px-5 py-4"
+      onSubmit={submit}
+      submitLabel="Create robot"
+      canSubmit={!action.busy && !!name.trim() && !problem}
+      problem={problem}
+      error={action.error}
+    >
+      <Field label={`Robot name (${organization}+…)`} htmlFor="robot-name" className="flex-[2] basis-48">
+        <input id="robot-name" className="input font-mono" placeholder="ci" autoComplete="off" spellCheck={false} value={name} onChange={(e) => setName(e.target.value)} />
+      </Field>
+      <Field label="Role" htmlFor="robot-role" className="flex-1 basis-32">
+        <RoleSelect id="robot-role" value={role} onChange={setRole} />
+      </Field>
+    </FormRow>
   )
 }

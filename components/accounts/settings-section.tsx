@@ -3,7 +3,7 @@
 // members see them. Empty = no quota (and the server's default rate limit).
 import { useState } from 'react'
 import { accountsApi, type OrganizationSettings, type OrganizationUsage } from './accounts-api'
-import { actionMessage } from './use-api'
+import { useAction } from './use-action'
 import { Field, FormError, Section } from './parts'
 import { formatBytes, formatExactBytes } from '@/lib/format'
 import { parseByteSize } from './byte-size'
@@ -73,9 +73,8 @@ function SettingsList({ settings }: { settings: OrganizationSettings }) {
 
 function SettingsForm({ organization, settings, onSaved }: { organization: string; settings: OrganizationSettings; onSaved: () => unknown }) {
   const [draft, setDraft] = useState<Record<Key, string>>(() => Object.fromEntries(FIELDS.map((f) => [f.key, shown(f.key, settings[f.key])])) as Record<Key, string>)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const [saved, setSaved] = useState(false)
+  const { busy, error, run } = useAction()
   const parsed = Object.fromEntries(
     FIELDS.map((f) => {
       const text = draft[f.key].trim()
@@ -87,18 +86,12 @@ function SettingsForm({ organization, settings, onSaved }: { organization: strin
   const submit = async (e: React.FormEvent) => {
     e.preventDefault()
     if (invalid.length) return
-    setBusy(true)
-    setError(null)
     setSaved(false)
-    try {
+    await run(async () => {
       await accountsApi.updateSettings(organization, parsed)
       setSaved(true)
       await onSaved()
-    } catch (err) {
-      setError(actionMessage(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
   return (
     <form onSubmit={submit} aria-label="Limits" className="space-y-3 border-t border-slate-100 px-5 py-4">

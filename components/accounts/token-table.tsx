@@ -2,7 +2,8 @@
 // Access tokens as a table: name, organization, access, expiry, last use, creation, and Revoke.
 import { useState } from 'react'
 import { accountsApi, type AccessToken } from './accounts-api'
-import { actionMessage } from './use-api'
+import { useAction } from './use-action'
+import { DataTable } from './data-table'
 import { ConfirmDialog } from '../confirm-dialog'
 import { TimeAgo } from '../time-ago'
 import { DateText } from './parts'
@@ -10,30 +11,22 @@ import { DateText } from './parts'
 /** showOrganization false: every token is of one organization (a robot's), shown elsewhere on the page. */
 export function TokenTable({ tokens, showUser = false, showOrganization = true, onChanged }: { tokens: AccessToken[]; showUser?: boolean; showOrganization?: boolean; onChanged: () => unknown }) {
   if (tokens.length === 0) return <p className="px-5 py-4 text-sm text-slate-600">No tokens.</p>
+  const columns = [
+    { label: 'Name' },
+    showUser && { label: 'User', className: 'hidden md:table-cell' },
+    showOrganization && { label: 'Organization', className: 'hidden sm:table-cell' },
+    { label: 'Access' },
+    { label: 'Expires', className: 'hidden md:table-cell' },
+    { label: 'Last used', className: 'hidden lg:table-cell' },
+    { label: 'Created', className: 'hidden lg:table-cell' },
+    { label: <span className="sr-only">Actions</span> },
+  ]
   return (
-    <div className="relative overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium tracking-wide whitespace-nowrap text-slate-600 uppercase">
-          <tr>
-            <th scope="col" className="px-4 py-3">Name</th>
-            {showUser && <th scope="col" className="hidden px-4 py-3 md:table-cell">User</th>}
-            {showOrganization && <th scope="col" className="hidden px-4 py-3 sm:table-cell">Organization</th>}
-            <th scope="col" className="px-4 py-3">Access</th>
-            <th scope="col" className="hidden px-4 py-3 md:table-cell">Expires</th>
-            <th scope="col" className="hidden px-4 py-3 lg:table-cell">Last used</th>
-            <th scope="col" className="hidden px-4 py-3 lg:table-cell">Created</th>
-            <th scope="col" className="px-4 py-3">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {tokens.map((t) => (
-            <TokenRow key={t.id} token={t} showUser={showUser} showOrganization={showOrganization} onChanged={onChanged} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable nowrapHead columns={columns}>
+      {tokens.map((t) => (
+        <TokenRow key={t.id} token={t} showUser={showUser} showOrganization={showOrganization} onChanged={onChanged} />
+      ))}
+    </DataTable>
   )
 }
 
@@ -41,21 +34,13 @@ const expired = (t: AccessToken) => !!t.expiresAt && new Date(t.expiresAt).getTi
 
 function TokenRow({ token: t, showUser, showOrganization, onChanged }: { token: AccessToken; showUser: boolean; showOrganization: boolean; onChanged: () => unknown }) {
   const [open, setOpen] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const revoke = async () => {
-    setBusy(true)
-    setError(null)
-    try {
+  const { busy, error, run } = useAction()
+  const revoke = () =>
+    run(async () => {
       await accountsApi.revokeToken(t.id)
       setOpen(false)
       await onChanged()
-    } catch (e) {
-      setError(actionMessage(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   const state = t.revokedAt ? 'revoked' : expired(t) ? 'expired' : null
   return (
     <tr data-testid="token-row" data-token={t.name}>

@@ -2,11 +2,16 @@
 // /users (administrators): every account, and a form to create a user with a password.
 import { useState } from 'react'
 import { accountsApi, accountUrls, type UserSummary } from './accounts-api'
-import { actionMessage, useApi } from './use-api'
+import { useApi } from './use-api'
+import { useAction } from './use-action'
 import { ErrorPanel, Loading } from '../page-states'
-import { Field, FormError, PageTitle, Section } from './parts'
+import { Field, PageTitle, Section } from './parts'
+import { DataTable, type Column } from './data-table'
+import { FormRow } from './form-row'
 import { TimeAgo } from '../time-ago'
 import { userNameProblem } from '@/lib/auth/account-names'
+
+const COLUMNS: Column[] = [{ label: 'User' }, { label: 'Kind' }, { label: 'Created', className: 'hidden text-right sm:table-cell' }]
 
 export function UsersPage() {
   const users = useApi<{ users: UserSummary[] }>(accountUrls.users)
@@ -20,31 +25,20 @@ export function UsersPage() {
         ) : !users.data ? (
           <Loading label="Loading users…" />
         ) : (
-          <div className="relative overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium tracking-wide text-slate-600 uppercase">
-                <tr>
-                  <th scope="col" className="px-4 py-3">User</th>
-                  <th scope="col" className="px-4 py-3">Kind</th>
-                  <th scope="col" className="hidden px-4 py-3 text-right sm:table-cell">Created</th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {users.data.users.map((u) => (
-                  <tr key={u.name} data-testid="user-row" data-user={u.name}>
-                    <td className="px-4 py-3 font-mono break-all text-slate-900">{u.name}</td>
-                    <td className="px-4 py-3 text-slate-700">
-                      {u.kind === 'robot' ? 'robot' : 'person'}
-                      {u.admin && <span className="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 ring-1 ring-indigo-200 ring-inset">administrator</span>}
-                    </td>
-                    <td className="hidden px-4 py-3 text-right whitespace-nowrap text-slate-600 sm:table-cell">
-                      <TimeAgo at={u.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={COLUMNS}>
+            {users.data.users.map((u) => (
+              <tr key={u.name} data-testid="user-row" data-user={u.name}>
+                <td className="px-4 py-3 font-mono break-all text-slate-900">{u.name}</td>
+                <td className="px-4 py-3 text-slate-700">
+                  {u.kind === 'robot' ? 'robot' : 'person'}
+                  {u.admin && <span className="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 ring-1 ring-indigo-200 ring-inset">administrator</span>}
+                </td>
+                <td className="hidden px-4 py-3 text-right whitespace-nowrap text-slate-600 sm:table-cell">
+                  <TimeAgo at={u.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
     </div>
@@ -55,55 +49,39 @@ function CreateUser({ onCreated }: { onCreated: () => unknown }) {
   const [name, setName] = useState('')
   const [password, setPassword] = useState('')
   const [admin, setAdmin] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const [created, setCreated] = useState<string | null>(null)
+  const action = useAction()
   const problem = name.trim() ? userNameProblem(name.trim()) : null
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault()
-    if (!name.trim() || !password || problem) return
-    setBusy(true)
-    setError(null)
+  const submit = () => {
     setCreated(null)
-    try {
+    return action.run(async () => {
       await accountsApi.createUser(name.trim(), password, admin)
       setCreated(name.trim())
       setName('')
       setPassword('')
       setAdmin(false)
       await onCreated()
-    } catch (err) {
-      setError(actionMessage(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
+  const status = created && (
+    <p role="status" className="text-sm text-emerald-800">
+      Created user {created}. Give them the password, and add them to an organization.
+    </p>
+  )
   return (
     <Section title="Create user" id="create-user">
-      <form onSubmit={submit} className="space-y-3 px-5 py-4" aria-label="Create user">
-        <div className="flex flex-wrap items-end gap-3">
-          <Field label="User name" htmlFor="new-user-name" className="flex-1 basis-48">
-            <input id="new-user-name" className="input font-mono" placeholder="bob" autoComplete="off" spellCheck={false} value={name} onChange={(e) => setName(e.target.value)} />
-          </Field>
-          <Field label="Password" htmlFor="new-user-password" className="flex-1 basis-48">
-            <input id="new-user-password" type="password" className="input" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-          </Field>
-          <label className="flex items-center gap-2 py-2 text-sm text-slate-700">
-            <input type="checkbox" className="h-4 w-4 accent-indigo-600" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />
-            Administrator
-          </label>
-          <button type="submit" className="btn-primary" disabled={busy || !name.trim() || !password || !!problem}>
-            Create user
-          </button>
-        </div>
-        {problem && <p className="text-xs text-red-700">{problem}</p>}
-        <FormError message={error} />
-        {created && (
-          <p role="status" className="text-sm text-emerald-800">
-            Created user {created}. Give them the password, and add them to an organization.
-          </p>
-        )}
-      </form>
+      <FormRow label="Create user" className="px-5 py-4" onSubmit={submit} submitLabel="Create user" canSubmit={!action.busy && !!name.trim() && !!password && !problem} problem={problem} error={action.error} status={status}>
+        <Field label="User name" htmlFor="new-user-name" className="flex-1 basis-48">
+          <input id="new-user-name" className="input font-mono" placeholder="bob" autoComplete="off" spellCheck={false} value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Password" htmlFor="new-user-password" className="flex-1 basis-48">
+          <input id="new-user-password" type="password" className="input" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+        </Field>
+        <label className="flex items-center gap-2 py-2 text-sm text-slate-700">
+          <input type="checkbox" className="h-4 w-4 accent-indigo-600" checked={admin} onChange={(e) => setAdmin(e.target.checked)} />
+          Administrator
+        </label>
+      </FormRow>
     </Section>
   )
 }

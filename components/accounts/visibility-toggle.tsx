@@ -4,7 +4,7 @@
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { accountsApi } from './accounts-api'
-import { actionMessage } from './use-api'
+import { useAction } from './use-action'
 import { mayManage, useSession } from './use-session'
 import { ConfirmDialog } from '../confirm-dialog'
 import { flash } from '../flash'
@@ -16,25 +16,17 @@ export function VisibilityToggle({ repository, isPublic }: { repository: string;
   const session = useSession()
   const [value, setValue] = useState(isPublic)
   const [confirming, setConfirming] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
+  const { busy, error, run } = useAction()
   const owner = mayManage(session, organizationOf(repository))
 
-  const change = async (next: boolean) => {
-    setBusy(true)
-    setError(null)
-    try {
+  const change = (next: boolean) =>
+    run(async () => {
       await accountsApi.setPublic(repository, next)
       setValue(next)
       setConfirming(false)
       flash(next ? `${repository} is public: anyone may pull it` : `${repository} is private again`)
       router.refresh()
-    } catch (e) {
-      setError(actionMessage(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
 
   if (!owner) return value ? <PublicBadge /> : null
   return (

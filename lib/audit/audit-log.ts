@@ -5,28 +5,9 @@ import type { Services } from '../services'
 import type { Principal } from '../auth/principal'
 import { displayName } from '../auth/principal'
 import { clientAddress } from '../http/client-address'
+import type { AuditAction } from './audit-actions'
 
-export type AuditAction =
-  | 'session.sign-in'
-  | 'session.sign-out'
-  | 'session.sign-out-everywhere'
-  | 'setup.admin-created'
-  | 'upload'
-  | 'manifest.push'
-  | 'manifest.delete'
-  | 'blob.delete'
-  | 'tag.set'
-  | 'tag.delete'
-  | 'repository.visibility'
-  | 'organization.create'
-  | 'organization.settings'
-  | 'member.set'
-  | 'member.remove'
-  | 'user.create'
-  | 'user.update'
-  | 'token.create'
-  | 'token.revoke'
-  | 'access.denied'
+export type { AuditAction }
 
 export type AuditEntry = {
   action: AuditAction

@@ -1,7 +1,7 @@
 // Console API: sessions, first-time setup, organizations and their members and robots, users, access
 // tokens, repository visibility. Every route authorizes through allow() before it reads its body, so
 // a caller without the right gets 401/403, never a validation answer that reveals anything.
-import type { ApiCtx, ApiRoute } from './api-routes'
+import type { ApiCtx, ApiRoute, Audience } from './api-routes'
 import { allow } from './api-routes'
 import type { UserPrincipal } from '../auth/principal'
 import type { Action, Resource } from './authorize'
@@ -13,7 +13,7 @@ import { crossSiteProblem } from './same-origin'
 import { sessionCookie, clearedSessionCookie } from '../auth/sessions'
 import { needsSetup } from '../auth/first-admin'
 import { organizationOf, isRepositoryName } from '../auth/account-names'
-import { recordAudit } from '../audit/audit-log'
+import { recordAudit, type AuditEntry } from '../audit/audit-log'
 import { MAX_ACCOUNT_BODY_BYTES, booleanField, roleField, stringField, onlyFields } from '../accounts/input'
 import { signIn, signOut } from '../accounts/sign-in'
 import { setUpFirstAdmin } from '../accounts/setup'
@@ -26,7 +26,13 @@ import { revokeAccessToken } from '../auth/access-tokens'
 import { setRepositoryPublic } from '../accounts/repository-visibility'
 
 const ORG = '([^/]+)'
+/** A path below /api/organizations/{org}, as matched and as the access test's sample. */
+type Below = { pattern: string; sample: string }
+const THE_ORGANIZATION: Below = { pattern: '', sample: '' }
+const MEMBER: Below = { pattern: '/members/([^/]+)', sample: '/members/somebody' }
+const ROBOTS: Below = { pattern: '/robots', sample: '/robots' }
 const orgName = (raw: string) => decodePathSegment(raw, 'organization name')
+const memberName = (m: RegExpExecArray) => decodePathSegment(m[2], 'user name')
 const body = (ctx: ApiCtx, shape: string) => readJsonObject(ctx.req, MAX_ACCOUNT_BODY_BYTES, shape)
 const secure = (ctx: ApiCtx) => requestOrigin(ctx.services, ctx.req).proto === 'https'
 
@@ -35,6 +41,28 @@ async function allowUser(ctx: ApiCtx, action: Action, resource: Resource): Promi
   const p = await allow(ctx, action, resource)
   if (p.kind !== 'user') throw new ApiError(401, 'UNAUTHORIZED', 'sign in first')
   return p
+}
+
+/** The audit row of a change the signed-in caller made (recordAudit never fails the change). */
+const audit = (ctx: ApiCtx, actor: UserPrincipal, entry: Omit<AuditEntry, 'actor'>) => recordAudit(ctx.services, ctx.req, { ...entry, actor })
+
+type OrganizationRequest = { name: string; p: UserPrincipal }
+
+/**
+ * A route at /api/organizations/{org}[below]: the caller must be allowed `action` on that organization
+ * before the handler reads its body or says whether anything in it exists.
+ */
+function organizationRoute(method: string, below: Below, audience: Audience, action: Action, handle: (ctx: ApiCtx, org: OrganizationRequest, m: RegExpExecArray) => Promise<void>): ApiRoute {
+  return {
+    method,
+    pattern: new RegExp(`^/api/organizations/${ORG}${below.pattern}$`),
+    sample: `/api/organizations/ORG${below.sample}`,
+    audience,
+    async handle(ctx, m) {
+      const name = orgName(m[1])
+      return handle(ctx, { name, p: await allowUser(ctx, action, { kind: 'organization', name }) }, m)
+    },
+  }
 }
 
 /** Sign-in and setup take no cookie, so allow()'s CSRF check does not see them: a page elsewhere must not sign a browser in (login CSRF). */
@@ -119,21 +147,13 @@ export const accountRoutes: ApiRoute[] = [
       const p = await allowUser(ctx, 'manage', { kind: 'server' })
       const name = stringField(await body(ctx, '{"name": "..."}'), 'name', 100)
       const org = await createOrganization(ctx.services, name, p)
-      await recordAudit(ctx.services, ctx.req, { action: 'organization.create', actor: p, organization: org.name, target: org.name })
+      await audit(ctx, p, { action: 'organization.create', organization: org.name, target: org.name })
       sendJson(ctx.res, 201, { name: org.name, role: 'owner', repositories: 0, createdAt: org.createdAt })
     },
   },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/organizations/${ORG}$`),
-    sample: '/api/organizations/ORG',
-    audience: 'pull',
-    async handle(ctx, m) {
-      const name = orgName(m[1])
-      const p = await allowUser(ctx, 'read', { kind: 'organization', name })
-      sendJson(ctx.res, 200, await organizationDetail(ctx.services, name, p))
-    },
-  },
+  organizationRoute('GET', THE_ORGANIZATION, 'pull', 'read', async (ctx, { name, p }) => {
+    sendJson(ctx.res, 200, await organizationDetail(ctx.services, name, p))
+  }),
   {
     method: 'PATCH',
     pattern: new RegExp(`^/api/organizations/${ORG}$`),
@@ -143,51 +163,27 @@ export const accountRoutes: ApiRoute[] = [
       const name = orgName(m[1])
       const p = await allowUser(ctx, 'manage', { kind: 'server' })
       const change = await updateSettings(ctx.services, name, await body(ctx, '{"pushRatePerSecond"?, "quotaRepositories"?, "quotaTagsPerRepository"?, "quotaBytes"?}'))
-      await recordAudit(ctx.services, ctx.req, { action: 'organization.settings', actor: p, organization: name, target: name, detail: change })
+      await audit(ctx, p, { action: 'organization.settings', organization: name, target: name, detail: change })
       sendJson(ctx.res, 200, { name, settings: change.after })
     },
   },
-  {
-    method: 'PUT',
-    pattern: new RegExp(`^/api/organizations/${ORG}/members/([^/]+)$`),
-    sample: '/api/organizations/ORG/members/somebody',
-    audience: 'owner',
-    async handle(ctx, m) {
-      const name = orgName(m[1])
-      const p = await allowUser(ctx, 'manage', { kind: 'organization', name })
-      const role = roleField(await body(ctx, '{"role": "owner" | "push" | "pull"}'))
-      const change = await setMember(ctx.services, name, decodePathSegment(m[2], 'user name'), role)
-      await recordAudit(ctx.services, ctx.req, { action: 'member.set', actor: p, organization: name, target: change.user, detail: { role, previous: change.previous } })
-      sendJson(ctx.res, 200, { user: change.user, role })
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: new RegExp(`^/api/organizations/${ORG}/members/([^/]+)$`),
-    sample: '/api/organizations/ORG/members/somebody',
-    audience: 'owner',
-    async handle(ctx, m) {
-      const name = orgName(m[1])
-      const p = await allowUser(ctx, 'manage', { kind: 'organization', name })
-      const change = await removeMember(ctx.services, name, decodePathSegment(m[2], 'user name'))
-      await recordAudit(ctx.services, ctx.req, { action: 'member.remove', actor: p, organization: name, target: change.user, detail: { previous: change.previous } })
-      ctx.res.writeHead(204).end()
-    },
-  },
-  {
-    method: 'POST',
-    pattern: new RegExp(`^/api/organizations/${ORG}/robots$`),
-    sample: '/api/organizations/ORG/robots',
-    audience: 'owner',
-    async handle(ctx, m) {
-      const name = orgName(m[1])
-      const p = await allowUser(ctx, 'manage', { kind: 'organization', name })
-      const b = await body(ctx, '{"name": "...", "role": "pull" | "push"}')
-      const robot = await createRobot(ctx.services, name, stringField(b, 'name', 64), b.role === undefined ? 'pull' : roleField(b))
-      await recordAudit(ctx.services, ctx.req, { action: 'user.create', actor: p, organization: name, target: robot.name, detail: { kind: 'robot', role: robot.role } })
-      sendJson(ctx.res, 201, robot)
-    },
-  },
+  organizationRoute('PUT', MEMBER, 'owner', 'manage', async (ctx, { name, p }, m) => {
+    const role = roleField(await body(ctx, '{"role": "owner" | "push" | "pull"}'))
+    const change = await setMember(ctx.services, name, memberName(m), role)
+    await audit(ctx, p, { action: 'member.set', organization: name, target: change.user, detail: { role, previous: change.previous } })
+    sendJson(ctx.res, 200, { user: change.user, role })
+  }),
+  organizationRoute('DELETE', MEMBER, 'owner', 'manage', async (ctx, { name, p }, m) => {
+    const change = await removeMember(ctx.services, name, memberName(m))
+    await audit(ctx, p, { action: 'member.remove', organization: name, target: change.user, detail: { previous: change.previous } })
+    ctx.res.writeHead(204).end()
+  }),
+  organizationRoute('POST', ROBOTS, 'owner', 'manage', async (ctx, { name, p }) => {
+    const b = await body(ctx, '{"name": "...", "role": "pull" | "push"}')
+    const robot = await createRobot(ctx.services, name, stringField(b, 'name', 64), b.role === undefined ? 'pull' : roleField(b))
+    await audit(ctx, p, { action: 'user.create', organization: name, target: robot.name, detail: { kind: 'robot', role: robot.role } })
+    sendJson(ctx.res, 201, robot)
+  }),
   {
     method: 'GET',
     pattern: /^\/api\/users$/,
@@ -207,7 +203,7 @@ export const accountRoutes: ApiRoute[] = [
       const p = await allowUser(ctx, 'manage', { kind: 'server' })
       const b = await body(ctx, '{"name": "...", "password": "...", "admin"?: false}')
       const user = await createUser(ctx.services, { name: stringField(b, 'name', 100), password: stringField(b, 'password', 2048), admin: booleanField(b, 'admin', false) })
-      await recordAudit(ctx.services, ctx.req, { action: 'user.create', actor: p, target: user.name, detail: { admin: user.admin } })
+      await audit(ctx, p, { action: 'user.create', target: user.name, detail: { admin: user.admin } })
       sendJson(ctx.res, 201, user)
     },
   },
@@ -238,7 +234,7 @@ export const accountRoutes: ApiRoute[] = [
         await allow(ctx, 'manage', { kind: 'organization', name: organization })
       }
       await revokeAccessToken(ctx.services.db, row.id)
-      await recordAudit(ctx.services, ctx.req, { action: 'token.revoke', actor: p, organization, target: row.id, detail: { name: row.name, user: row.user.name } })
+      await audit(ctx, p, { action: 'token.revoke', organization, target: row.id, detail: { name: row.name, user: row.user.name } })
       ctx.res.writeHead(204).end()
     },
   },
@@ -254,7 +250,7 @@ export const accountRoutes: ApiRoute[] = [
       onlyFields(b, ['public'])
       if (!isRepositoryName(repository)) throw new ApiError(404, 'REPOSITORY_NOT_FOUND', `repository "${repository.slice(0, 200)}" does not exist`)
       const change = await setRepositoryPublic(ctx.services, repository, booleanField(b, 'public'))
-      await recordAudit(ctx.services, ctx.req, { action: 'repository.visibility', actor: p, organization: organizationOf(repository), target: repository, detail: { public: change.public, previous: change.previous } })
+      await audit(ctx, p, { action: 'repository.visibility', organization: organizationOf(repository), target: repository, detail: { public: change.public, previous: change.previous } })
       sendJson(ctx.res, 200, { name: change.name, public: change.public })
     },
   },
@@ -279,6 +275,6 @@ async function createToken(ctx: ApiCtx) {
   }
   const organizationId = await tokenOrganizationId(ctx.services, req.organization)
   const token = await issueToken(ctx.services, owner, req, organizationId)
-  await recordAudit(ctx.services, ctx.req, { action: 'token.create', actor: p, organization, target: token.id, detail: { name: token.name, user: owner.name, access: token.access, expiresAt: token.expiresAt } })
+  await audit(ctx, p, { action: 'token.create', organization, target: token.id, detail: { name: token.name, user: owner.name, access: token.access, expiresAt: token.expiresAt } })
   sendJson(ctx.res, 201, token)
 }

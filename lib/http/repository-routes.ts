@@ -1,5 +1,7 @@
 // Console API: repositories, tags, images, downloads and archive uploads.
-import type { ApiCtx, ApiRoute } from './api-routes'
+import type { ApiCtx, ApiRoute, Audience } from './api-routes'
+import type { Action } from './authorize'
+import type { Principal } from '../auth/principal'
 import { allow } from './api-routes'
 import { ApiError, sendJson } from './respond'
 import { importArchive, quotaImportError } from '../archive/import-archive'
@@ -8,10 +10,9 @@ import { runUploadExchange } from './upload-exchange'
 import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
 import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from './request-params'
 import { serveImageArchive } from '../registry/export-archive'
-import { handlePutTag } from './tag-pointer-api'
-import { organizationOf } from '../auth/account-names'
+import { pointTag } from './tag-pointer-api'
 import { limitWrites } from '../limits/limit-writes'
-import { organizationNameProblem, placeInOrganization } from '../auth/account-names'
+import { organizationOf, organizationNameProblem, placeInOrganization } from '../auth/account-names'
 import { pushRefusal } from '../accounts/push-targets'
 import { enforceQuotas, isQuotaExceeded } from '../accounts/quotas'
 import { ImportError } from '../archive/import-error'
@@ -48,9 +49,7 @@ export const repositoryRoutes: ApiRoute[] = [
       sample: '/api/repositories/REPO/tags/v1/archive',
       audience: 'pull',
       async handle(ctx, m) {
-        const repository = name(m[1])
-        const tag = decodePathSegment(m[2], 'tag')
-        await allow(ctx, 'read', { kind: 'repository', name: repository })
+        const { repository, tag } = await tagRequest(ctx, m, 'read')
         return serveImageArchive(ctx.services, ctx.req, ctx.res, repository, tag)
       },
     }),
@@ -81,48 +80,51 @@ export const repositoryRoutes: ApiRoute[] = [
       sendJson(ctx.res, 200, tags)
     },
   },
-  {
-    method: 'GET',
-    pattern: new RegExp(`^/api/repositories/${REPO}/tags/([^/]+)$`),
-    sample: '/api/repositories/REPO/tags/v1',
-    audience: 'pull',
-    async handle(ctx, m) {
-      const repository = name(m[1])
-      const tag = decodePathSegment(m[2], 'tag')
-      await allow(ctx, 'read', { kind: 'repository', name: repository })
-      const detail = await getTagDetail(ctx.services, repository, tag)
-      if (!detail) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
-      sendJson(ctx.res, 200, detail)
-    },
-  },
-  {
-    method: 'DELETE',
-    pattern: new RegExp(`^/api/repositories/${REPO}/tags/([^/]+)$`),
-    sample: '/api/repositories/REPO/tags/v1',
-    audience: 'push',
-    async handle(ctx, m) {
-      const repository = name(m[1])
-      const tag = decodePathSegment(m[2], 'tag')
-      await allow(ctx, 'delete', { kind: 'repository', name: repository })
-      await limitWrites(ctx, organizationOf(repository))
-      if (!(await deleteTag(ctx.services, repository, tag))) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
-      ctx.res.writeHead(204).end()
-    },
-  },
-  {
-    method: 'PUT',
-    pattern: new RegExp(`^/api/repositories/${REPO}/tags/([^/]+)$`),
-    sample: '/api/repositories/REPO/tags/v1',
-    audience: 'push',
-    async handle(ctx, m) {
-      const repository = name(m[1])
-      const tag = decodePathSegment(m[2], 'tag')
-      await allow(ctx, 'write', { kind: 'repository', name: repository })
-      await limitWrites(ctx, organizationOf(repository))
-      return handlePutTag(ctx.services, ctx.req, ctx.res, repository, tag)
-    },
-  },
+  tagRoute('GET', 'pull', 'read', async (ctx, { repository, tag }) => {
+    const detail = await getTagDetail(ctx.services, repository, tag)
+    if (!detail) throw new ApiError(404, 'TAG_NOT_FOUND', `${repository}:${tag} does not exist`)
+    sendJson(ctx.res, 200, detail)
+  }),
+  tagRoute('DELETE', 'push', 'delete', async (ctx, t) => {
+    await limitWrites(ctx, organizationOf(t.repository))
+    const digest = await deleteTag(ctx.services, t.repository, t.tag)
+    if (!digest) throw new ApiError(404, 'TAG_NOT_FOUND', `${t.repository}:${t.tag} does not exist`)
+    await auditTag(ctx, t, 'tag.delete', { digest })
+    ctx.res.writeHead(204).end()
+  }),
+  tagRoute('PUT', 'push', 'write', async (ctx, t) => {
+    await limitWrites(ctx, organizationOf(t.repository))
+    const moved = await pointTag(ctx, t.repository, t.tag)
+    await auditTag(ctx, t, 'tag.set', { digest: moved.digest, previousDigest: moved.previousDigest })
+    sendJson(ctx.res, 200, moved)
+  }),
 ]
+
+type TagRequest = { repository: string; tag: string; actor: Principal }
+
+/** The tag routes' common start: the decoded names, and the caller allowed to `action` the repository. */
+async function tagRequest(ctx: ApiCtx, m: RegExpExecArray, action: Action): Promise<TagRequest> {
+  const repository = name(m[1])
+  const tag = decodePathSegment(m[2], 'tag')
+  const actor = await allow(ctx, action, { kind: 'repository', name: repository })
+  return { repository, tag, actor }
+}
+
+/** GET, PUT or DELETE /api/repositories/{name}/tags/{tag}. */
+function tagRoute(method: string, audience: Audience, action: Action, handle: (ctx: ApiCtx, t: TagRequest) => Promise<void>): ApiRoute {
+  return {
+    method,
+    pattern: new RegExp(`^/api/repositories/${REPO}/tags/([^/]+)$`),
+    sample: '/api/repositories/REPO/tags/v1',
+    audience,
+    handle: async (ctx, m) => handle(ctx, await tagRequest(ctx, m, action)),
+  }
+}
+
+/** A tag changed through the console, in the audit log in its caller's name. */
+function auditTag(ctx: ApiCtx, t: TagRequest, action: 'tag.set' | 'tag.delete', detail: Record<string, unknown>) {
+  return recordAudit(ctx.services, ctx.req, { action, actor: t.actor, organization: organizationOf(t.repository), target: `${t.repository}:${t.tag}`, detail: { via: 'console', ...detail } })
+}
 
 /**
  * POST /api/uploads[?organization=][&repository=][&tag=][&dryRun=true]. Who may write where is decided

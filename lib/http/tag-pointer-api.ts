@@ -1,8 +1,8 @@
 // PUT /api/repositories/{name}/tags/{tag} {"digest":"sha256:…"}: points the tag at a manifest the
-// repository already holds (the console's "point the tag back here"). Thin: read, validate, call lib/.
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Services } from '../services'
-import { ApiError, sendJson } from './respond'
+// repository already holds (the console's "point the tag back here"). Thin: read, validate, call lib/;
+// the route (repository-routes.ts) authorizes, audits and answers.
+import type { ApiCtx } from './api-routes'
+import { ApiError } from './respond'
 import { DIGEST, tagNameProblem } from '../registry/names'
 import { pointTagAtDigest } from '../registry/point-tag'
 import { readJsonBody } from './json-body'
@@ -10,7 +10,8 @@ import { readJsonBody } from './json-body'
 /** The body is one small JSON object; anything longer is not what this endpoint takes. */
 export const MAX_TAG_BODY_BYTES = 4096
 
-export async function handlePutTag(services: Services, req: IncomingMessage, res: ServerResponse, repository: string, tag: string) {
+/** Reads the body and moves the tag; answers what moved (the digest, the previous one, created/updated/unchanged). */
+export async function pointTag({ services, req }: ApiCtx, repository: string, tag: string) {
   const tagProblem = tagNameProblem(tag)
   if (tagProblem) throw new ApiError(400, 'TAG_INVALID', tagProblem)
   const body = await readJsonBody(req, MAX_TAG_BODY_BYTES, '{"digest": "sha256:<64 hex digits>"}')
@@ -23,6 +24,6 @@ export async function handlePutTag(services: Services, req: IncomingMessage, res
     if (result.reason === 'REPOSITORY_NOT_FOUND') throw new ApiError(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
     throw new ApiError(404, 'MANIFEST_NOT_FOUND', `repository "${repository}" holds no manifest ${digest}; a tag can only point at an image stored in its repository`)
   }
-  const { ok: _ok, ...answer } = result
-  sendJson(res, 200, answer)
+  const { ok: _ok, ...moved } = result
+  return moved
 }

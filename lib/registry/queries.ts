@@ -314,19 +314,22 @@ function platformString(m: { os: string | null; architecture: string | null; var
   return [m.os, m.architecture, m.variant].filter(Boolean).join('/') || null
 }
 
-/** Removes a tag (the manifest and blobs stay for garbage collection); records it in the history. */
-export async function deleteTag(services: Services, repository: string, tag: string, source: 'console' | 'push' = 'console') {
+/**
+ * Removes a tag (the manifest and blobs stay for garbage collection); records it in the history.
+ * Answers the digest the tag pointed at, or null when there was no such tag.
+ */
+export async function deleteTag(services: Services, repository: string, tag: string, source: 'console' | 'push' = 'console'): Promise<string | null> {
   return services.db.$transaction(async (tx) => {
     const repo = await tx.repository.findUnique({ where: { name: repository } })
-    if (!repo) return false
+    if (!repo) return null
     const row = await tx.tag.findUnique({
       where: { repositoryId_name: { repositoryId: repo.id, name: tag } },
       include: { manifest: { select: { digest: true } } },
     })
-    if (!row) return false
+    if (!row) return null
     await tx.tag.delete({ where: { repositoryId_name: { repositoryId: repo.id, name: tag } } })
     await tx.tagEvent.create({ data: { repositoryId: repo.id, tag, manifestDigest: row.manifest.digest, action: 'delete', source } })
-    return true
+    return row.manifest.digest
   })
 }
 

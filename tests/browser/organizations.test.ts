@@ -1,9 +1,11 @@
 // Issue 10's console scenario in Chromium against the real Stowage process (access enforced): the
 // administrator signs in, creates an organization and a user bob, adds bob with the pull role, creates
-// an access token (its secret shown once, and it works as a Bearer token), uploads an archive into the
-// organization through the upload page; bob signs in elsewhere, sees the repository but no Delete
+// an access token (its secret shown once, and it works as a Bearer token), uploads an archive named
+// registry.example.com:5000/team/app:v1 into the organization through the upload page's picker, which
+// stores it as acme/team/app:v1 (the issue's example); bob signs in elsewhere, sees the repository but no Delete
 // button, and a DELETE sent from his page is refused with 403. Then the owner makes the repository
-// public and the audit log shows what happened.
+// public and the audit log shows what happened. A second scenario uses the owner's other forms: a robot
+// account, a quota, a token revoked.
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, it, expect } from 'vitest'
@@ -13,7 +15,8 @@ import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { ADMIN_USER as ADMIN } from '../helpers/full-server'
 const BOB_PASSWORD = 'bob has a long password too'
 const ORG = 'acme'
-// already under the organization: the upload page's ?organization=acme keeps it as it is
+// the name inside the archive (another registry's); uploaded into ORG it becomes REPO
+const ARCHIVE_REPO = 'registry.example.com:5000/team/app'
 const REPO = `${ORG}/team/app`
 const TAG = 'v1'
 const DESKTOP = { width: 1280, height: 900 }
@@ -24,7 +27,7 @@ const suite = browserTests({
   setup: async () => {
     const dir = fs.mkdtempSync(path.join(suite.server.dataDir, 'files-'))
     archiveFile = path.join(dir, 'team-app.tar')
-    fs.writeFileSync(archiveFile, (await makeDockerArchive({ repoTags: [`${REPO}:${TAG}`], layers: [await makeLayer(30_000)] })).archive)
+    fs.writeFileSync(archiveFile, (await makeDockerArchive({ repoTags: [`${ARCHIVE_REPO}:${TAG}`], layers: [await makeLayer(30_000)] })).archive)
   },
 })
 
@@ -101,7 +104,7 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     expect(await page.content()).not.toContain(secret)
     expect(JSON.stringify(JSON.parse((await fromPage(page, '/api/tokens', 'GET')).body))).not.toContain(secret.slice(-20))
 
-    // the upload page sends the chosen organization
+    // the upload page sends the chosen organization; the archive's name is placed under it
     await page.goto(suite.server.url + '/upload')
     await page.getByLabel('Upload into organization').fill(ORG)
     await expect(page.getByTestId('organization-picker').textContent()).resolves.toContain(`registry.example.com:5000/team/app:v1 → ${ORG}/team/app:v1`)
@@ -110,7 +113,11 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     expect(new URL((await uploadUrl).url()).searchParams.get('organization')).toBe(ORG)
     await page.locator('[data-testid="upload-item"][data-phase="done"]').waitFor({ timeout: 30_000 })
-    await page.getByTestId('import-tags').getByRole('link', { name: `${REPO}:${TAG}` }).waitFor()
+    const imported = page.getByTestId('import-tags').getByRole('link')
+    await imported.first().waitFor()
+    await expect(imported.allTextContents()).resolves.toEqual([`${REPO}:${TAG}`])
+    const listed = JSON.parse((await fromPage(page, '/api/repositories?q=team', 'GET')).body)
+    expect(listed.repositories.map((r: { name: string }) => r.name)).toEqual([REPO]) // nothing stored under the archive's own name
 
     // bob, in his own browser context: sees the repository and its tag, no Delete, and the API refuses
     const bob = await suite.open({ viewport: DESKTOP, anonymous: true })
@@ -152,7 +159,38 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     const exported = await fromPage(page, (await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href'))!, 'GET')
     expect(exported.status).toBe(200)
     const lines = exported.body.trim().split('\n').map((l) => JSON.parse(l))
-    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['member.set', 'repository.visibility', 'token.create']))
+    expect(lines.map((l) => l.action)).toEqual(expect.arrayContaining(['member.set', 'repository.visibility', 'token.create', 'upload']))
+    expect(lines.find((l) => l.action === 'upload')).toMatchObject({ organization: ORG, target: `${REPO}:${TAG}`, outcome: 'ok' })
     expect(exported.body).not.toContain(secret)
+  })
+
+  it("an owner's forms on the organization and token pages: a robot account, a quota saved, a token revoked", async () => {
+    const { page } = await suite.open({ viewport: DESKTOP })
+    await page.goto(suite.server.url + '/organizations')
+    expect((await fromPage(page, '/api/organizations', 'POST', { name: 'globex' })).status).toBe(201)
+
+    await page.goto(`${suite.server.url}/organizations/globex`)
+    const robotForm = page.getByRole('form', { name: 'Create robot account' })
+    await robotForm.getByLabel('Robot name (globex+…)').fill('ci')
+    await robotForm.getByLabel('Role').selectOption('pull')
+    await robotForm.getByRole('button', { name: 'Create robot' }).click()
+    await page.locator('[data-testid="robot-row"][data-user="globex+ci"]').waitFor()
+    expect(JSON.parse((await fromPage(page, '/api/organizations/globex', 'GET')).body).members).toContainEqual({ user: 'globex+ci', role: 'pull', kind: 'robot' })
+
+    await page.getByLabel('Repositories quota').fill('5')
+    await page.getByRole('button', { name: 'Save limits' }).click()
+    await page.getByRole('status').getByText('Saved').waitFor()
+    expect(JSON.parse((await fromPage(page, '/api/organizations/globex', 'GET')).body).settings.quotaRepositories).toBe(5)
+
+    await page.goto(suite.server.url + '/tokens')
+    await page.getByLabel('Token name').fill('short-lived')
+    await page.getByRole('button', { name: 'Create token' }).click()
+    await page.getByTestId('token-secret').getByRole('button', { name: 'I have copied it' }).click()
+    const row = page.locator('[data-testid="token-row"][data-token="short-lived"]')
+    await row.getByRole('button', { name: 'Revoke token short-lived' }).click()
+    await page.getByRole('dialog', { name: 'Revoke token short-lived?' }).getByRole('button', { name: 'Revoke token' }).click()
+    await row.getByText('revoked').waitFor()
+    const tokens = JSON.parse((await fromPage(page, '/api/tokens', 'GET')).body).tokens
+    expect(tokens.find((t: { name: string }) => t.name === 'short-lived').revokedAt).not.toBeNull()
   })
 })

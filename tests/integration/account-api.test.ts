@@ -1,6 +1,6 @@
 // The account JSON API over real HTTP with access enforced, on SQLite and PostgreSQL: sign-in and
 // sign-out (also everywhere), session fixation and expiry, first-time setup, organizations and their
-// members, users, access tokens, repository visibility, CSRF, and the audit rows all of them write.
+// members, users, access tokens, repository visibility, console tag changes, CSRF, and the audit rows all of them write.
 import { describe, it, expect, beforeAll } from 'vitest'
 import { providers } from '../helpers/stack'
 import { registryForTests, startRegistry } from '../helpers/http-stack'
@@ -37,7 +37,7 @@ describe.each(providers)('account API (%s)', (provider) => {
   async function pushImage(repo: string, tag: string) {
     reg.stack.auth!.openAccess = true
     try {
-      await pushOneLayerImage(reg.url, repo, tag, 512)
+      return await pushOneLayerImage(reg.url, repo, tag, 512)
     } finally {
       reg.stack.auth!.openAccess = false
     }
@@ -453,6 +453,30 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect((await call('/api/organizations/acme/robots', { method: 'POST', headers: bearer(token), body: { name: 'sneaky' } })).status).toBe(403)
       expect(await reg.stack.db.membership.findFirst({ where: { organization: { name: 'acme' }, user: { name: 'dave' } } })).toBeNull()
       expect((await call('/api/organizations/acme', { headers: bearer(token) })).status).toBe(200)
+    })
+  })
+
+  describe('tag changes in the console', () => {
+    it('audits a tag pointed elsewhere (tag.set) and a tag deleted (tag.delete): actor, organization, target, digests', async () => {
+      await seedOrganization(reg.stack.db, 'hooli', { bob: 'push' }) // its own: the tests above change other organizations' members
+      const first = await pushImage('hooli/web', 'v1')
+      const second = await pushImage('hooli/web', 'v2')
+      const url = (tag: string) => `/api/repositories/hooli/web/tags/${tag}`
+      const rows = async (action: string) =>
+        (await audit(action, { target: { startsWith: 'hooli/web:' } })).map((e) => ({ actor: e.actor, organization: e.organization, target: e.target, outcome: e.outcome, detail: JSON.parse(e.detail!) }))
+      // refused and missing: nothing changed, nothing recorded as done
+      expect((await call(url('v1'), { method: 'PUT', headers: basic('dave'), body: { digest: second.digest } })).status).toBe(403)
+      expect((await call(url('v9'), { method: 'DELETE', headers: basic('bob') })).status).toBe(404)
+      expect(await rows('tag.set')).toEqual([])
+      expect(await rows('tag.delete')).toEqual([])
+
+      const put = await call(url('v1'), { method: 'PUT', headers: basic('bob'), body: { digest: second.digest } }) // bob pushes there; dave is no member
+      expect(put.status, JSON.stringify(put.json)).toBe(200)
+      expect((await call(url('v2'), { method: 'DELETE', cookie: await session('bob') })).status).toBe(204)
+      expect(await rows('tag.set')).toEqual([
+        { actor: 'bob', organization: 'hooli', target: 'hooli/web:v1', outcome: 'ok', detail: { via: 'console', digest: second.digest, previousDigest: first.digest } },
+      ])
+      expect(await rows('tag.delete')).toEqual([{ actor: 'bob', organization: 'hooli', target: 'hooli/web:v2', outcome: 'ok', detail: { via: 'console', digest: second.digest } }])
     })
   })
 

@@ -61,10 +61,9 @@ export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
  * Pushes a one-layer OCI image through /v2/ of `url`: a random layer of `layerBytes` and its config
  * (201 each), then the manifest under `reference`, or under its own digest when that is null (201).
  */
-export async function pushOneLayerImage(url: string, repo: string, reference: string | null, layerBytes: number) {
-  const layer = randomBytes(layerBytes)
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] } }))
-  for (const blob of [layer, config]) expect((await request(`${url}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })).status).toBe(201)
+/** The config and OCI manifest of an image of one (uncompressed) layer; `extra` config fields make it unique. */
+export function oneLayerImage(layer: Buffer, extra: Record<string, unknown> = {}) {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, ...extra }))
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -73,6 +72,13 @@ export async function pushOneLayerImage(url: string, repo: string, reference: st
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
     }),
   )
+  return { config, manifest }
+}
+
+export async function pushOneLayerImage(url: string, repo: string, reference: string | null, layerBytes: number) {
+  const layer = randomBytes(layerBytes)
+  const { config, manifest } = oneLayerImage(layer)
+  for (const blob of [layer, config]) expect((await request(`${url}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })).status).toBe(201)
   const res = await request(`${url}/v2/${repo}/manifests/${reference ?? sha256(manifest)}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': OCI_MANIFEST } })
   expect(res.status).toBe(201)
   return { layer, config, manifest, digest: sha256(manifest) }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import type { Stack } from '../helpers/stack'
 import { seedUser, seedOrganization, seedToken, basic, bearer } from '../helpers/accounts'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { sha256, request, OCI_MANIFEST } from './oci-support'
+import { sha256, request, oneLayerImage, OCI_MANIFEST } from './oci-support'
 
 // Each user's access token (no organization limit, push: capped by the user's roles), of the stack seeded
 // last: describe blocks run one after the other. Tokens, not passwords, keep requests fast (a password
@@ -39,21 +39,13 @@ export async function archiveOf(repoTags: string[], layerBytes = 1500, layer?: B
 /** Pushes a one-layer image through /v2/ as `user` (Basic credentials); answers the statuses of each step. */
 export async function pushAs(url: string, user: string | null, repo: string, reference: string, opts: { layer?: Buffer; layerBytes?: number } = {}) {
   const layer = opts.layer ?? randomBytes(opts.layerBytes ?? 800)
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(layer)] }, n: randomBytes(4).toString('hex') }))
+  const { config, manifest } = oneLayerImage(layer, { n: randomBytes(4).toString('hex') }) // a new image even for a given layer
   const statuses: number[] = []
   for (const blob of [layer, config]) {
     const res = await request(`${url}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob, headers: as(user) })
     statuses.push(res.status)
     if (res.status !== 201) return { statuses, error: (await res.json()).errors?.[0], layer }
   }
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
-    }),
-  )
   const res = await request(`${url}/v2/${repo}/manifests/${reference}`, { method: 'PUT', body: manifest, headers: { 'Content-Type': OCI_MANIFEST, ...as(user) } })
   statuses.push(res.status)
   return { statuses, error: res.status === 201 ? null : (await res.json()).errors?.[0], layer }
