@@ -19,7 +19,7 @@ import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { ensureSingleLayerArchive } from './registry-archive'
 import { parseSize } from './image-plan'
 import { CpuWindow, RssSampler, memory, machineBusySeconds, machineSummary } from './proc-stats'
-import { ensureNextBuild, startStowage, benchAuthorization, type StowageProcess } from './stowage-process'
+import { ensureNextBuild, startStowage, benchAuthorization, pullAuthorization, type StowageProcess } from './stowage-process'
 import { pullHttp, pullS3, pullCurl, type PullResult } from './registry-pull'
 import { skopeoPush, pushedImage, uploadArchive } from './registry-push'
 import { minorFaults } from './registry-proc'
@@ -164,10 +164,11 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
     const { objectKey, size } = objectKeyOf(dataDir, digest)
     if (size !== archive.layerBytes[0]) throw new Error(`Blob size ${size}, the archive's layer has ${archive.layerBytes[0]} bytes`)
     const blobUrl = `${stowage.url}/v2/${archive.repository}/blobs/${digest}`
+    const pullAuth = await pullAuthorization(stowage.url)
     const s3 = createS3Client({ endpoint: stowage.s3Endpoint, bucket: BUCKET, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
     try {
       // Untimed first pass: both paths return the layer's bytes (sha256 = digest); also warms the page cache and JIT.
-      for (const [name, pull] of [['/v2', () => pullHttp(blobUrl, { verify: true, authorization: benchAuthorization })], ['S3', () => pullS3(s3, BUCKET, objectKey, { verify: true })]] as const) {
+      for (const [name, pull] of [['/v2', () => pullHttp(blobUrl, { verify: true, authorization: pullAuth })], ['S3', () => pullS3(s3, BUCKET, objectKey, { verify: true })]] as const) {
         const r = await pull()
         if (r.digest !== digest || r.bytes !== size) throw new Error(`${name} returned ${r.bytes} bytes with ${r.digest}, expected ${size} bytes ${digest}`)
         log(`verified ${name}: ${r.bytes} bytes, sha256 matches (${rateOf(r)} MiB/s with hashing, untimed)`)
@@ -180,10 +181,10 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
       const pullOnce = (client: PullClient, mode: 'v2' | 's3') =>
         client === 'curl'
           ? mode === 'v2'
-            ? pullCurl(blobUrl, size, benchAuthorization)
+            ? pullCurl(blobUrl, size, pullAuth)
             : pullCurl(directUrl, size)
           : mode === 'v2'
-            ? pullHttp(blobUrl, { authorization: benchAuthorization })
+            ? pullHttp(blobUrl, { authorization: pullAuth })
             : pullS3(s3, BUCKET, objectKey)
       for (const client of opts.clientKinds) {
         for (let run = 1; run <= opts.repeat; run++) {
@@ -202,7 +203,7 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
       const phases: MemoryPhase[] = []
       for (const clients of [1, opts.clients]) {
         const sampler = new RssSampler([stowage.serverPid, stowage.s3Pid], 50)
-        const m = await withCores(stowage, () => Promise.all(Array.from({ length: clients }, () => pullHttp(blobUrl, { authorization: benchAuthorization }))))
+        const m = await withCores(stowage, () => Promise.all(Array.from({ length: clients }, () => pullHttp(blobUrl, { authorization: pullAuth }))))
         const peaks = sampler.stop()
         const bytes = m.value.reduce((n, r) => n + r.bytes, 0)
         phases.push({ clients, bytes, seconds: m.seconds, peakRss: peaks.get(stowage.serverPid) ?? 0, s3rverPeakRss: peaks.get(stowage.s3Pid) ?? 0, samples: sampler.samples, cores: m.cores, work: m.work })

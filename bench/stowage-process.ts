@@ -94,3 +94,18 @@ export async function startStowage(root: string, dataDir: string): Promise<Stowa
     },
   }
 }
+
+/**
+ * A pull-only access token of the benchmark's administrator, as `Authorization: Bearer stw_…`: pulls carry
+ * a token as docker's and skopeo's do (checking it is a hash and a lookup), not a password (an argon2id
+ * check of ~13 ms and 19 MiB per request would be measured as the registry's cost).
+ */
+export async function pullAuthorization(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/tokens`, {
+    method: 'POST',
+    headers: { Authorization: benchAuthorization, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'bench pulls', organization: null, access: 'pull', expiresAt: null }),
+  })
+  if (res.status !== 201) throw new Error(`creating the benchmark's access token answered ${res.status}: ${await res.text()}`)
+  return `Bearer ${((await res.json()) as { token: string }).token}`
+}
