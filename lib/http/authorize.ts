@@ -21,7 +21,9 @@ export async function authorize(services: Services, req: IncomingMessage, action
     if (e instanceof AuthenticationError) return { allowed: false, status: 401, reason: e.message, principal: ANONYMOUS }
     throw e
   }
-  if (principal.kind === 'user' && principal.via === 'session') {
+  // Browsers attach cookies, and Basic credentials once typed into their prompt, to requests of other
+  // sites' pages; command-line clients send neither Origin nor Sec-Fetch-Site, so they are never refused.
+  if (principal.kind === 'user' && (principal.via === 'session' || principal.via === 'password')) {
     const csrf = crossSiteProblem(services, req)
     if (csrf) return { allowed: false, status: 403, reason: csrf, principal }
   }

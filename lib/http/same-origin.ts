@@ -1,4 +1,5 @@
-// CSRF protection for requests that a browser authenticates by itself (the session cookie): a
+// CSRF protection for requests that a browser authenticates by itself (the session cookie, or Basic
+// credentials remembered from its prompt): a
 // state-changing request must come from Stowage's own pages. Browsers send Origin with every
 // cross-origin request and every POST/PUT/PATCH/DELETE (also `mode: 'no-cors'` fetches and form
 // posts), and Sec-Fetch-Site on top; either one naming another origin is refused. SameSite=Strict

@@ -202,6 +202,13 @@ describe.each(providers)('account API (%s)', (provider) => {
       expect(same.status).toBe(201)
       // nor can another site sign a browser in (login CSRF)
       expect((await call('/api/session', { method: 'POST', body: { user: 'bob', password: PASSWORD }, headers: { Origin: 'http://evil.example' } })).status).toBe(403)
+      // Basic credentials a browser remembers from its prompt count as the browser's own, like the cookie
+      const basicAuth = { Authorization: `Basic ${Buffer.from(`ada:${PASSWORD}`).toString('base64')}` }
+      expect((await call('/api/organizations', { method: 'POST', body: { name: 'evilbasic' }, headers: { ...basicAuth, Origin: 'http://evil.example' } })).status).toBe(403)
+      expect((await call('/api/organizations', { method: 'POST', body: { name: 'evilbasic' }, headers: { ...basicAuth, 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403)
+      expect(await reg.stack.db.organization.findUnique({ where: { name: 'evilbasic' } })).toBeNull()
+      // a command-line client sends neither header
+      expect((await call('/api/organizations', { method: 'POST', body: { name: 'evilbasic' }, headers: basicAuth })).status).toBe(201)
     })
 
     it('lists the caller’s organizations (administrators: all) and shows members, settings and usage to members', async () => {
