@@ -8,18 +8,23 @@ import { organizationRepositorySql } from '../auth/visibility'
 
 export type OrganizationUsage = { repositories: number; tags: number; bytes: number }
 
+// repositories that hold at least one manifest (see above): the same rule for usage and the list
+const countedRepositories = (where: Prisma.Sql) => Prisma.sql`SELECT COUNT(*) FROM "Repository" r WHERE ${where} AND EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id)`
+
 export async function organizationUsage(db: Db, organization: string): Promise<OrganizationUsage> {
   const where = await organizationRepositorySql(db, organization, Prisma.raw('r.name'))
   const [row] = await db.$queryRaw<{ repositories: bigint | number; tags: bigint | number; bytes: bigint | number | null }[]>`
     SELECT
-      (SELECT COUNT(*) FROM "Repository" r WHERE ${where} AND EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id)) AS repositories,
+      (${countedRepositories(where)}) AS repositories,
       (SELECT COUNT(*) FROM "Tag" t JOIN "Repository" r ON r.id = t."repositoryId" WHERE ${where}) AS tags,
       (SELECT CAST(COALESCE(SUM(COALESCE(b."uncompressedSize", b.size)), 0) AS BIGINT) FROM "Blob" b
         WHERE b.digest IN (SELECT rb.digest FROM "RepositoryBlob" rb JOIN "Repository" r ON r.id = rb."repositoryId" WHERE ${where})) AS bytes`
   return { repositories: Number(row.repositories), tags: Number(row.tags), bytes: Number(row.bytes ?? 0) }
 }
 
-/** How many repositories the organization has (the organization list's column). */
+/** How many repositories the organization has (the organization list's column), without summing its bytes. */
 export async function repositoryCount(db: Db, organization: string): Promise<number> {
-  return (await organizationUsage(db, organization)).repositories
+  const where = await organizationRepositorySql(db, organization, Prisma.raw('r.name'))
+  const [row] = await db.$queryRaw<{ n: bigint | number }[]>`SELECT (${countedRepositories(where)}) AS n`
+  return Number(row.n)
 }
