@@ -4,6 +4,7 @@ import path from 'node:path'
 import { userNameProblem } from './auth/account-names'
 import { passwordProblem } from './auth/passwords'
 import { parseTrustedProxies } from './http/client-address'
+import { type LifecycleSettings, defaultLifecycle } from './lifecycle/settings'
 
 export type S3Settings = {
   endpoint?: string // unset = start the embedded S3-compatible server
@@ -53,6 +54,8 @@ export type Config = {
   pushRatePerSecond: number
   /** REDIS_URL: shared counters of the rate limit and sign-in throttling (null = in process) */
   redisUrl: string | null
+  /** garbage collection, retention and expiry (lib/lifecycle/settings.ts) */
+  lifecycle: LifecycleSettings
 }
 
 export class ConfigError extends Error {
@@ -148,6 +151,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tls: tlsPaths(env, problems),
     pushRatePerSecond: int('STOWAGE_PUSH_RATE_LIMIT', 20, 0, 1_000_000),
     redisUrl: env.REDIS_URL || null,
+    lifecycle: {
+      gcGraceSeconds: int('STOWAGE_GC_GRACE_SECONDS', defaultLifecycle.gcGraceSeconds, 0),
+      gcIntervalSeconds: int('STOWAGE_GC_INTERVAL_SECONDS', defaultLifecycle.gcIntervalSeconds, 0),
+      retentionIntervalSeconds: int('STOWAGE_RETENTION_INTERVAL_SECONDS', defaultLifecycle.retentionIntervalSeconds, 0),
+      expiryIntervalSeconds: int('STOWAGE_EXPIRY_INTERVAL_SECONDS', defaultLifecycle.expiryIntervalSeconds, 0),
+      uploadSessionExpirySeconds: int('STOWAGE_UPLOAD_SESSION_EXPIRY_SECONDS', defaultLifecycle.uploadSessionExpirySeconds, 60),
+      stagedExpirySeconds: int('STOWAGE_STAGED_EXPIRY_SECONDS', defaultLifecycle.stagedExpirySeconds, 60),
+      multipartExpirySeconds: int('STOWAGE_MULTIPART_EXPIRY_SECONDS', defaultLifecycle.multipartExpirySeconds, 60),
+    },
   }
   if (config.redisUrl && !/^rediss?:\/\/[^/]+/.test(config.redisUrl)) problems.push('REDIS_URL must be redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://…')
   const adminProblem = userNameProblem(config.admin.user) ?? (config.admin.password === null ? null : passwordProblem(config.admin.password))

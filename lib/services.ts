@@ -7,6 +7,9 @@ import type { HttpSettings } from './http/http-settings'
 import type { AuthSettings } from './auth/auth-settings'
 import type { NetworkSettings } from './http/client-address'
 import type { RateLimiter } from './limits/rate-limit'
+import type { JobQueue } from './jobs/job-queue'
+import type { ForegroundGate } from './jobs/foreground'
+import type { LifecycleSettings } from './lifecycle/settings'
 
 export type Services = {
   db: Db
@@ -24,4 +27,10 @@ export type Services = {
   network?: NetworkSettings
   /** per-organization push rate limit (lib/limits/rate-limit.ts); none = unlimited */
   rateLimit?: RateLimiter
+  /** background jobs (pg-boss on PostgreSQL, in process on SQLite): lib/jobs/job-queue.ts */
+  jobs?: JobQueue
+  /** counts foreground imports/pushes so background work yields the CPU to them */
+  foreground?: ForegroundGate
+  /** grace periods, expiry ages, schedules (defaults in lib/lifecycle/settings.ts) */
+  lifecycle?: Partial<LifecycleSettings>
 }

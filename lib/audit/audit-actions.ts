@@ -21,6 +21,10 @@ export const AUDIT_ACTIONS = [
   'token.create',
   'token.revoke',
   'access.denied',
+  'gc.run',
+  'retention.set',
+  'retention.delete',
+  'retention.run',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -9,9 +9,12 @@ import type { ApiCtx, ApiRoute } from './api-routes'
 import { repositoryRoutes } from './repository-routes'
 import { accountRoutes } from './account-routes'
 import { auditRoutes } from './audit-routes'
+import { gcRoutes } from './gc-routes'
+import { jobRoutes } from './job-routes'
+import { retentionRoutes } from './retention-routes'
 
 /** Every console API route, in matching order. */
-export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes]
+export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes]
 
 export function isConsoleApi(pathname: string) {
   return pathname === '/api' || pathname.startsWith('/api/')
