@@ -24,14 +24,13 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     // content-addressed: the bytes behind a digest never change
     'Cache-Control': 'max-age=31536000, immutable',
   }
+  const range = req.method === 'GET' ? decideRange(req.headers.range, blob.size) : ({ kind: 'full' } as const)
+  // decided here for the redirect too: object stores answer an unsatisfiable range each their own way
+  if (range.kind === 'unsatisfiable') return rangeNotSatisfiable(ctx, blob.size)
   if (req.method === 'GET' && services.blobRedirectSeconds && services.store.readUrl) {
     // Clients re-send Range to the redirect target, so partial reads work the same way.
     const location = await services.store.readUrl(blob.objectKey, services.blobRedirectSeconds)
     return sendEmpty(res, 307, { Location: location, 'Docker-Content-Digest': digest })
-  }
-  const range = req.method === 'GET' ? decideRange(req.headers.range, blob.size) : ({ kind: 'full' } as const)
-  if (range.kind === 'unsatisfiable') {
-    return sendEmpty(res, 416, { 'Content-Range': `bytes */${blob.size}` })
   }
   if (range.kind === 'partial') {
     return streamObject(services.store, blob.objectKey, blob.size, res, range, () =>
@@ -48,12 +47,21 @@ async function serveManifestAsBlob(ctx: Ctx, name: string, digest: string) {
   const repositoryId = await findRepositoryId(ctx.services, name)
   const manifest = repositoryId === null ? null : await ctx.services.db.manifest.findUnique({ where: { repositoryId_digest: { repositoryId, digest } } })
   if (!manifest) throw unknownBlob(digest)
-  sendDocument(ctx.req, ctx.res, 200, Buffer.from(manifest.content), {
-    'Content-Type': 'application/octet-stream',
-    'Docker-Content-Digest': digest,
-    ETag: `"${digest}"`,
-  })
+  const content = Buffer.from(manifest.content)
+  const headers = { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': digest, 'Accept-Ranges': 'bytes', ETag: `"${digest}"` }
+  const range = ctx.req.method === 'GET' ? decideRange(ctx.req.headers.range, content.length) : ({ kind: 'full' } as const)
+  if (range.kind === 'unsatisfiable') return rangeNotSatisfiable(ctx, content.length)
+  if (range.kind === 'partial') {
+    return sendDocument(ctx.req, ctx.res, 206, content.subarray(range.start, range.end + 1), {
+      ...headers,
+      'Content-Range': `bytes ${range.start}-${range.end}/${content.length}`,
+    })
+  }
+  sendDocument(ctx.req, ctx.res, 200, content, headers)
 }
+
+/** RFC 9110: 416 names the size, so the client can ask again for what exists. */
+const rangeNotSatisfiable = (ctx: Ctx, size: number) => sendEmpty(ctx.res, 416, { 'Content-Range': `bytes */${size}` })
 
 export async function deleteBlob(ctx: Ctx, name: string, rawDigest: string) {
   const digest = checkDigest(rawDigest)

@@ -32,14 +32,14 @@ export class SizeLimitExceeded extends OciError {
 export async function appendToSession(services: Services, session: UploadSession, body: Readable, limits: AppendLimits): Promise<UploadSession> {
   const announced = limits.expectedBytes ?? limits.sizeHint ?? null
   const writer = new SessionWriter(services, session, announced === null ? PART_BYTES : Math.min(PART_BYTES, session.tailSize + announced))
-  const hash = takeRunningDigest(services, session.id, session.receivedBytes)
+  const running = takeRunningDigest(services, session.id, session.receivedBytes)
   let received = 0
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       received += chunk.length
       if (session.receivedBytes + received > limits.maxBlobBytes) throw new SizeLimitExceeded(limits.maxBlobBytes)
       if (limits.expectedBytes !== null && received > limits.expectedBytes) throw rangeMismatch(limits.expectedBytes, received)
-      hash?.update(chunk)
+      running?.hash.update(chunk)
       await writer.add(chunk)
     }
     if (limits.expectedBytes !== null && received !== limits.expectedBytes) throw rangeMismatch(limits.expectedBytes, received)
@@ -48,7 +48,7 @@ export async function appendToSession(services: Services, session: UploadSession
     forgetRunningDigest(services, session.id)
     throw e
   }
-  if (hash) keepRunningDigest(services, session.id, hash, writer.state.receivedBytes)
+  if (running) keepRunningDigest(services, session.id, running, writer.state.receivedBytes)
   return writer.state
 }
 

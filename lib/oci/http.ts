@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export const API_VERSION_HEADERS = { 'Docker-Distribution-API-Version': 'registry/2.0' }
 
-/** Answers with no body (202/201/204 of uploads, HEAD). */
-export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}) {
+/** Answers with no body (202/201/204 of uploads, HEAD). A list value sends the header once per item. */
+export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string | string[]> = {}) {
   res.writeHead(status, { ...API_VERSION_HEADERS, 'Content-Length': '0', ...headers })
   res.end()
 }

@@ -2,7 +2,7 @@
 // (after checking that everything it references is in the repository), deleting by digest.
 import type { Services } from '../services'
 import { MediaType } from '../registry/media-types'
-import { setTag } from '../registry/set-tag'
+import { setTags } from '../registry/set-tag'
 import { OciError } from './errors'
 import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
@@ -19,12 +19,14 @@ export async function findManifest(services: Services, repositoryId: number, ref
   return tag?.manifest ?? null
 }
 
-export type StoreManifest = { repository: string; parsed: ParsedManifest; bytes: Buffer; digest: string; tag: string | null }
+/** `tags`: the tags to point at the manifest (none for a push by digest without ?tag=). */
+export type StoreManifest = { repository: string; parsed: ParsedManifest; bytes: Buffer; digest: string; tags: string[] }
 
 export async function storeManifest(services: Services, m: StoreManifest) {
   const platform = m.parsed.config ? await readPlatform(services, m.repository, m.parsed.config) : null
   await transaction(services, async (tx) => {
-    await enforceQuotas(tx, { tags: [{ repository: m.repository, tag: m.tag }], blobs: [] })
+    const tags = m.tags.length ? m.tags.map((tag) => ({ repository: m.repository, tag })) : [{ repository: m.repository, tag: null }]
+    await enforceQuotas(tx, { tags, blobs: [] })
     const repo = await tx.repository.upsert({ where: { name: m.repository }, create: { name: m.repository }, update: {} })
     await verifyReferences(tx, repo.id, m.parsed)
     let row = await tx.manifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: m.digest } }, select: { id: true } })
@@ -55,7 +57,10 @@ export async function storeManifest(services: Services, m: StoreManifest) {
       })
       await recordBlobMediaTypes(tx, parsed)
     }
-    if (m.tag) await setTag(tx, { repositoryId: repo.id, tag: m.tag, manifestId: row.id, manifestDigest: m.digest, source: 'push' })
+    await setTags(
+      tx,
+      m.tags.map((tag) => ({ repositoryId: repo.id, tag, manifestId: row.id, manifestDigest: m.digest, source: 'push' as const })),
+    )
   })
 }
 

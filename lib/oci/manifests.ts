@@ -9,7 +9,8 @@ import { parseManifest } from './manifest-parse'
 import { readSmallBody } from './request-body'
 import { findManifest, storeManifest, deleteManifest as deleteManifestRow } from './manifest-store'
 import { findRepositoryId } from './blob-links'
-import { sha256 } from '../archive/digest-stream'
+import { DEFAULT_ALGORITHM, algorithmOf, digestOf } from './digest-algorithms'
+import { tagNameProblem } from '../registry/names'
 import { deleteTag } from '../registry/queries'
 import { auditRegistryWrite } from './audit'
 import { ensurePushTarget } from './tenancy'
@@ -45,20 +46,48 @@ export async function getManifest(ctx: Ctx, name: string, reference: string) {
 
 export async function putManifest(ctx: Ctx, name: string, reference: string) {
   const ref = parseReference(reference, (problem) => new OciError('MANIFEST_INVALID', problem, { detail: { reference } }))
+  const pushTags = tagsOnPush(ctx.url, ref)
   const bytes = await readSmallBody(ctx.req, ctx.services.limits.maxJsonBytes, 'manifest')
-  const digest = sha256(bytes)
+  // Stored under the digest the client named, verified in its algorithm; a push by tag is sha256.
+  const algorithm = ref.kind === 'digest' ? algorithmOf(ref.digest) : DEFAULT_ALGORITHM
+  const digest = digestOf(algorithm, bytes)
   if (ref.kind === 'digest' && ref.digest !== digest) {
-    throw new OciError('DIGEST_INVALID', `the manifest was pushed as ${ref.digest} but its sha256 is ${digest}`, { detail: { expected: ref.digest, actual: digest } })
+    throw new OciError('DIGEST_INVALID', `the manifest was pushed as ${ref.digest} but its ${algorithm} is ${digest}`, { detail: { expected: ref.digest, actual: digest } })
   }
   const parsed = parseManifest(bytes, ctx.req.headers['content-type'])
   await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
-  await storeManifest(ctx.services, { repository: name, parsed, bytes, digest, tag: ref.kind === 'tag' ? ref.tag : null })
-  await auditRegistryWrite(ctx, 'manifest.push', name, `${name}${ref.kind === 'tag' ? `:${ref.tag}` : ''}@${digest}`)
+  const tags = ref.kind === 'tag' ? [ref.tag] : pushTags
+  await storeManifest(ctx.services, { repository: name, parsed, bytes, digest, tags })
+  if (tags.length === 0) await auditRegistryWrite(ctx, 'manifest.push', name, `${name}@${digest}`)
+  // each tag recorded as if it were pushed on its own
+  for (const tag of tags) await auditRegistryWrite(ctx, 'manifest.push', name, `${name}:${tag}@${digest}`)
   sendEmpty(ctx.res, 201, {
     Location: `/v2/${name}/manifests/${digest}`,
     'Docker-Content-Digest': digest,
     ...(parsed.subject ? { 'OCI-Subject': parsed.subject.digest } : {}),
+    // distribution-spec 1.1 "tags on push": one OCI-Tag per tag applied, so the client knows it need not push them again
+    ...(pushTags.length ? { 'OCI-Tag': pushTags } : {}),
   })
+}
+
+/** The most `?tag=` parameters one push may carry (each is a tag move in the same transaction). */
+export const MAX_TAGS_ON_PUSH = 100
+
+/** `PUT /v2/<name>/manifests/<digest>?tag=a&tag=b`: the tags to point at the pushed manifest, checked before the body is read. */
+function tagsOnPush(url: URL, ref: Reference): string[] {
+  const tags = [...new Set(url.searchParams.getAll('tag'))]
+  if (!tags.length) return []
+  if (ref.kind === 'tag') {
+    throw new OciError('MANIFEST_INVALID', `tag query parameters go with a push by digest; this push names the tag "${ref.tag}" already`, { detail: { tags } })
+  }
+  if (tags.length > MAX_TAGS_ON_PUSH) {
+    throw new OciError('MANIFEST_INVALID', `a push may set at most ${MAX_TAGS_ON_PUSH} tags, not ${tags.length}`, { detail: { limit: MAX_TAGS_ON_PUSH } })
+  }
+  for (const tag of tags) {
+    const problem = tagNameProblem(tag)
+    if (problem) throw new OciError('MANIFEST_INVALID', `tag query parameter: ${problem}`, { detail: { tag: tag.slice(0, 200) } })
+  }
+  return tags
 }
 
 export async function deleteManifest(ctx: Ctx, name: string, reference: string) {

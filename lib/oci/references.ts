@@ -1,22 +1,27 @@
 // Digests and manifest references as the API accepts them.
-import { DIGEST, tagNameProblem } from '../registry/names'
+import { tagNameProblem } from '../registry/names'
 import { OciError } from './errors'
+import { REGISTRY_DIGEST, SUPPORTED_ALGORITHMS, hexLengthOf, isAlgorithm } from './digest-algorithms'
 
-/** The digest grammar of the spec (algorithm:encoded); only sha256 is stored here. */
+/** The digest grammar of the spec (algorithm:encoded). */
 const ANY_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/
 
 export type Reference = { kind: 'digest'; digest: string } | { kind: 'tag'; tag: string }
 
-/** Checks a digest given by the client; anything but a well-formed sha256 digest is DIGEST_INVALID. */
+/** Checks a digest given by the client: a well-formed sha256 or sha512 digest, else DIGEST_INVALID. */
 export function checkDigest(value: string | null | undefined, what = 'digest'): string {
   if (!value) throw new OciError('DIGEST_INVALID', `the ${what} is missing`)
-  if (DIGEST.test(value)) return value
-  if (ANY_DIGEST.test(value) && !value.startsWith('sha256:')) {
-    throw new OciError('DIGEST_INVALID', `${what} "${value.slice(0, 80)}" uses an algorithm this registry does not support; use sha256`, { detail: { digest: value } })
+  if (REGISTRY_DIGEST.test(value)) return value
+  const shown = value.slice(0, 80)
+  const detail = { detail: { digest: value.slice(0, 200) } }
+  if (!ANY_DIGEST.test(value)) {
+    throw new OciError('DIGEST_INVALID', `${what} "${shown}" is not a digest (algorithm:hex, e.g. sha256: followed by 64 lower-case hex digits)`, detail)
   }
-  throw new OciError('DIGEST_INVALID', `${what} "${value.slice(0, 80)}" is not a valid sha256 digest (sha256: followed by 64 lower-case hex digits)`, {
-    detail: { digest: value },
-  })
+  const algorithm = value.slice(0, value.indexOf(':'))
+  if (!isAlgorithm(algorithm)) {
+    throw new OciError('DIGEST_INVALID', `${what} "${shown}" uses the algorithm "${algorithm.slice(0, 40)}", which this registry does not support; use ${SUPPORTED_ALGORITHMS}`, detail)
+  }
+  throw new OciError('DIGEST_INVALID', `${what} "${shown}" is not a valid ${algorithm} digest (${algorithm}: followed by ${hexLengthOf(algorithm)} lower-case hex digits)`, detail)
 }
 
 /** A tag or a digest; a reference with a colon is a digest attempt. */

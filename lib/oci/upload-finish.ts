@@ -1,13 +1,13 @@
 // Completes an upload session: assemble the stored bytes into one object, verify size and digest,
 // then make the blob visible in the repository. Any failure cancels the session (the client starts
 // over, as with the reference registry), so a bad upload never leaves a visible or orphaned object.
-import { createHash } from 'node:crypto'
 import type { Services } from '../services'
 import { discardAllStagedOf } from '../registry/staging'
 import { OciError } from './errors'
 import { cancelSession, stagingOwnerOf, type UploadSession } from './upload-session'
 import { finishedDigest, forgetRunningDigest } from './upload-digests'
 import { commitPushedBlob } from './blob-links'
+import { algorithmOf, newHash, type DigestAlgorithm } from './digest-algorithms'
 
 export async function finishSession(services: Services, session: UploadSession, expectedDigest: string) {
   try {
@@ -16,7 +16,9 @@ export async function finishSession(services: Services, session: UploadSession, 
     if (stored !== session.receivedBytes) {
       throw new OciError('BLOB_UPLOAD_INVALID', `the assembled blob has ${stored} bytes but ${session.receivedBytes} were received`, { status: 500 })
     }
-    const digest = finishedDigest(services, session.id, session.receivedBytes) ?? (await digestOfObject(services, key))
+    // verified in the algorithm the client names now, whatever the session was started with
+    const algorithm = algorithmOf(expectedDigest)
+    const digest = finishedDigest(services, session.id, session.receivedBytes, algorithm) ?? (await digestOfObject(services, key, algorithm))
     if (digest !== expectedDigest) {
       throw new OciError('DIGEST_INVALID', `the uploaded content has digest ${digest}, not ${expectedDigest}`, {
         detail: { expected: expectedDigest, actual: digest, size: session.receivedBytes },
@@ -62,9 +64,12 @@ async function readSmall(services: Services, key: string, size: number) {
   return out
 }
 
-/** Streams the object back to hash it (bounded memory); needed when this process did not see every byte. */
-async function digestOfObject(services: Services, key: string) {
-  const hash = createHash('sha256')
+/**
+ * Streams the object back to hash it (bounded memory); needed when this process did not see every byte
+ * in `algorithm` (a restart, another instance, or a session started with another algorithm).
+ */
+async function digestOfObject(services: Services, key: string, algorithm: DigestAlgorithm) {
+  const hash = newHash(algorithm)
   for await (const c of await services.store.read(key)) hash.update(c as Buffer)
-  return 'sha256:' + hash.digest('hex')
+  return `${algorithm}:${hash.digest('hex')}`
 }

@@ -5,6 +5,8 @@ import { requestLength } from './context'
 import { OciError } from './errors'
 import { sendEmpty } from './http'
 import { checkDigest } from './references'
+import { DEFAULT_ALGORITHM, algorithmOf, checkAlgorithm } from './digest-algorithms'
+import { startRunningDigest } from './upload-digests'
 import { parseChunkRange } from './range'
 import { authorizeOrThrow } from './authorization'
 import { repositoryNameProblem } from '../registry/names'
@@ -32,19 +34,31 @@ function blobCreated(ctx: Ctx, name: string, digest: string) {
 
 export async function startUpload(ctx: Ctx, name: string) {
   const { url } = ctx
+  // What the client asks for is checked before anything is stored or read: an algorithm or digest this
+  // registry cannot verify is refused now, not after the client sent the whole blob.
+  const rawAlgorithm = url.searchParams.get('digest-algorithm')
+  const requested = rawAlgorithm === null ? null : checkAlgorithm(rawAlgorithm)
+  const rawDigest = url.searchParams.get('digest')
+  const digest = rawDigest === null ? null : checkDigest(rawDigest)
+  if (digest && requested && algorithmOf(digest) !== requested) {
+    throw new OciError('DIGEST_INVALID', `digest-algorithm is ${requested} but the digest ${digest.slice(0, 80)} is ${algorithmOf(digest)}`, {
+      detail: { algorithm: requested, digest },
+    })
+  }
+  const rawMount = url.searchParams.get('mount')
+  const mount = rawMount === null ? null : checkDigest(rawMount, 'mount digest')
   await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
-  const mount = url.searchParams.get('mount')
   if (mount !== null && (await tryMount(ctx, name, mount, url.searchParams.get('from')))) return
-  const digest = url.searchParams.get('digest')
-  if (digest !== null) return monolithicUpload(ctx, name, checkDigest(digest))
+  if (digest !== null) return monolithicUpload(ctx, name, digest)
   await sweepUploadSessionsOccasionally(ctx.services)
   const session = await createSession(ctx.services, name)
+  // a mount that could not be done is followed by a push of the same blob: hash in its algorithm
+  startRunningDigest(ctx.services, session.id, requested ?? (mount ? algorithmOf(mount) : DEFAULT_ALGORITHM))
   sendEmpty(ctx.res, 202, progressHeaders(name, session))
 }
 
 /** Links a blob another repository has; false (start a normal upload) when it cannot. */
-async function tryMount(ctx: Ctx, name: string, rawDigest: string, from: string | null): Promise<boolean> {
-  const digest = checkDigest(rawDigest, 'mount digest')
+async function tryMount(ctx: Ctx, name: string, digest: string, from: string | null): Promise<boolean> {
   if (!from || repositoryNameProblem(from)) return false
   if (!(await authorizeOrThrow(ctx, 'read', { kind: 'repository', name: from }, { quiet: true }))) return false
   if (!(await findLinkedBlob(ctx.services, from, digest))) return false
@@ -58,6 +72,7 @@ async function monolithicUpload(ctx: Ctx, name: string, digest: string) {
   const length = requestLength(ctx)
   if (length !== null && length > ctx.services.limits.maxLayerBytes) throw new SizeLimitExceeded(ctx.services.limits.maxLayerBytes)
   const session = await createSession(ctx.services, name, { locked: true })
+  startRunningDigest(ctx.services, session.id, algorithmOf(digest))
   try {
     const stored = await appendToSession(ctx.services, session, ctx.req, { ...limitsFor(ctx, null), sizeHint: length })
     await finishSession(ctx.services, stored, digest)
