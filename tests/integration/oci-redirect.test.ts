@@ -38,6 +38,15 @@ describe('blob redirect to presigned URLs (sqlite)', () => {
     expect(Buffer.from(await part.arrayBuffer())).toEqual(body.subarray(100, 200))
   })
 
+  it('answers an unsatisfiable range itself with 416 instead of redirecting', async () => {
+    const res = await fetch(`${reg.url}/v2/example.test/busybox/blobs/${LAYER}`, { redirect: 'manual', headers: { Range: `bytes=${LAYER_SIZE}-` } })
+    expect(res.status).toBe(416)
+    expect(res.headers.get('content-range')).toBe(`bytes */${LAYER_SIZE}`)
+    expect(res.headers.get('location')).toBeNull()
+    // a satisfiable one is redirected as usual
+    expect((await fetch(`${reg.url}/v2/example.test/busybox/blobs/${LAYER}`, { redirect: 'manual', headers: { Range: 'bytes=0-9' } })).status).toBe(307)
+  })
+
   it('still answers HEAD itself, with the size', async () => {
     const res = await fetch(`${reg.url}/v2/example.test/busybox/blobs/${LAYER}`, { method: 'HEAD' })
     expect(res.status).toBe(200)

@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest'
 import { parseRoute } from '../../lib/oci/routes'
 import { checkDigest, parseReference } from '../../lib/oci/references'
+import { checkAlgorithm } from '../../lib/oci/digest-algorithms'
 import { decideRange, parseChunkRange } from '../../lib/oci/range'
 import { paginate, nextLink, byCodePoint } from '../../lib/oci/pagination'
 import { acceptedTypes, clientAccepts } from '../../lib/oci/content-negotiation'
@@ -46,11 +47,30 @@ describe('routes', () => {
 })
 
 describe('digests and references', () => {
-  it('accepts sha256 digests only', () => {
+  it('accepts sha256 and sha512 digests of the right length only', () => {
     expect(checkDigest(D)).toBe(D)
-    expect(code(() => checkDigest(`sha512:${'a'.repeat(128)}`))).toBe('400 DIGEST_INVALID')
+    expect(checkDigest(`sha512:${'a'.repeat(128)}`)).toBe(`sha512:${'a'.repeat(128)}`)
+    expect(code(() => checkDigest(`sha512:${'a'.repeat(64)}`))).toBe('400 DIGEST_INVALID')
+    expect(code(() => checkDigest(`sha256:${'a'.repeat(128)}`))).toBe('400 DIGEST_INVALID')
+    expect(code(() => checkDigest(`sha512:${'A'.repeat(128)}`))).toBe('400 DIGEST_INVALID')
     expect(code(() => checkDigest('sha256:ABC'))).toBe('400 DIGEST_INVALID')
     expect(code(() => checkDigest(null))).toBe('400 DIGEST_INVALID')
+  })
+
+  it('names the algorithm it does not support', () => {
+    expect(() => checkDigest(`sha384:${'a'.repeat(96)}`)).toThrow(/"sha384", which this registry does not support; use sha256 or sha512/)
+    expect(() => checkDigest(`blake3:${'a'.repeat(64)}`)).toThrow(/"blake3"/)
+    expect(() => checkDigest('junk')).toThrow(/not a digest/)
+  })
+
+  it('checks a requested digest algorithm', () => {
+    expect(checkAlgorithm('sha256')).toBe('sha256')
+    expect(checkAlgorithm('sha512')).toBe('sha512')
+    expect(code(() => checkAlgorithm('sha384'))).toBe('400 DIGEST_INVALID')
+    expect(() => checkAlgorithm('sha384')).toThrow(/"sha384" is not supported by this registry; use sha256 or sha512/)
+    expect(() => checkAlgorithm('SHA-512!')).toThrow(/is not a digest algorithm/)
+    expect(code(() => checkAlgorithm(''))).toBe('400 DIGEST_INVALID')
+    expect(code(() => checkAlgorithm('__proto__'))).toBe('400 DIGEST_INVALID')
   })
 
   it('tells tags from digests', () => {
