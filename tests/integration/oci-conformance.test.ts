@@ -28,7 +28,9 @@
 //   5 referrers and no such header).
 // - The rewritten suite in the same folder (package main: api.go, testdata.go, run.go, pull_test.go,
 //   push_test.go of the newest revision) is a different harness with its own flows; only the ginkgo
-//   suite (01_pull .. 04_management, setup.go, and the 0x_* files) is replayed here.
+//   suite (01_pull .. 04_management, setup.go, and the 0x_* files) is replayed here. Its newest checks
+//   (the blob matrix in sha256 and sha512, sha512 content, tags on push) are replayed in
+//   oci-conformance-newest.test.ts.
 // - Warnings only (not failures) in the suite, asserted strictly here instead: a manifest with no layers
 //   must be accepted (201), and the referrers artifactType filter must be applied (OCI-Filters-Applied).
 import { randomBytes, randomUUID } from 'node:crypto'
