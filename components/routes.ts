@@ -7,9 +7,12 @@ const segments = (name: string) => name.split('/').map(encodeURIComponent).join(
 export const repositoryHref = (repository: string) => `/repositories/${segments(repository)}`
 export const tagHref = (repository: string, tag: string) => `${repositoryHref(repository)}/-/tags/${encodeURIComponent(tag)}`
 
-/** An image by digest: /repositories/<name...>/-/digests/<sha256:...> (e.g. an earlier image of a tag). */
+/** An image by digest: /repositories/<name...>/-/digests/<sha256:... or sha512:...> (e.g. an earlier image of a tag). */
 export const digestHref = (repository: string, digest: string, tag?: string) =>
   `${repositoryHref(repository)}/-/digests/${encodeURIComponent(digest)}${tag ? `?tag=${encodeURIComponent(tag)}` : ''}`
+
+/** sha256, or sha512 for manifests pushed by a sha512 digest through /v2/ */
+const MANIFEST_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/
 
 export type RepositoryRoute = { repository: string; tag: string | null; digest?: string } | null
 
@@ -22,7 +25,7 @@ export function parseRepositoryPath(path: string[]): RepositoryRoute {
   if (dash === 0 || rest.length !== 2) return null
   const repository = parts.slice(0, dash).join('/')
   if (rest[0] === 'tags') return { repository, tag: rest[1] }
-  if (rest[0] === 'digests' && /^sha256:[a-f0-9]{64}$/.test(rest[1])) return { repository, tag: null, digest: rest[1] }
+  if (rest[0] === 'digests' && MANIFEST_DIGEST.test(rest[1])) return { repository, tag: null, digest: rest[1] }
   return null
 }
 

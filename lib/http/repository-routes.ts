@@ -56,7 +56,7 @@ export const repositoryRoutes: ApiRoute[] = [
   ),
   {
     method: 'GET',
-    pattern: new RegExp(`^/api/repositories/${REPO}/digests/(sha256:[a-f0-9]{64})$`),
+    pattern: new RegExp(`^/api/repositories/${REPO}/digests/(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$`), // manifests pushed by sha512 too
     sample: `/api/repositories/REPO/digests/sha256:${'0'.repeat(64)}`,
     audience: 'pull',
     async handle(ctx, m) {

@@ -3,7 +3,8 @@
 // the route (repository-routes.ts) authorizes, audits and answers.
 import type { ApiCtx } from './api-routes'
 import { ApiError } from './respond'
-import { DIGEST, tagNameProblem } from '../registry/names'
+import { tagNameProblem } from '../registry/names'
+import { REGISTRY_DIGEST } from '../oci/digest-algorithms'
 import { pointTagAtDigest } from '../registry/point-tag'
 import { readJsonBody } from './json-body'
 
@@ -16,8 +17,8 @@ export async function pointTag({ services, req }: ApiCtx, repository: string, ta
   if (tagProblem) throw new ApiError(400, 'TAG_INVALID', tagProblem)
   const body = await readJsonBody(req, MAX_TAG_BODY_BYTES, '{"digest": "sha256:<64 hex digits>"}')
   const digest = (body as { digest?: unknown } | null)?.digest
-  if (typeof digest !== 'string' || !DIGEST.test(digest)) {
-    throw new ApiError(400, 'DIGEST_INVALID', 'give the manifest digest to point the tag at: {"digest": "sha256:<64 hex digits>"}')
+  if (typeof digest !== 'string' || !REGISTRY_DIGEST.test(digest)) {
+    throw new ApiError(400, 'DIGEST_INVALID', 'give the manifest digest to point the tag at: {"digest": "sha256:<64 hex digits>"} (or sha512:<128 hex digits>)')
   }
   const result = await pointTagAtDigest(services, repository, tag, digest)
   if (!result.ok) {

@@ -207,6 +207,10 @@ describe.each(providers)('digests and the newest protocol additions (%s)', (prov
       expect([head.status, head.headers.get('content-length')]).toEqual([200, String(img.manifest.length)])
       // not under the sha256 of the same bytes
       expect((await api(`/v2/digests/manifests/manifests/${sha256(img.manifest)}`)).status).toBe(404)
+      // the console shows it by its digest too
+      const detail = await api(`/api/repositories/digests/manifests/digests/${digest}`)
+      expect(detail.status).toBe(200)
+      expect(JSON.stringify(await detail.json())).toContain(digest)
       // an index of sha512 children, also by its sha512 digest
       const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest, size: img.manifest.length }] }))
       const putIndex = await api(`/v2/digests/manifests/manifests/${sha512(index)}`, { method: 'PUT', body: index, headers: { 'Content-Type': OCI_INDEX } })

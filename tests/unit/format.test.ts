@@ -157,6 +157,13 @@ describe('console routes', () => {
     expect(parseRepositoryPath(['bazel', 'v1', 'tarball', '-', 'tags', 'test_image_1'])).toEqual({ repository: 'bazel/v1/tarball', tag: 'test_image_1' })
     expect(parseRepositoryPath(['a-b', '-', 'tags', 'x'])).toEqual({ repository: 'a-b', tag: 'x' })
   })
+  it('opens an image by a sha256 or a sha512 digest', () => {
+    for (const digest of [`sha256:${'a'.repeat(64)}`, `sha512:${'b'.repeat(128)}`]) {
+      expect(parseRepositoryPath(['a', 'b', '-', 'digests', encodeURIComponent(digest)])).toEqual({ repository: 'a/b', tag: null, digest })
+    }
+    expect(parseRepositoryPath(['a', '-', 'digests', `sha512:${'b'.repeat(64)}`])).toBeNull()
+    expect(parseRepositoryPath(['a', '-', 'digests', `sha384:${'b'.repeat(96)}`])).toBeNull()
+  })
   it('round-trips through the URL builders', () => {
     for (const [repo, tag] of [
       ['example.test/busybox', '1.0'],
