@@ -12,7 +12,7 @@ import type { Services } from '../services'
 import { ApiError } from '../http/respond'
 import { MediaType } from './media-types'
 import { buildImageManifest } from './image-manifest'
-import { DigestStream } from '../archive/digest-stream'
+import { DigestStream, sha256 } from '../archive/digest-stream'
 import { gunzipSize } from '../analysis/measure'
 import { planTagArchive } from './export-index'
 
@@ -74,7 +74,8 @@ export async function planImageArchive(services: Services, repository: string, t
     const size = gzip ? Number(l.blob.uncompressedSize ?? (await gunzipSize(await services.store.read(l.blob.objectKey)))) : Number(l.blob.size)
     layers.push({ diffId: diffIds[i] as string, size, objectKey: l.blob.objectKey, gzip })
   }
-  return { repository, tag, config: { digest: configRow.digest, bytes }, layers, platform: { os: m.os, architecture: m.architecture, variant: m.variant } }
+  // the archive is a sha256 image layout (what docker load reads), also for an image pushed with sha512 digests
+  return { repository, tag, config: { digest: sha256(bytes), bytes }, layers, platform: { os: m.os, architecture: m.architecture, variant: m.variant } }
 }
 
 export type Entry = { name: string; size: number; write: (pack: tar.Pack, signal: AbortSignal) => Promise<void> } | { name: string; directory: true }

@@ -6,6 +6,7 @@ import { providers, snapshot } from '../helpers/stack'
 import { startRegistry, reopen, request, errorOf, sha256, locationPath, type Init, type Registry } from './oci-support'
 import { PART_BYTES } from '../../lib/oci/chunk-writer'
 import { MAX_TAGS_ON_PUSH } from '../../lib/oci/manifests'
+import { tarFiles } from '../helpers/read-tar'
 
 const sha512 = (b: Buffer | string) => 'sha512:' + createHash('sha512').update(b).digest('hex')
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
@@ -344,7 +345,7 @@ describe.each(providers)('digests and the newest protocol additions (%s)', (prov
       expect((await put('digests/tagged', sha256(plain.manifest), plain.manifest)).headers.get('oci-tag')).toBeNull()
     })
 
-    it('tags a manifest pushed by its sha512 digest', async () => {
+    it('tags a manifest pushed by its sha512 digest, which the console exports as a sha256 image layout', async () => {
       const img = image(sha512)
       await pushBlobsOf('digests/tagged512', img, sha512)
       const res = await put('digests/tagged512', sha512(img.manifest), img.manifest, '?tag=v512')
@@ -352,6 +353,15 @@ describe.each(providers)('digests and the newest protocol additions (%s)', (prov
       expect(res.headers.get('oci-tag')).toBe('v512')
       const got = await api('/v2/digests/tagged512/manifests/v512', { headers: { Accept: OCI_MANIFEST } })
       expect(got.headers.get('docker-content-digest')).toBe(sha512(img.manifest))
+
+      const archive = await api('/api/repositories/digests/tagged512/tags/v512/archive')
+      expect(archive.status).toBe(200)
+      const files = await tarFiles(Buffer.from(await archive.arrayBuffer()))
+      const hex = (d: string) => d.slice(d.indexOf(':') + 1)
+      expect(files.get(`blobs/sha256/${hex(sha256(img.config))}`)?.equals(img.config)).toBe(true)
+      expect(files.get(`blobs/sha256/${hex(sha256(img.layer))}`)?.equals(img.layer)).toBe(true)
+      const [entry] = JSON.parse(files.get('manifest.json')!.toString())
+      expect(entry.Config).toBe(`blobs/sha256/${hex(sha256(img.config))}`)
     })
 
     it('refuses invalid tags, too many tags, and tags on a push by tag, storing nothing', async () => {
