@@ -10,7 +10,8 @@ import { registryForTests } from '../helpers/http-stack'
 import { request, sha256, oneLayerImage, OCI_MANIFEST } from './oci-support'
 import { runRetention, type RetentionDeletion } from '../../lib/retention/run-retention'
 import { acquireLease } from '../../lib/db/leases'
-import { deleteTagsIfUnchanged } from '../../lib/retention/deletions'
+import { deleteTagsIfUnchanged, deleteUntaggedManifest } from '../../lib/retention/deletions'
+import { findUntaggedManifests } from '../../lib/retention/untagged'
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const DAY_MS = 86_400_000
@@ -286,5 +287,23 @@ describe.each(providers)('retention policies (%s)', (provider) => {
     const now = await db().tag.findUniqueOrThrow({ where: { repositoryId_name: { repositoryId: id, name: 'moving' } } })
     expect(await deleteTagsIfUnchanged(reg.stack, id, [{ name: 'moving', manifestId: now.manifestId, digest: second.digest }])).toHaveLength(1)
     expect(await db().tagEvent.findFirst({ where: { repositoryId: id, source: 'retention' } })).toMatchObject({ tag: 'moving', manifestDigest: second.digest, action: 'delete' })
+  }, 60_000)
+
+  it('deletes a planned untagged manifest only while it is still untagged', async () => {
+    const img = await push.image('cond/untagged', null)
+    const id = await repositoryId('cond/untagged')
+    await db().manifest.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 10 * DAY_MS) } })
+    const cutoff = new Date(Date.now() - DAY_MS)
+    const [planned] = await findUntaggedManifests(db(), id, cutoff)
+    expect(planned.digest).toBe(img.digest)
+    await push.manifest('cond/untagged', 'now-tagged', img.manifest) // tagged after the plan was made
+    expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(false)
+    expect(await pulls('cond/untagged', 'now-tagged', img.digest)).toBe(true)
+    // untagged again: untagged since now, younger than the cutoff
+    expect((await fetch(`${reg.url}/api/repositories/cond/untagged/tags/now-tagged`, { method: 'DELETE' })).status).toBe(204)
+    expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(false)
+    await db().tagEvent.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 2 * DAY_MS) } })
+    expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(true)
+    expect(await db().manifest.count({ where: { repositoryId: id } })).toBe(0)
   }, 60_000)
 })
