@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { providers } from '../helpers/stack'
 import { registryForTests } from '../helpers/http-stack'
-import { request, sha256, oneLayerImage, OCI_MANIFEST } from './oci-support'
+import { request, sha256, oneLayerImage, OCI_MANIFEST, reopen } from './oci-support'
 import { runRetention, type RetentionDeletion } from '../../lib/retention/run-retention'
 import { acquireLease } from '../../lib/db/leases'
 import { deleteTagsIfUnchanged, deleteUntaggedManifest } from '../../lib/retention/deletions'
@@ -305,5 +305,24 @@ describe.each(providers)('retention policies (%s)', (provider) => {
     await db().tagEvent.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 2 * DAY_MS) } })
     expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(true)
     expect(await db().manifest.count({ where: { repositoryId: id } })).toBe(0)
+  }, 60_000)
+
+  it('two instances running the policies at once delete each tag once between them', async () => {
+    const tags = Array.from({ length: 30 }, (_, i) => `t${String(i).padStart(2, '0')}`)
+    for (const t of tags) await push.image('twice/app', t)
+    await db().retentionPolicy.create({ data: { repository: 'twice/app', keepLatest: 5 } })
+    // PostgreSQL: a second instance with its own database client. SQLite is one process by design (a
+    // second client in this process would wait synchronously for the first one's write lock): two runs.
+    const other = provider === 'postgresql' ? await reopen(reg.stack) : { services: reg.stack, close: async () => {} }
+    try {
+      const [one, two] = await Promise.all([runRetention(reg.stack, { dryRun: false }), runRetention(other.services, { dryRun: false })])
+      const mine = [...one.deleted, ...two.deleted].filter((d) => d.repository === 'twice/app')
+      expect(mine).toHaveLength(25)
+      expect(new Set(mine.map((d) => d.tag)).size).toBe(25)
+    } finally {
+      await other.close()
+    }
+    expect(await db().tag.count({ where: { repository: { name: 'twice/app' } } })).toBe(5)
+    expect(await db().tagEvent.count({ where: { repository: { name: 'twice/app' }, source: 'retention' } })).toBe(25)
   }, 60_000)
 })
