@@ -325,4 +325,30 @@ describe.each(providers)('retention policies (%s)', (provider) => {
     expect(await db().tag.count({ where: { repository: { name: 'twice/app' } } })).toBe(5)
     expect(await db().tagEvent.count({ where: { repository: { name: 'twice/app' }, source: 'retention' } })).toBe(25)
   }, 60_000)
+
+  it('a manual run of several policies, one of them busy, deletes nothing and answers 409', async () => {
+    await db().organization.create({ data: { name: 'busy' } })
+    for (const repo of ['busy/one', 'busy/two']) for (const t of ['a', 'b']) await push.image(repo, t)
+    await api(reg.url, 'PUT', '/api/repositories/busy/one/retention', { keepLatest: 0 })
+    const second = (await api(reg.url, 'PUT', '/api/repositories/busy/two/retention', { keepLatest: 0 })).body
+    const held = await acquireLease(db(), `retention:${second.id}`, 60_000)
+    try {
+      expect((await api(reg.url, 'POST', '/api/retention/run?dryRun=false&organization=busy')).status).toBe(409)
+      expect(await db().tag.count({ where: { repository: { name: { in: ['busy/one', 'busy/two'] } } } })).toBe(4)
+    } finally {
+      await held!.release()
+    }
+    expect((await api(reg.url, 'POST', '/api/retention/run?dryRun=false&organization=busy')).body.deleted).toHaveLength(4)
+  }, 60_000)
+
+  it("never deletes an untagged manifest younger than garbage collection's grace, even with untaggedDays 0", async () => {
+    const img = await push.image('grace/app', null)
+    const id = await repositoryId('grace/app')
+    await db().manifest.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 3600_000) } })
+    await db().retentionPolicy.create({ data: { repository: 'grace/app', untaggedDays: 0 } })
+    // untagged for an hour: within the default 24 h grace
+    expect((await runRetention(reg.stack, { dryRun: true, repository: 'grace/app' })).deleted).toEqual([])
+    const noGrace = { ...reg.stack, lifecycle: { gcGraceSeconds: 0 } }
+    expect((await runRetention(noGrace, { dryRun: true, repository: 'grace/app' })).deleted).toEqual([{ repository: 'grace/app', tag: null, digest: img.digest, reason: 'untagged' }])
+  }, 60_000)
 })
