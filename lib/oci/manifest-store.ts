@@ -8,6 +8,7 @@ import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
 import { isForeignLayer, type Descriptor, type ParsedManifest } from './manifest-parse'
 import type { Reference } from './references'
+import { measureLater } from '../analysis/blob-analysis'
 
 type Tx = Services['db']
 
@@ -57,6 +58,8 @@ export async function storeManifest(services: Services, m: StoreManifest) {
     }
     if (m.tag) await setTag(tx, { repositoryId: repo.id, tag: m.tag, manifestId: row.id, manifestDigest: m.digest, source: 'push' })
   })
+  // layers this manifest typed as measurable (recordBlobMediaTypes) wait for their sizes
+  await measureLater(services, m.parsed.layers.map((l) => l.digest))
 }
 
 /** Every blob an image manifest names must be linked here, with the size it claims; an index's children must be stored here. */
