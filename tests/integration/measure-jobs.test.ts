@@ -13,6 +13,10 @@ import { getImageTagDetail } from '../../lib/registry/queries'
 import { createForegroundGate } from '../../lib/jobs/foreground'
 import type { RunningJobs } from '../../lib/jobs/start-jobs'
 import { sha256 } from '../../lib/archive/digest-stream'
+import http from 'node:http'
+import { randomBytes } from 'node:crypto'
+import { startRegistry, type Registry } from '../helpers/http-stack'
+import { oneLayerImage, request, OCI_MANIFEST } from './oci-support'
 
 describe.each(providers)('compressed sizes measured by jobs (%s)', (provider) => {
   let stack: Stack
@@ -85,4 +89,43 @@ describe.each(providers)('compressed sizes measured by jobs (%s)', (provider) =>
     const detail = (await getImageTagDetail(stack, 'measure/big', '1'))!
     expect(detail.layers.map((l) => l.compressedSize)).toEqual(layers.map(gzip6))
   }, 120_000)
+
+  describe('through the registry API', () => {
+    let reg: Registry | null = null
+    afterEach(async () => {
+      await running?.stop()
+      running = null
+      await reg?.close()
+      reg = null
+    }, 60_000)
+
+    it('measures the layers a pushed manifest names, and counts a blob upload in flight as foreground work', async () => {
+      reg = await startRegistry(provider)
+      running = await startTestJobs(reg.stack)
+      const gate = reg.stack.foreground!
+      const layer = randomBytes(300 * 1024)
+      const { config, manifest } = oneLayerImage(layer)
+
+      // the layer in one PATCH whose body arrives in two parts: foreground work while it is received
+      const start = await request(`${reg.url}/v2/pushed/app/blobs/uploads/`, { method: 'POST' })
+      expect(start.status).toBe(202)
+      const session = new URL(start.headers.get('location')!, reg.url)
+      const patch = http.request(session, { method: 'PATCH', headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': layer.length } })
+      const answered = new Promise<number>((resolve, reject) => patch.on('response', (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject))
+      patch.write(layer.subarray(0, 1000))
+      await waitFor(async () => gate.active() === 1, 'the blob upload to count as foreground work')
+      patch.end(layer.subarray(1000))
+      expect(await answered).toBe(202)
+      expect(gate.active()).toBe(0)
+      session.searchParams.set('digest', sha256(layer))
+      expect((await request(session.toString(), { method: 'PUT' })).status).toBe(201)
+      expect((await request(`${reg.url}/v2/pushed/app/blobs/uploads/?digest=${sha256(config)}`, { method: 'POST', body: config })).status).toBe(201)
+      expect((await request(`${reg.url}/v2/pushed/app/manifests/1`, { method: 'PUT', body: manifest, headers: { 'Content-Type': OCI_MANIFEST } })).status).toBe(201)
+
+      await running.jobs.idle('blob.measure')
+      const detail = (await getImageTagDetail(reg.stack, 'pushed/app', '1'))!
+      expect(detail.layers.map((l) => [l.compressedSize, l.uncompressedSize])).toEqual([[gzip6(layer), layer.length]])
+      expect(await running.jobs.recent({ name: 'blob.measure', limit: 5 })).toEqual([expect.objectContaining({ state: 'completed', data: { digest: sha256(layer) } })])
+    }, 60_000)
+  })
 })
