@@ -8,6 +8,7 @@ import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
 import { isForeignLayer, type Descriptor, type ParsedManifest } from './manifest-parse'
 import type { Reference } from './references'
+import { measureLater } from '../analysis/blob-analysis'
 
 type Tx = Services['db']
 
@@ -62,6 +63,8 @@ export async function storeManifest(services: Services, m: StoreManifest) {
       m.tags.map((tag) => ({ repositoryId: repo.id, tag, manifestId: row.id, manifestDigest: m.digest, source: 'push' as const })),
     )
   })
+  // layers this manifest typed as measurable (recordBlobMediaTypes) wait for their sizes
+  await measureLater(services, m.parsed.layers.map((l) => l.digest))
 }
 
 /** Every blob an image manifest names must be linked here, with the size it claims; an index's children must be stored here. */

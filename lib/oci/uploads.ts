@@ -16,6 +16,7 @@ import { appendToSession, SizeLimitExceeded, type AppendLimits } from './chunk-w
 import { finishSession } from './upload-finish'
 import { sweepUploadSessionsOccasionally } from './upload-sweeper'
 import { ensurePushTarget } from './tenancy'
+import { inForeground } from '../jobs/foreground'
 
 const sessionPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`
 
@@ -49,7 +50,7 @@ export async function startUpload(ctx: Ctx, name: string) {
   const mount = rawMount === null ? null : checkDigest(rawMount, 'mount digest')
   await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
   if (mount !== null && (await tryMount(ctx, name, mount, url.searchParams.get('from')))) return
-  if (digest !== null) return monolithicUpload(ctx, name, digest)
+  if (digest !== null) return inForeground(ctx.services.foreground, () => monolithicUpload(ctx, name, digest))
   await sweepUploadSessionsOccasionally(ctx.services)
   const session = await createSession(ctx.services, name)
   // a mount that could not be done is followed by a push of the same blob: hash in its algorithm
@@ -94,7 +95,11 @@ export async function cancelUpload(ctx: Ctx, name: string, id: string) {
   sendEmpty(ctx.res, 204)
 }
 
-export async function patchUpload(ctx: Ctx, name: string, id: string) {
+// Receiving blob bytes is foreground work: background measurements hold back meanwhile (lib/jobs/foreground.ts).
+export const patchUpload = (ctx: Ctx, name: string, id: string) => inForeground(ctx.services.foreground, () => patchChunk(ctx, name, id))
+export const finishUpload = (ctx: Ctx, name: string, id: string) => inForeground(ctx.services.foreground, () => finishWithChunk(ctx, name, id))
+
+async function patchChunk(ctx: Ctx, name: string, id: string) {
   const session = await acquireSession(ctx.services, name, id)
   let stored: UploadSession
   try {
@@ -106,7 +111,7 @@ export async function patchUpload(ctx: Ctx, name: string, id: string) {
   sendEmpty(ctx.res, 202, progressHeaders(name, stored))
 }
 
-export async function finishUpload(ctx: Ctx, name: string, id: string) {
+async function finishWithChunk(ctx: Ctx, name: string, id: string) {
   const digest = checkDigest(ctx.url.searchParams.get('digest'))
   const session = await acquireSession(ctx.services, name, id)
   try {
