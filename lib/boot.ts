@@ -1,5 +1,5 @@
 // Start-up: validate configuration, start the embedded S3 server when no S3 is configured, migrate
-// the database, collect what a crash left behind, start background analysis and the periodic sweep.
+// the database, collect what a crash left behind (expiry), start background analysis and the periodic sweep.
 import os from 'node:os'
 import fs from 'node:fs'
 import { loadConfig, type Config } from './config'
@@ -7,8 +7,7 @@ import { startEmbeddedS3, type EmbeddedS3, type EmbeddedS3Options } from './stor
 import { openS3Store } from './storage/open-store'
 import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
-import { collectInterruptedUploads, collectStagedOfFinishedUploads, abortLeftoverMultipart } from './registry/staging'
-import { sweepUploadSessions } from './oci/upload-sweeper'
+import { runExpiry, describeExpiry } from './lifecycle/expire'
 import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
 import type { Services } from './services'
 import { ensureFirstAdmin } from './auth/first-admin'
@@ -49,7 +48,7 @@ export async function boot(
         ...opts.embeddedS3,
         log,
         // uploads that failed while it was down left staged objects and parts behind
-        onRestarted: () => services && void sweepLeftovers(services, false, log),
+        onRestarted: () => services && void sweepLeftovers(services, log),
       })
   const endpoint = config.s3.endpoint ?? embeddedS3!.endpoint
   if (embeddedS3) log(`embedded S3 server at ${endpoint} (data in ${config.dataDir}/s3)`)
@@ -66,19 +65,16 @@ export async function boot(
     auth: { signInThrottle: createSignInThrottle({ redis, log }) },
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
     rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, log }),
+    lifecycle: config.lifecycle,
   }
   const firstAdmin = await ensureFirstAdmin(db, config.admin)
   if (firstAdmin.kind === 'created') log(`created the administrator "${firstAdmin.user}" (STOWAGE_ADMIN_PASSWORD)`)
-  const collected = await collectInterruptedUploads(services)
-  if (collected) log(`collected ${collected} staged objects of uploads interrupted by the last shutdown`)
-  await sweepLeftovers(services, true, log)
-  // registry push sessions survive restarts; only expired ones (and objects of vanished ones) go
-  const swept = await sweepUploadSessions(services)
-  if (swept) log(`collected ${swept} expired registry upload sessions and leftover objects`)
+  // what a crashed instance left; other instances may be running: only work whose owner is gone goes
+  await sweepLeftovers(services, log)
   const analysis = startBlobAnalysis(services, { concurrency: config.analysisConcurrency })
   services.analysis = analysis
   const running = services
-  const sweeper = setInterval(() => void sweepLeftovers(running, false, log), LEFTOVER_SWEEP_INTERVAL_MS)
+  const sweeper = setInterval(() => void sweepLeftovers(running, log), LEFTOVER_SWEEP_INTERVAL_MS)
   sweeper.unref()
   return {
     config,
@@ -97,16 +93,13 @@ export async function boot(
 }
 
 /**
- * Collects what failed or interrupted writes left in the store: staged objects of finished uploads and
- * multipart uploads nothing can complete. `atStart`: nothing is being written yet, so every multipart
- * upload that is not a registry push session's goes. Never throws (the next sweep tries again).
+ * Collects what failed or interrupted writes left (lib/lifecycle/expire.ts runExpiry): at start, after the
+ * embedded store restarted, and periodically. Never throws (the next sweep tries again).
  */
-export async function sweepLeftovers(services: Services, atStart: boolean, log: (m: string) => void) {
+export async function sweepLeftovers(services: Services, log: (m: string) => void) {
   try {
-    const staged = await collectStagedOfFinishedUploads(services)
-    if (staged) log(`collected ${staged} staged objects of failed uploads`)
-    const parts = await abortLeftoverMultipart(services, { atStart })
-    if (parts) log(`aborted ${parts} unfinished multipart uploads (parts of interrupted writes)`)
+    const line = describeExpiry(await runExpiry(services))
+    if (line) log(line)
   } catch (e) {
     log(`sweeping leftover objects failed (retried later): ${(e as Error).message}`)
   }
