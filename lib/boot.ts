@@ -8,6 +8,7 @@ import { openS3Store } from './storage/open-store'
 import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
 import { runExpiry, describeExpiry } from './lifecycle/expire'
+import { lifecycleOf } from './lifecycle/settings'
 import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
 import type { Services } from './services'
 import { ensureFirstAdmin } from './auth/first-admin'
@@ -76,6 +77,9 @@ export async function boot(
   const running = services
   const sweeper = setInterval(() => void sweepLeftovers(running, log), LEFTOVER_SWEEP_INTERVAL_MS)
   sweeper.unref()
+  // the uploads a crashed instance was receiving become collectable once their lease runs out: look again then
+  const afterLeases = setTimeout(() => void sweepLeftovers(running, log), lifecycleOf(running).uploadLeaseSeconds * 1000 + 5000)
+  afterLeases.unref()
   return {
     config,
     services,
@@ -84,6 +88,7 @@ export async function boot(
     setupToken: firstAdmin.kind === 'setup' ? firstAdmin.token : null,
     async shutdown() {
       clearInterval(sweeper)
+      clearTimeout(afterLeases)
       await analysis.stop()
       await db.$disconnect()
       await embeddedS3?.stop()
