@@ -27,9 +27,6 @@ export type Runtime = {
   shutdown(): Promise<void>
 }
 
-/** How often the running server collects what failed writes left in the store (also after the embedded store restarts). */
-export const LEFTOVER_SWEEP_INTERVAL_MS = 10 * 60 * 1000
-
 export async function boot(
   env: Record<string, string | undefined> = process.env,
   log = (m: string) => console.log(m),
@@ -75,8 +72,10 @@ export async function boot(
   const analysis = startBlobAnalysis(services, { concurrency: config.analysisConcurrency })
   services.analysis = analysis
   const running = services
-  const sweeper = setInterval(() => void sweepLeftovers(running, log), LEFTOVER_SWEEP_INTERVAL_MS)
-  sweeper.unref()
+  // every STOWAGE_EXPIRY_INTERVAL_SECONDS (0 = only at start); one run at a time across instances (expire.ts)
+  const expiryEvery = lifecycleOf(running).expiryIntervalSeconds
+  const sweeper = expiryEvery > 0 ? setInterval(() => void sweepLeftovers(running, log), expiryEvery * 1000) : null
+  sweeper?.unref()
   // the uploads a crashed instance was receiving become collectable once their lease runs out: look again then
   const afterLeases = setTimeout(() => void sweepLeftovers(running, log), lifecycleOf(running).uploadLeaseSeconds * 1000 + 5000)
   afterLeases.unref()
@@ -87,7 +86,7 @@ export async function boot(
     embeddedS3,
     setupToken: firstAdmin.kind === 'setup' ? firstAdmin.token : null,
     async shutdown() {
-      clearInterval(sweeper)
+      if (sweeper) clearInterval(sweeper)
       clearTimeout(afterLeases)
       await analysis.stop()
       await db.$disconnect()
