@@ -1,5 +1,5 @@
 // Start-up: validate configuration, start the embedded S3 server when no S3 is configured, migrate
-// the database, collect what a crash left behind, start background jobs and the periodic sweep.
+// the database, collect what a crash left behind (expiry), start background jobs (measurement, GC, retention, expiry).
 import os from 'node:os'
 import fs from 'node:fs'
 import { loadConfig, type Config } from './config'
@@ -7,9 +7,9 @@ import { startEmbeddedS3, type EmbeddedS3, type EmbeddedS3Options } from './stor
 import { openS3Store } from './storage/open-store'
 import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
-import { collectInterruptedUploads, collectStagedOfFinishedUploads, abortLeftoverMultipart } from './registry/staging'
-import { sweepUploadSessions } from './oci/upload-sweeper'
 import { startJobs, type RunningJobs } from './jobs/start-jobs'
+import { runExpiry, describeExpiry } from './lifecycle/expire'
+import { lifecycleOf } from './lifecycle/settings'
 import type { Services } from './services'
 import { ensureFirstAdmin } from './auth/first-admin'
 import { parseTrustedProxies } from './http/client-address'
@@ -27,9 +27,6 @@ export type Runtime = {
   setupToken: string | null
   shutdown(): Promise<void>
 }
-
-/** How often the running server collects what failed writes left in the store (also after the embedded store restarts). */
-export const LEFTOVER_SWEEP_INTERVAL_MS = 10 * 60 * 1000
 
 export async function boot(
   env: Record<string, string | undefined> = process.env,
@@ -50,7 +47,7 @@ export async function boot(
         ...opts.embeddedS3,
         log,
         // uploads that failed while it was down left staged objects and parts behind
-        onRestarted: () => services && void sweepLeftovers(services, false, log),
+        onRestarted: () => services && void sweepLeftovers(services, log),
       })
   const endpoint = config.s3.endpoint ?? embeddedS3!.endpoint
   if (embeddedS3) log(`embedded S3 server at ${endpoint} (data in ${config.dataDir}/s3)`)
@@ -67,16 +64,12 @@ export async function boot(
     auth: { signInThrottle: createSignInThrottle({ redis, log }) },
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
     rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, log }),
+    lifecycle: config.lifecycle,
   }
   const firstAdmin = await ensureFirstAdmin(db, config.admin)
   if (firstAdmin.kind === 'created') log(`created the administrator "${firstAdmin.user}" (STOWAGE_ADMIN_PASSWORD)`)
-  const collected = await collectInterruptedUploads(services)
-  if (collected) log(`collected ${collected} staged objects of uploads interrupted by the last shutdown`)
-  await sweepLeftovers(services, true, log)
-  // registry push sessions survive restarts; only expired ones (and objects of vanished ones) go
-  const swept = await sweepUploadSessions(services)
-  if (swept) log(`collected ${swept} expired registry upload sessions and leftover objects`)
-  services.lifecycle = config.lifecycle
+  // what a crashed instance left; other instances may be running: only work whose owner is gone goes
+  await sweepLeftovers(services, log)
   const jobs = await startJobs(services, {
     databaseUrl: config.databaseUrl,
     measureConcurrency: config.analysisConcurrency,
@@ -84,8 +77,10 @@ export async function boot(
     log,
   })
   const running = services
-  const sweeper = setInterval(() => void sweepLeftovers(running, false, log), LEFTOVER_SWEEP_INTERVAL_MS)
-  sweeper.unref()
+  // afterwards every STOWAGE_EXPIRY_INTERVAL_SECONDS as the `expiry.run` job (lib/jobs/schedule.ts)
+  // the uploads a crashed instance was receiving become collectable once their lease runs out: look again then
+  const afterLeases = setTimeout(() => void sweepLeftovers(running, log), lifecycleOf(running).uploadLeaseSeconds * 1000 + 5000)
+  afterLeases.unref()
   return {
     config,
     services,
@@ -93,7 +88,7 @@ export async function boot(
     embeddedS3,
     setupToken: firstAdmin.kind === 'setup' ? firstAdmin.token : null,
     async shutdown() {
-      clearInterval(sweeper)
+      clearTimeout(afterLeases)
       await jobs.stop()
       await db.$disconnect()
       await embeddedS3?.stop()
@@ -103,16 +98,13 @@ export async function boot(
 }
 
 /**
- * Collects what failed or interrupted writes left in the store: staged objects of finished uploads and
- * multipart uploads nothing can complete. `atStart`: nothing is being written yet, so every multipart
- * upload that is not a registry push session's goes. Never throws (the next sweep tries again).
+ * Collects what failed or interrupted writes left (lib/lifecycle/expire.ts runExpiry): at start, after the
+ * embedded store restarted, and periodically. Never throws (the next sweep tries again).
  */
-export async function sweepLeftovers(services: Services, atStart: boolean, log: (m: string) => void) {
+export async function sweepLeftovers(services: Services, log: (m: string) => void) {
   try {
-    const staged = await collectStagedOfFinishedUploads(services)
-    if (staged) log(`collected ${staged} staged objects of failed uploads`)
-    const parts = await abortLeftoverMultipart(services, { atStart })
-    if (parts) log(`aborted ${parts} unfinished multipart uploads (parts of interrupted writes)`)
+    const line = describeExpiry(await runExpiry(services))
+    if (line) log(line)
   } catch (e) {
     log(`sweeping leftover objects failed (retried later): ${(e as Error).message}`)
   }

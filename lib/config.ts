@@ -162,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadSessionExpirySeconds: int('STOWAGE_UPLOAD_SESSION_EXPIRY_SECONDS', defaultLifecycle.uploadSessionExpirySeconds, 60),
       stagedExpirySeconds: int('STOWAGE_STAGED_EXPIRY_SECONDS', defaultLifecycle.stagedExpirySeconds, 60),
       multipartExpirySeconds: int('STOWAGE_MULTIPART_EXPIRY_SECONDS', defaultLifecycle.multipartExpirySeconds, 60),
+      uploadLeaseSeconds: defaultLifecycle.uploadLeaseSeconds,
     },
   }
   if (config.redisUrl && !/^rediss?:\/\/[^/]+/.test(config.redisUrl)) problems.push('REDIS_URL must be redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://…')

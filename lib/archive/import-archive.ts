@@ -23,6 +23,8 @@ import { placeInOrganization } from '../auth/account-names'
 import { isQuotaExceeded, type QuotaExceeded } from '../accounts/quotas'
 import { measureLater } from '../analysis/blob-analysis'
 import { inForeground } from '../jobs/foreground'
+import { holdUploadLease, leaseFrom } from '../lifecycle/upload-lease'
+import { recordedMultipart } from '../lifecycle/multipart-records'
 
 export type ImportRequest = {
   body: Readable
@@ -78,18 +80,22 @@ export async function importArchive(services: Services, req: ImportRequest): Pro
 
 async function importInForeground(services: Services, req: ImportRequest): Promise<ImportResult> {
   const uploadId = randomUUID()
-  await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null } })
+  await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null, leaseUntil: leaseFrom(services) } })
   const counter = new ByteCounter()
   const pendingWrites: Promise<void>[] = []
+  // another instance may collect an upload whose lease ran out: renew it while this one works on it
+  const lease = holdUploadLease(services, uploadId, (lost) => req.body.destroy(lost))
   try {
     const result = await runImport(services, uploadId, req, counter, pendingWrites)
+    lease.stop()
     await services.db.upload.update({
       where: { id: uploadId },
       data: { state: 'committed', receivedBytes: BigInt(counter.bytes), finishedAt: new Date(), result: JSON.stringify(result) },
     })
     return result
   } catch (e) {
-    const error = toImportError(e, req.signal)
+    lease.stop()
+    const error = lease.lost ?? toImportError(e, req.signal)
     req.body.destroy()
     // Let writes in flight settle first, or an object could land after its deletion.
     await Promise.allSettled(pendingWrites)
@@ -139,6 +145,7 @@ async function runImport(
       entryName,
       signal: req.signal,
       inflate: { budget, limits },
+      multipart: recordedMultipart(services, key, uploadId),
     })
     pendingWrites.push(staged.written)
     return staged

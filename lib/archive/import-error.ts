@@ -38,6 +38,7 @@ export type ImportErrorCode =
   | 'STORAGE_UNAVAILABLE'
   | 'DENIED'
   | 'QUOTA_EXCEEDED'
+  | 'UPLOAD_INTERRUPTED'
 
 export class ImportError extends Error {
   constructor(

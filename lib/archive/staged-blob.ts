@@ -1,7 +1,7 @@
 // Streams one archive entry into the object store while hashing it; gzip layers are stored uncompressed.
 import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { BlobStore } from '../storage/blob-store'
+import type { BlobStore, MultipartHooks } from '../storage/blob-store'
 import { DigestStream } from './digest-stream'
 import { detectCompression, decompressorFor } from './compression'
 import { ImportError } from './import-error'
@@ -33,6 +33,8 @@ export type StageOptions = {
   signal?: AbortSignal
   /** bounds on inflating a compressed entry (inflate-guard.ts); the budget is the whole archive's */
   inflate?: { budget: ArchiveBudget | null; limits: Pick<Limits, 'maxInflateRatio' | 'inflateRatioAfterBytes'> }
+  /** records the write's multipart upload (lib/lifecycle/multipart-records.ts) */
+  multipart?: MultipartHooks
 }
 
 const tooLarge = (name: string, limit: number) => () =>
@@ -69,7 +71,7 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
     }
     throw e
   })
-  const writing = store.write(key, out, { signal: opts.signal })
+  const writing = store.write(key, out, { signal: opts.signal, ...opts.multipart })
   // Either failure tears the other side down so nothing hangs. A failure while reading (bad data,
   // a limit) explains more than the write failure it causes, so it is the one reported.
   piping.catch((e) => out.destroy(e))

@@ -17,6 +17,12 @@ export type LifecycleSettings = {
   stagedExpirySeconds: number
   /** STOWAGE_MULTIPART_EXPIRY_SECONDS: an unfinished multipart upload nothing owns this long is aborted */
   multipartExpirySeconds: number
+  /**
+   * An instance receiving an archive upload renews the upload's lease every third of this; once it has
+   * run out (the instance died), any instance may collect the upload. Not an environment setting: clocks
+   * of instances must agree to well within it (NTP), and tests shorten it.
+   */
+  uploadLeaseSeconds: number
 }
 
 export const defaultLifecycle: LifecycleSettings = {
@@ -27,6 +33,7 @@ export const defaultLifecycle: LifecycleSettings = {
   uploadSessionExpirySeconds: 24 * 3600,
   stagedExpirySeconds: 3600,
   multipartExpirySeconds: 24 * 3600,
+  uploadLeaseSeconds: 60,
 }
 
 export function lifecycleOf(services: Pick<Services, 'lifecycle'>): LifecycleSettings {

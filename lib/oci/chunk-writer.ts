@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream'
 import type { Services } from '../services'
 import { registerStaged, discardStaged } from '../registry/staging'
 import { OciError } from './errors'
+import { recordMultipart, forgetMultipart, pushSessionOwner } from '../lifecycle/multipart-records'
 import { leaseUntil, stagingOwnerOf, type UploadSession } from './upload-session'
 import { takeRunningDigest, keepRunningDigest, forgetRunningDigest } from './upload-digests'
 
@@ -109,7 +110,17 @@ class SessionWriter {
     const s = this.state
     if (!s.multipartId) {
       const multipartId = await services.store.startMultipart(s.objectKey)
-      await this.commit({ multipartId })
+      // recorded before its first part, so a crash cannot leave parts nobody knows (lib/lifecycle/expire-multipart.ts)
+      await recordMultipart(services.db, multipartId, s.objectKey, pushSessionOwner(s.id)).catch(async (e) => {
+        await services.store.abortMultipart(s.objectKey, multipartId).catch(() => {})
+        throw e
+      })
+      try {
+        await this.commit({ multipartId })
+      } catch (e) {
+        if (await services.store.abortMultipart(s.objectKey, multipartId).then(() => true, () => false)) await forgetMultipart(services.db, multipartId)
+        throw e
+      }
       s.multipartId = multipartId
     }
     const number = s.parts.length + 1

@@ -4,6 +4,7 @@
 import type { Services } from '../services'
 import { discardAllStagedOf } from '../registry/staging'
 import { OciError } from './errors'
+import { forgetMultipart } from '../lifecycle/multipart-records'
 import { cancelSession, stagingOwnerOf, type UploadSession } from './upload-session'
 import { finishedDigest, forgetRunningDigest } from './upload-digests'
 import { commitPushedBlob } from './blob-links'
@@ -48,6 +49,7 @@ async function assemble(services: Services, s: UploadSession): Promise<string> {
     parts.push({ partNumber: parts.length + 1, etag: await store.writePart(s.objectKey, s.multipartId, parts.length + 1, tail) })
   }
   await store.completeMultipart(s.objectKey, s.multipartId, parts)
+  await forgetMultipart(services.db, s.multipartId)
   return s.objectKey
 }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { Services } from '../services'
 import { discardAllStagedOf, newObjectKey } from '../registry/staging'
 import { OciError } from './errors'
+import { forgetMultipart } from '../lifecycle/multipart-records'
 import { forgetRunningDigest } from './upload-digests'
 
 export type UploadPart = { number: number; etag: string; size: number }
@@ -86,13 +87,15 @@ export async function cancelSession(services: Services, session: Pick<UploadSess
 async function discardMultipart(services: Services, sessionId: string, key: string, multipartId: string) {
   try {
     await services.store.abortMultipart(key, multipartId)
+    await forgetMultipart(services.db, multipartId)
     return
   } catch {
-    // s3rver answers AbortMultipartUpload with 405. Completing the upload frees its parts just as well
-    // (the object it makes is staged and deleted with the session); on real S3, a bucket lifecycle
-    // rule for incomplete multipart uploads is the backstop.
+    // A store without AbortMultipartUpload (stock s3rver answers 405): completing the upload frees its
+    // parts just as well (the object it makes is staged and deleted with the session). Otherwise the
+    // record stays and expiry tries again (lib/lifecycle/expire-multipart.ts).
   }
   const parts = await services.db.blobUploadPart.findMany({ where: { sessionId }, orderBy: { number: 'asc' } })
   if (!parts.length) return
-  await services.store.completeMultipart(key, multipartId, parts.map((p) => ({ partNumber: p.number, etag: p.etag }))).catch(() => {})
+  const completed = await services.store.completeMultipart(key, multipartId, parts.map((p) => ({ partNumber: p.number, etag: p.etag }))).then(() => true, () => false)
+  if (completed) await forgetMultipart(services.db, multipartId)
 }

@@ -1,33 +1,34 @@
-// Collects upload sessions nobody finished: a client that gave up, or a server that stopped mid-push.
-// Sessions idle longer than the expiry are cancelled (their objects deleted); objects staged by a session
-// that no longer exists (a crash between deleting the row and the objects) are deleted too.
+// Collects registry upload sessions nobody finished: a client that gave up, or a server that stopped
+// mid-push. A session idle longer than STOWAGE_UPLOAD_SESSION_EXPIRY_SECONDS (and not being written to:
+// its write lease ran out) is cancelled: its multipart upload aborted, its objects deleted, its row gone.
+// Objects of sessions that vanished otherwise are expiry's (lib/lifecycle/expire-staged.ts).
 import type { Services } from '../services'
-import { discardStaged } from '../registry/staging'
-import { cancelSession, STAGING_OWNER_PREFIX as OWNER_PREFIX } from './upload-session'
+import { lifecycleOf } from '../lifecycle/settings'
+import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
+import { cancelSession } from './upload-session'
 
-/** How long an upload may sit idle before it is collected (the reference registry uses a week; a day is plenty). */
-export const UPLOAD_EXPIRY_MS = 24 * 60 * 60 * 1000
-
-export async function sweepUploadSessions(services: Services, opts: { expiryMs?: number; now?: Date } = {}): Promise<number> {
+/** Cancels the expired sessions; returns how many. */
+export async function sweepUploadSessions(services: Services, opts: { now?: Date } = {}): Promise<number> {
   const now = opts.now ?? new Date()
-  const cutoff = new Date(now.getTime() - (opts.expiryMs ?? UPLOAD_EXPIRY_MS))
-  const expired = await services.db.blobUploadSession.findMany({
-    where: { updatedAt: { lt: cutoff }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
-    select: { id: true, objectKey: true, multipartId: true },
-  })
-  for (const s of expired) await cancelSession(services, s)
-
-  const staged = await services.db.stagedObject.findMany({
-    where: { ownerId: { startsWith: OWNER_PREFIX }, createdAt: { lt: cutoff } },
-    select: { objectKey: true, ownerId: true },
-  })
-  const owners = [...new Set(staged.map((s) => s.ownerId.slice(OWNER_PREFIX.length)))]
-  const alive = new Set(
-    (await services.db.blobUploadSession.findMany({ where: { id: { in: owners } }, select: { id: true } })).map((s) => s.id),
-  )
-  const orphans = staged.filter((s) => !alive.has(s.ownerId.slice(OWNER_PREFIX.length))).map((s) => s.objectKey)
-  await discardStaged(services, orphans)
-  return expired.length + orphans.length
+  const cutoff = new Date(now.getTime() - lifecycleOf(services).uploadSessionExpirySeconds * 1000)
+  const expired = { updatedAt: { lt: cutoff }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] }
+  let cancelled = 0
+  let after = ''
+  for (;;) {
+    const batch = await services.db.blobUploadSession.findMany({
+      where: { id: { gt: after }, ...expired },
+      orderBy: { id: 'asc' },
+      take: BATCH,
+      select: { id: true, objectKey: true, multipartId: true },
+    })
+    if (!batch.length) return cancelled
+    after = batch[batch.length - 1].id
+    for (const s of batch) {
+      await cancelSession(services, s)
+      cancelled++
+    }
+    await yieldToEventLoop()
+  }
 }
 
 const lastSweep = new WeakMap<object, number>()

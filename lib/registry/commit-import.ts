@@ -7,6 +7,7 @@ import { MediaType } from './media-types'
 import { isUniqueViolation } from '../db/client'
 import { setTags, lockRepositories, type TagStatus } from './set-tag'
 import { chunks, insertRows, yieldToEventLoop, type SqlValue } from './bulk-sql'
+import { confirmUploadForCommit } from '../lifecycle/upload-lease'
 import { enforceQuotas } from '../accounts/quotas'
 
 export type CommitBlob = { digest: string; size: number; key: string }
@@ -36,7 +37,13 @@ const RETRIES = 5
 export async function commitImport(services: Services, uploadId: string, images: CommitImage[]): Promise<CommitOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await services.db.$transaction((tx) => commitOnce(tx as any, uploadId, images), { timeout: 120_000, maxWait: 60_000 })
+      return await services.db.$transaction(
+        async (tx) => {
+          await confirmUploadForCommit(tx as any, services, uploadId) // not collected meanwhile (lease): its staged objects exist
+          return commitOnce(tx as any, uploadId, images)
+        },
+        { timeout: 120_000, maxWait: 60_000 },
+      )
     } catch (e) {
       // A concurrent import created the same blob/repository/tag first, or PostgreSQL broke a
       // deadlock between two imports: run again, now reusing the other import's rows.

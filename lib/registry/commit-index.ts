@@ -7,6 +7,7 @@ import type { CommitBlob, CommitImage, TagResult } from './commit-import'
 import { MediaType } from './media-types'
 import { isUniqueViolation } from '../db/client'
 import { setTag } from './set-tag'
+import { confirmUploadForCommit } from '../lifecycle/upload-lease'
 import { enforceQuotas } from '../accounts/quotas'
 
 export type CommitIndexChild = CommitImage & { manifestMediaType: string }
@@ -24,7 +25,13 @@ const RETRIES = 5
 export async function commitIndexImport(services: Services, uploadId: string, plan: CommitIndex): Promise<{ tags: TagResult[]; adoptedKeys: Set<string> }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await services.db.$transaction((tx) => commitOnce(tx as Services['db'], uploadId, plan), { timeout: 120_000, maxWait: 60_000 })
+      return await services.db.$transaction(
+        async (tx) => {
+          await confirmUploadForCommit(tx as Services['db'], services, uploadId) // not collected meanwhile (lease)
+          return commitOnce(tx as Services['db'], uploadId, plan)
+        },
+        { timeout: 120_000, maxWait: 60_000 },
+      )
     } catch (e) {
       // a concurrent import created the same blob/repository/manifest first: run again, reusing its rows
       const retryable = isUniqueViolation(e) || (e as { code?: string })?.code === 'P2034'

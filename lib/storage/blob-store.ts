@@ -4,9 +4,19 @@ import type { Readable } from 'node:stream'
 
 export type ByteRange = { start: number; end: number } // inclusive, like HTTP Range
 
+/** Told about the multipart upload a streamed write starts (to record it: lib/lifecycle/multipart-records.ts). */
+export type MultipartHooks = {
+  /** awaited after the upload is created and before its first part is sent; a throw aborts the write */
+  onMultipartStart?(uploadId: string): Promise<void>
+  /** after the upload was completed or aborted (not when aborting failed: its parts may still exist) */
+  onMultipartEnd?(uploadId: string): Promise<void>
+}
+
+export type WriteOptions = MultipartHooks & { signal?: AbortSignal }
+
 export interface BlobStore {
   /** Streams `body` into `key` (multipart for large bodies); resolves once the object is stored. */
-  write(key: string, body: Readable | Buffer, opts?: { signal?: AbortSignal }): Promise<void>
+  write(key: string, body: Readable | Buffer, opts?: WriteOptions): Promise<void>
   /** Streams the object (or a byte range of it). */
   read(key: string, range?: ByteRange): Promise<Readable>
   /** Object size in bytes, or null when it does not exist. */

@@ -4,13 +4,13 @@
 // and big buffers are not left for the garbage collector. A body smaller than one part is written
 // with a single PUT. Works on any driver that has the BlobStore multipart primitives.
 import type { Readable } from 'node:stream'
-import type { BlobStore } from './blob-store'
+import type { BlobStore, MultipartHooks } from './blob-store'
 
 export type PartStore = Pick<BlobStore, 'startMultipart' | 'writePart' | 'completeMultipart' | 'abortMultipart'> & {
   putObject(key: string, body: Buffer, signal?: AbortSignal): Promise<void>
 }
 
-export type PartWriterOptions = { partSize: number; partsInFlight: number; pool: PartBufferPool; signal?: AbortSignal }
+export type PartWriterOptions = MultipartHooks & { partSize: number; partsInFlight: number; pool: PartBufferPool; signal?: AbortSignal }
 
 export async function writeInParts(store: PartStore, key: string, body: Readable, opts: PartWriterOptions): Promise<void> {
   const { partSize, pool, signal } = opts
@@ -23,7 +23,15 @@ export async function writeInParts(store: PartStore, key: string, body: Readable
   let sendError: unknown = null
 
   const send = async (part: Buffer, length: number) => {
-    uploadId ??= await store.startMultipart(key)
+    if (!uploadId) {
+      const started = await store.startMultipart(key)
+      // recorded before any part exists: a crash from here on leaves a record that expiry can act on
+      await opts.onMultipartStart?.(started).catch(async (e) => {
+        await store.abortMultipart(key, started).catch(() => {})
+        throw e
+      })
+      uploadId = started
+    }
     const number = ++partNumber
     const id = uploadId
     const sent = store
@@ -79,9 +87,11 @@ export async function writeInParts(store: PartStore, key: string, body: Readable
     if (sendError) throw sendError
     parts.sort((a, b) => a.partNumber - b.partNumber)
     await store.completeMultipart(key, uploadId!, parts)
+    await opts.onMultipartEnd?.(uploadId!).catch(() => {}) // the object is stored; a stale record is expiry's
   } catch (e) {
     await Promise.allSettled(sending)
-    if (uploadId) await store.abortMultipart(key, uploadId).catch(() => {}) // S3 would keep the parts (and bill them)
+    // S3 would keep the parts (and bill them); when aborting fails, the record stays for expiry
+    if (uploadId && (await store.abortMultipart(key, uploadId).then(() => true, () => false))) await opts.onMultipartEnd?.(uploadId).catch(() => {})
     throw e
   } finally {
     signal?.removeEventListener('abort', onAbort)

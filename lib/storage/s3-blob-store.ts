@@ -15,7 +15,7 @@ import {
   ListMultipartUploadsCommand,
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import type { BlobStore, ByteRange } from './blob-store'
+import type { BlobStore, ByteRange, WriteOptions } from './blob-store'
 import type { S3Settings } from '../config'
 import { PartBufferPool, writeInParts } from './part-writer'
 import { StoreUnavailableError, isConnectionFailure } from './store-errors'
@@ -70,13 +70,15 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async write(key: string, body: Readable | Buffer, opts: { signal?: AbortSignal } = {}) {
+  async write(key: string, body: Readable | Buffer, opts: WriteOptions = {}) {
     if (Buffer.isBuffer(body)) return this.putObject(key, body, opts.signal)
     await writeInParts(this, key, body, {
       partSize: MULTIPART_PART_SIZE,
       partsInFlight: MULTIPART_PARTS_IN_FLIGHT,
       pool: this.partBuffers,
       signal: opts.signal,
+      onMultipartStart: opts.onMultipartStart,
+      onMultipartEnd: opts.onMultipartEnd,
     })
   }
 

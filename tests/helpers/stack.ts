@@ -28,6 +28,8 @@ export type Stack = Services & {
   provider: DbProvider
   databaseUrl: string
   s3Endpoint: string
+  /** s3rver's directory (its bucket folder and the parts of unfinished multipart uploads are in it) */
+  s3Dir: string
   close(): Promise<void>
 }
 
@@ -81,6 +83,7 @@ export async function startStack(provider: DbProvider, limits: Partial<Limits> =
     provider,
     databaseUrl: database.url,
     s3Endpoint: s3.endpoint,
+    s3Dir: path.join(dir, 's3'),
     async close() {
       await db.$disconnect()
       await s3.server.close()

@@ -156,6 +156,83 @@ describe('writeInParts', () => {
   })
 })
 
+describe('writeInParts: telling the owner about its multipart upload (expiry records it)', () => {
+  const partsOnDisk = (id: string) => (fs.existsSync(s3rverUploadDir(dir, 'layers', id)) ? fs.readdirSync(s3rverUploadDir(dir, 'layers', id)).filter((f) => /^\d+$/.test(f)) : [])
+
+  it('says "started" before the first part is stored and "ended" once it is complete', async () => {
+    const events: string[] = []
+    const { stream, sha256 } = source(3 * PART + 7)
+    await writeInParts(store, 't/told', stream, {
+      partSize: PART,
+      partsInFlight: 2,
+      pool: new PartBufferPool(),
+      onMultipartStart: async (id) => void events.push(`start ${partsOnDisk(id).length}`),
+      onMultipartEnd: async () => void events.push('end'),
+    })
+    expect(events).toEqual(['start 0', 'end'])
+    expect(await sha256Of(store, 't/told')).toBe(sha256)
+  })
+
+  it('says nothing for a body smaller than a part (one PUT, no multipart upload)', async () => {
+    const events: string[] = []
+    await writeInParts(store, 't/small', source(PART - 1).stream, {
+      partSize: PART,
+      partsInFlight: 2,
+      pool: new PartBufferPool(),
+      onMultipartStart: async () => void events.push('start'),
+      onMultipartEnd: async () => void events.push('end'),
+    })
+    expect(events).toEqual([])
+  })
+
+  it('a failed "started" (the record could not be written) aborts before any part is sent', async () => {
+    let id = ''
+    await expect(
+      writeInParts(store, 't/unrecorded', source(3 * PART).stream, {
+        partSize: PART,
+        partsInFlight: 2,
+        pool: new PartBufferPool(),
+        onMultipartStart: async (started) => {
+          id = started
+          throw new Error('the database is unreachable')
+        },
+      }),
+    ).rejects.toThrow('the database is unreachable')
+    expect(id).not.toBe('')
+    expect(fs.existsSync(s3rverUploadDir(dir, 'layers', id))).toBe(false)
+    expect(await store.stat('t/unrecorded')).toBeNull()
+  })
+
+  it('says "ended" after aborting a failed write, not when the abort failed too (the record stays for expiry)', async () => {
+    const ended: string[] = []
+    const { stream } = source(6 * PART, 3 * PART + 10)
+    await expect(
+      writeInParts(store, 't/failed', stream, { partSize: PART, partsInFlight: 2, pool: new PartBufferPool(), onMultipartEnd: async (id) => void ended.push(id) }),
+    ).rejects.toThrow('the client went away')
+    expect(ended).toHaveLength(1)
+
+    const unabortable = Object.assign(Object.create(store), {
+      abortMultipart: async () => {
+        throw new Error('the store is down')
+      },
+    }) as S3BlobStore
+    const started: string[] = []
+    const again = source(6 * PART, 3 * PART + 10)
+    await expect(
+      writeInParts(unabortable, 't/failed-twice', again.stream, {
+        partSize: PART,
+        partsInFlight: 2,
+        pool: new PartBufferPool(),
+        onMultipartStart: async (id) => void started.push(id),
+        onMultipartEnd: async (id) => void ended.push(id),
+      }),
+    ).rejects.toThrow('the client went away')
+    expect(ended).toHaveLength(1)
+    expect(partsOnDisk(started[0]).length).toBeGreaterThan(0) // what expiry aborts later, by the record
+    await store.abortMultipart('t/failed-twice', started[0])
+  })
+})
+
 describe('PartBufferPool', () => {
   it('reuses returned buffers and keeps at most keepIdle of them', () => {
     const pool = new PartBufferPool(2, 60_000)
