@@ -96,9 +96,9 @@ async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitInde
       })
     }
     const indexKey = { repositoryId_digest: { repositoryId: repo.id, digest: plan.index.digest } }
-    const index =
-      (await tx.manifest.findUnique({ where: indexKey, select: { id: true } })) ??
-      (await tx.manifest.create({
+    let index = await tx.manifest.findUnique({ where: indexKey, select: { id: true } })
+    if (!index) {
+      index = await tx.manifest.create({
         data: {
           repositoryId: repo.id,
           digest: plan.index.digest,
@@ -108,7 +108,11 @@ async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitInde
           uploadId,
         },
         select: { id: true },
-      }))
+      })
+      // the index's children (ManifestChild): garbage collection keeps them while the index lives
+      const children = await tx.manifest.findMany({ where: { repositoryId: repo.id, digest: { in: plan.children.map((c) => c.manifest.digest) } }, select: { id: true } })
+      await tx.manifestChild.createMany({ data: children.map((c) => ({ parentId: index!.id, childId: c.id })) })
+    }
     const { status, previousDigest } = await setTag(tx, {
       repositoryId: repo.id,
       tag: name.tag,
