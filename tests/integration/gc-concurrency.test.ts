@@ -43,28 +43,29 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
     // grace a push's blobs are collectable until its manifest arrives, so back-to-back runs could refuse
     // every push forever: the next run starts once the clients completed one more request, which keeps
     // runs landing in the middle of pushes without starving them.
+    // Each instance runs its own collector (as each would on its schedule): the lease lets one run at a time.
     let working = true
     let progress = 0
-    let wake = null as (() => void) | null
+    const waiting = new Set<() => void>()
     const stepDone = () => {
       progress++
-      wake?.()
+      for (const wake of waiting) wake()
+      waiting.clear()
     }
     const runs: GcResult[] = []
     let busy = 0
-    const collector = (async () => {
-      for (let n = 0; working; n++) {
+    const collectors = instances.map(async (instance) => {
+      while (working) {
         const seen = progress
         try {
-          runs.push(await runGc(at(n).services, { dryRun: false, trigger: 'manual' }))
+          runs.push(await runGc(instance.services, { dryRun: false, trigger: 'manual' }))
         } catch (e) {
           if (!(e instanceof GcBusyError)) throw e
           busy++
         }
-        while (working && progress === seen) await new Promise<void>((r) => (wake = r))
-        wake = null
+        while (working && progress === seen) await new Promise<void>((r) => waiting.add(r))
       }
-    })()
+    })
 
     /** One client with its own repository: the tags it was told it pushed, and what it deleted. */
     async function worker(w: number) {
@@ -164,8 +165,8 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
 
     const results = await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)))
     working = false
-    wake?.()
-    await collector
+    stepDone()
+    await Promise.all(collectors)
     // one more run now that the writers stopped: whatever the last round left unreferenced goes
     runs.push(await runGc(instances[0].services, { dryRun: false, trigger: 'manual' }))
 
