@@ -42,7 +42,7 @@ export async function* deadLinks(db: Db, cutoff: Date): AsyncGenerator<LinkCandi
       ${liveManifestsCte(db, cutoff)}
       SELECT rb."repositoryId" AS "repositoryId", r.name AS repository, rb.digest FROM "RepositoryBlob" rb
         JOIN "Repository" r ON r.id = rb."repositoryId"
-      WHERE (rb."repositoryId" > ${afterRepo} OR (rb."repositoryId" = ${afterRepo} AND rb.digest > ${afterDigest}))
+      WHERE rb."repositoryId" >= ${afterRepo} AND (rb."repositoryId" > ${afterRepo} OR rb.digest > ${afterDigest})
         AND NOT ${liveLinkCondition(db, cutoff, 'rb')}
       ORDER BY rb."repositoryId", rb.digest LIMIT ${BATCH}`)
     if (!rows.length) return
