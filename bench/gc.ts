@@ -2,10 +2,20 @@
 // bucket and a stale link in one of 10 repositories, next to a tagged image that must stay; then a dry
 // run and a real run, in-process on a real stack (s3rver + SQLite / PostgreSQL). Prints, per run, the
 // time, blobs per second and the longest event-loop stall (sampled every 5 ms), and checks the outcome
-// (every unreferenced blob and object gone, the tagged image's untouched).
+// (every unreferenced blob and object gone, the tagged image's untouched). The S3 server runs in its own
+// process, as the embedded store does in production (in-process, its own work would count as our stall).
 // `npm run bench:gc [-- --blobs 1000,5000 --providers sqlite,postgresql]`. Not a test: time is only reported.
 import { randomBytes, createHash } from 'node:crypto'
-import { startStack, type Stack } from '../tests/helpers/stack'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createDatabase } from '../tests/helpers/stack'
+import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
+import { openS3Store } from '../lib/storage/open-store'
+import { openDatabase } from '../lib/db/client'
+import { migrateDatabase } from '../lib/db/migrate'
+import { defaultLimits } from '../lib/config'
+import type { Services } from '../lib/services'
 import { insertRows } from '../lib/registry/bulk-sql'
 import { newObjectKey } from '../lib/registry/staging'
 import { runGc, type GcResult } from '../lib/gc/run-gc'
@@ -35,6 +45,28 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ ms: number; stallMs:
     return { ms: performance.now() - t0, stallMs: Math.max(0, worst), value }
   } finally {
     clearInterval(timer)
+  }
+}
+
+type Stack = Services & { close(): Promise<void> }
+
+async function startStack(provider: DbProvider): Promise<Stack> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-gc-'))
+  const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
+  const database = await createDatabase(provider, dir)
+  await migrateDatabase(database.url)
+  const db = await openDatabase(database.url)
+  const store = await openS3Store({ endpoint: s3.endpoint, bucket: 'layers', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
+  return {
+    db,
+    store,
+    limits: defaultLimits,
+    async close() {
+      await db.$disconnect()
+      await s3.stop()
+      await database.drop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
