@@ -12,10 +12,10 @@ type Db = Services['db']
 
 /** Untagged since within the grace: created then, or a tag that ever pointed at it changed then. */
 async function manifestInGrace(tx: Tx, m: { repositoryId: number; digest: string; createdAt: Date }, cutoff: Date): Promise<boolean> {
-  if (m.createdAt >= cutoff) return true
+  if (m.createdAt > cutoff) return true
   const tags = await tx.tagEvent.findMany({ where: { repositoryId: m.repositoryId, manifestDigest: m.digest }, select: { tag: true }, distinct: ['tag'] })
   if (!tags.length) return false
-  const recent = await tx.tagEvent.findFirst({ where: { repositoryId: m.repositoryId, tag: { in: tags.map((t) => t.tag) }, createdAt: { gte: cutoff } }, select: { id: true } })
+  const recent = await tx.tagEvent.findFirst({ where: { repositoryId: m.repositoryId, tag: { in: tags.map((t) => t.tag) }, createdAt: { gt: cutoff } }, select: { id: true } })
   return recent !== null
 }
 
@@ -45,7 +45,7 @@ async function deleteDeadLinks(tx: Tx, links: LinkCandidate[], cutoff: Date): Pr
   await lockRepositories(tx, [...byRepository.keys()])
   let deleted = 0
   for (const [repositoryId, digests] of byRepository) {
-    const stale = await tx.repositoryBlob.findMany({ where: { repositoryId, digest: { in: digests }, touchedAt: { lt: cutoff } }, select: { digest: true } })
+    const stale = await tx.repositoryBlob.findMany({ where: { repositoryId, digest: { in: digests }, touchedAt: { lte: cutoff } }, select: { digest: true } })
     if (!stale.length) continue
     const referenced = await tx.manifestBlob.findMany({ where: { digest: { in: stale.map((l) => l.digest) }, manifest: { repositoryId } }, select: { digest: true } })
     const keep = new Set(referenced.map((r) => r.digest))
@@ -81,7 +81,7 @@ export async function deleteLinks(db: Db, batch: LinkCandidate[], cutoff: Date):
 /** Re-checks blobs under their row locks and deletes the dead ones with their tombstones; returns those deleted. */
 async function deleteDeadBlobs(tx: Tx, digests: string[], cutoff: Date): Promise<{ digest: string }[]> {
   await lockRows(tx, 'Blob', 'digest', digests)
-  const old = await tx.blob.findMany({ where: { digest: { in: digests }, createdAt: { lt: cutoff } }, select: { digest: true, objectKey: true, size: true } })
+  const old = await tx.blob.findMany({ where: { digest: { in: digests }, createdAt: { lte: cutoff } }, select: { digest: true, objectKey: true, size: true } })
   if (!old.length) return []
   const candidates = old.map((b) => b.digest)
   const linked = await tx.repositoryBlob.findMany({ where: { digest: { in: candidates } }, select: { digest: true }, distinct: ['digest'] })
