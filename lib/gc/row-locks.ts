@@ -1,4 +1,4 @@
-// The shape of every deletion garbage collection makes: one small transaction that locks the row, looks
+// The shape of every deletion garbage collection makes: one small transaction that locks the rows, looks
 // again (the candidate query's answer may be stale: a writer may have tagged, linked or referenced it
 // meanwhile), and deletes only if it is still dead.
 //   PostgreSQL (READ COMMITTED): SELECT … FOR UPDATE, then the re-check in NEW statements, which see
@@ -31,4 +31,12 @@ export async function deleteInTransaction(db: Services['db'], work: (tx: Tx) => 
 export async function lockRow(tx: Tx, table: 'Manifest' | 'Blob' | 'Repository', column: 'id' | 'digest', value: number | string): Promise<void> {
   if (!isPostgres(tx)) return
   await tx.$queryRawUnsafe(`SELECT 1 FROM "${table}" WHERE "${column}" = $1 FOR UPDATE`, value)
+}
+
+/** FOR UPDATE on several rows, in key order (two lockers never wait on each other in a cycle). PostgreSQL only. */
+export async function lockRows(tx: Tx, table: 'Blob', column: 'digest', values: string[]): Promise<void> {
+  if (!isPostgres(tx) || !values.length) return
+  const sorted = [...values].sort()
+  const params = sorted.map((_, i) => `$${i + 1}`).join(', ')
+  await tx.$queryRawUnsafe(`SELECT 1 FROM "${table}" WHERE "${column}" IN (${params}) ORDER BY "${column}" FOR UPDATE`, ...sorted)
 }

@@ -12,6 +12,9 @@ import { importArchive } from '../../lib/archive/import-archive'
 import { deleteTag } from '../../lib/registry/queries'
 import { registerStaged } from '../../lib/registry/staging'
 import { runGc, GC_STEPS, type GcResult, type GcStep } from '../../lib/gc/run-gc'
+import { deadBlobs, deadLinks, deadManifests } from '../../lib/gc/candidates'
+import { deleteBlobRows, deleteLinks, deleteManifest } from '../../lib/gc/delete-rows'
+import { linkBlob } from '../../lib/oci/blob-links'
 
 const LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar'
 const HOUR = 3600
@@ -276,6 +279,48 @@ describe.each(providers)('garbage collection (%s)', (provider) => {
     expect(catalog).not.toContain('gc/empty')
     expect([...consoleList].sort()).toEqual([...catalog].sort())
     expect((await reg.stack.db.repository.findMany({ select: { name: true } })).map((r) => r.name).sort()).toEqual([...catalog].sort())
+  })
+
+  it('re-checks each candidate under its lock: what a writer used after the candidate query stays', async () => {
+    grace(0)
+    const { db } = reg.stack
+    const image = await pushImage('gc/race', 'v1', [randomBytes(3_000)])
+    await deleteTag(reg.stack, 'gc/race', 'v1')
+    const cutoff = new Date()
+    const all = async <T,>(gen: AsyncGenerator<T[]>) => {
+      const out: T[] = []
+      for await (const b of gen) out.push(...b)
+      return out
+    }
+    // the manifest is a candidate; then a client tags it again
+    const manifest = (await all(deadManifests(db, cutoff))).find((m) => m.digest === image.digest)!
+    expect(manifest).toBeDefined()
+    await putManifest('gc/race', 'v1', image.manifest)
+    expect(await deleteManifest(db, manifest, cutoff)).toBe('skipped')
+    await expectPullable('gc/race', 'v1', image)
+
+    // a blob only a stale link holds: the link is a candidate, then a client touches it (HEAD before a push)
+    const layer = randomBytes(2_000)
+    await pushBlob('gc/race', layer)
+    const old = new Date(Date.now() - 60_000)
+    await db.blob.update({ where: { digest: sha256(layer) }, data: { createdAt: old } })
+    await db.repositoryBlob.updateMany({ where: { digest: sha256(layer) }, data: { touchedAt: old } })
+    const link = (await all(deadLinks(db, new Date()))).filter((l) => l.digest === sha256(layer))
+    expect(link).toHaveLength(1)
+    await db.repositoryBlob.updateMany({ where: { digest: sha256(layer) }, data: { touchedAt: new Date(Date.now() + 60_000) } })
+    expect(await deleteLinks(db, link, new Date())).toEqual([])
+
+    // the link goes; the blob is a candidate; then a client mounts it into another repository
+    await db.repositoryBlob.updateMany({ where: { digest: sha256(layer) }, data: { touchedAt: old } })
+    expect(await deleteLinks(db, link, new Date())).toHaveLength(1)
+    const blob = (await all(deadBlobs(db, new Date()))).filter((b) => b.digest === sha256(layer))
+    expect(blob).toHaveLength(1)
+    await linkBlob(reg.stack, 'gc/race-mount', sha256(layer))
+    expect(await deleteBlobRows(db, blob, new Date())).toEqual([])
+    expect(await db.objectTombstone.count({ where: { objectKey: blob[0].objectKey } })).toBe(0)
+    const pulled = await pullBlob('gc/race-mount', sha256(layer))
+    expect(pulled.status).toBe(200)
+    expect(pulled.body.equals(layer)).toBe(true)
   })
 
   it('calls onStep before every step, in order, and records the run', async () => {
