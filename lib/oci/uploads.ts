@@ -63,7 +63,7 @@ async function tryMount(ctx: Ctx, name: string, digest: string, from: string | n
   if (!from || repositoryNameProblem(from)) return false
   if (!(await authorizeOrThrow(ctx, 'read', { kind: 'repository', name: from }, { quiet: true }))) return false
   if (!(await findLinkedBlob(ctx.services, from, digest))) return false
-  await linkBlob(ctx.services, name, digest)
+  if (!(await linkBlob(ctx.services, name, digest))) return false
   blobCreated(ctx, name, digest)
   return true
 }
