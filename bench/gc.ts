@@ -1,9 +1,10 @@
 // What a garbage-collection run costs (issue 11): N unreferenced blobs, each with its object in the
 // bucket and a stale link in one of 10 repositories, next to a tagged image that must stay; then a dry
 // run and a real run, in-process on a real stack (s3rver + SQLite / PostgreSQL). Prints, per run, the
-// time (and how much of it the store's DeleteObjects calls took), blobs per second without those, and the longest event-loop stall (sampled every 5 ms), and checks the outcome
-// (every unreferenced blob and object gone, the tagged image's untouched). The S3 server runs in its own
-// process, as the embedded store does in production (in-process, its own work would count as our stall).
+// time and how much of it the store's DeleteObjects calls took, blobs per second without those, and the
+// longest event-loop stall (sampled every 5 ms); checks the outcome (every unreferenced blob and object
+// gone, the tagged image's untouched). The S3 server runs in its own process, as the embedded store does
+// in production (in-process, its own work would count as our stall).
 // `npm run bench:gc [-- --blobs 1000,5000 --providers sqlite,postgresql]`. Not a test: time is only reported.
 import { randomBytes, createHash } from 'node:crypto'
 import fs from 'node:fs'

@@ -1,5 +1,6 @@
 // The steps of one run (GC_STEPS in run-gc.ts), each safe to be cut off at any point: what it deleted is
-// committed row by row, and the next run's queries find what it left.
+// committed as it goes (a row, or a batch of at most 100, per transaction), and the next run's queries
+// find what it left.
 import type { GcContext } from './gc-context'
 import { deadBlobs, deadLinks, deadManifests, emptyRepositories } from './candidates'
 import { deleteBlobRows, deleteLinks, deleteManifest, deleteRepository } from './delete-rows'
