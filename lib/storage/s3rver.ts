@@ -22,7 +22,27 @@ export function createS3rver(directory: string, bucket: string, port = 0) {
   const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: [{ name: bucket, configs: [] }] } as any)
   answerAbortMultipart(server as unknown as { middleware: KoaMiddleware[] }, directory)
   answerListMultipart(server as unknown as { middleware: KoaMiddleware[] }, directory)
+  keepDirectoriesOnDelete((server as unknown as { store: FilesystemStore }).store)
   return server
+}
+
+type FilesystemStore = { getResourcePath(bucket: string, key: string, kind: string): string; deleteObject(bucket: string, key: string): Promise<void> }
+
+/**
+ * s3rver's DeleteObject removes the object's folder once it is empty, while a PutObject of another key in
+ * the same folder may have just created it: that write then fails with ENOENT (garbage collection deletes
+ * objects while uploads write new ones, so the race is real). Objects are deleted, folders are kept.
+ */
+function keepDirectoriesOnDelete(store: FilesystemStore) {
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((kind) =>
+        fs.unlink(store.getResourcePath(bucket, key, kind)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e
+        }),
+      ),
+    )
+  }
 }
 
 /** Where s3rver keeps the unfinished multipart uploads of a bucket (one folder per upload id). */
