@@ -16,11 +16,15 @@ import { useRegistryHost } from './use-registry-host'
 import { useRefreshWhile } from './use-refresh-while'
 import { flash } from './flash'
 import { VisibilityToggle } from './accounts/visibility-toggle'
+import { mayManage, useSession } from './accounts/use-session'
+import { RetentionSection } from './retention/retention-section'
+import { organizationOf } from '@/lib/auth/account-names'
 import { shortDigest } from '@/lib/format'
 
 export function RepositoryView({ repository, data, error, isPublic = false }: { repository: string; data: TagList | null; error: Failure | null; isPublic?: boolean }) {
   const router = useRouter()
   const registry = useRegistryHost()
+  const owner = mayManage(useSession(), organizationOf(repository))
   useRefreshWhile(!!data?.tags.some((t) => t.sizes.compressedState === 'pending'), data)
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository }]} />
@@ -119,6 +123,12 @@ export function RepositoryView({ repository, data, error, isPublic = false }: { 
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {/* owners of the organization (and administrators): the repository's retention policy */}
+      {owner && (
+        <div className="mt-6">
+          <RetentionSection scope={{ repository: data.repository }} />
         </div>
       )}
     </div>

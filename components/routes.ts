@@ -22,7 +22,7 @@ export function parseRepositoryPath(path: string[]): RepositoryRoute {
   if (dash === 0 || rest.length !== 2) return null
   const repository = parts.slice(0, dash).join('/')
   if (rest[0] === 'tags') return { repository, tag: rest[1] }
-  if (rest[0] === 'digests' && /^sha256:[a-f0-9]{64}$/.test(rest[1])) return { repository, tag: null, digest: rest[1] }
+  if (rest[0] === 'digests' && /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/.test(rest[1])) return { repository, tag: null, digest: rest[1] }
   return null
 }
 
@@ -55,4 +55,14 @@ export const api = {
   archive: (repository: string, tag: string, platform?: string | null) =>
     `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`,
   digest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/digests/${digest}`,
+  /** DELETE: the image for good (its tags too); GC frees its bytes */
+  manifest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/manifests/${digest}`,
+  storage: '/api/storage',
+  gc: (dryRun: boolean) => `/api/gc?dryRun=${dryRun}`,
+  gcRuns: (limit: number) => `/api/gc/runs?limit=${limit}`,
+  jobs: (filter: { state?: string; name?: string; limit: number }) => `/api/jobs?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)]))}`,
+  organizationRetention: (organization: string) => `/api/organizations/${encodeURIComponent(organization)}/retention`,
+  repositoryRetention: (repository: string) => `/api/repositories/${segments(repository)}/retention`,
+  retentionRun: (dryRun: boolean, scope: { organization: string } | { repository: string }) =>
+    `/api/retention/run?${new URLSearchParams({ dryRun: String(dryRun), ...scope })}`,
 }

@@ -4,6 +4,7 @@
 // until the background compressed size is known.
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
+import { useState } from 'react'
 import { apiRequest, type TagAnswer, type TagList } from '../api-client'
 import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
@@ -19,10 +20,13 @@ import { PullCommands } from './pull-commands'
 import { IndexView } from './index-view'
 import { ArchiveDownload } from './index-download'
 import { Section, TagHeader } from './page-parts'
+import { DeleteImageButton, type DeletedImage } from './delete-image-button'
+import { ImageDeleted } from './image-deleted'
 
 export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagAnswer | null; error: Failure | null }) {
   const router = useRouter()
-  useRefreshWhile(data?.sizes.compressedState === 'pending', data)
+  const [deleted, setDeleted] = useState<DeletedImage | null>(null)
+  useRefreshWhile(!deleted && data?.sizes.compressedState === 'pending', data)
 
   // Back to the repository, or to the list when that was its last tag.
   const afterDelete = async () => {
@@ -42,7 +46,9 @@ export function ImageView({ repository, tag, data, error }: { repository: string
     return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading image…" />
   }
 
-  if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} />
+  if (deleted) return <ImageDeleted repository={repository} result={deleted} crumbs={crumbs} />
+  const deleteImage = <DeleteImageButton repository={data.repository} digest={data.digest} tags={null} onDeleted={setDeleted} />
+  if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} deleteImage={deleteImage} />
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
   const steps = data.history.length
   return (
@@ -62,6 +68,7 @@ export function ImageView({ repository, tag, data, error }: { repository: string
           <div className="flex flex-wrap items-center gap-2">
             <ArchiveDownload repository={data.repository} tag={data.tag} platforms={[]} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={afterDelete} />
+            {deleteImage}
           </div>
         }
       />

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
+import { overflowingElements } from '../helpers/layout'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { shortDigest } from '../../lib/format'
 
@@ -84,23 +85,7 @@ async function open(viewport: keyof typeof VIEWPORTS, p: string) {
   await page.goto(suite.server.url + p)
 }
 
-/** Elements sticking out to the right of the viewport, unless a scroll box of theirs clips them. */
-const overflowing = () =>
-  page.evaluate(() => {
-    const out: string[] = []
-    const vw = window.innerWidth
-    for (const el of Array.from(document.querySelectorAll('body *'))) {
-      const r = el.getBoundingClientRect()
-      if (r.width === 0 || r.right <= vw + 0.5) continue
-      let clipped = false
-      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-        const s = getComputedStyle(a)
-        if (s.overflowX !== 'visible' && a.getBoundingClientRect().right <= vw + 0.5) clipped = true
-      }
-      if (!clipped) out.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class') ?? '').slice(0, 60)} right=${Math.round(r.right)}`)
-    }
-    return out
-  })
+const overflowing = () => overflowingElements(page)
 
 async function checkLayout(name: string, viewport: keyof typeof VIEWPORTS) {
   await page.waitForLoadState('networkidle')

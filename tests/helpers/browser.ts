@@ -49,9 +49,9 @@ export type BrowserTests = {
 
 /**
  * Registers the file's hooks: before all tests the full server and Chromium start (together), then
- * `setup` runs; after all, `cleanup` runs and both stop. Call once at the top of a browser test file.
+ * `setup` runs (`env`: the server's extra environment); after all, `cleanup` runs and both stop. Call once at the top of a browser test file.
  */
-export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: () => unknown; timeout?: number } = {}): BrowserTests {
+export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: () => unknown; timeout?: number; env?: Record<string, string> } = {}): BrowserTests {
   const present = hasChromium()
   let server: FullServer | undefined
   let browser: Browser | undefined
@@ -59,7 +59,7 @@ export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: (
 
   beforeAll(async () => {
     if (!present) return
-    ;[server, browser] = await Promise.all([startFullServer(), launchChromium()])
+    ;[server, browser] = await Promise.all([startFullServer({ env: opts.env }), launchChromium()])
     await opts.setup?.()
   }, opts.timeout)
 
