@@ -1,5 +1,5 @@
 // Start-up: validate configuration, start the embedded S3 server when no S3 is configured, migrate
-// the database, collect what a crash left behind, start background analysis and the periodic sweep.
+// the database, collect what a crash left behind, start background jobs and the periodic sweep.
 import os from 'node:os'
 import fs from 'node:fs'
 import { loadConfig, type Config } from './config'
@@ -9,7 +9,7 @@ import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
 import { collectInterruptedUploads, collectStagedOfFinishedUploads, abortLeftoverMultipart } from './registry/staging'
 import { sweepUploadSessions } from './oci/upload-sweeper'
-import { startBlobAnalysis, type BlobAnalysis } from './analysis/blob-analysis'
+import { startJobs, type RunningJobs } from './jobs/start-jobs'
 import type { Services } from './services'
 import { ensureFirstAdmin } from './auth/first-admin'
 import { parseTrustedProxies } from './http/client-address'
@@ -20,7 +20,8 @@ import { createSignInThrottle } from './limits/sign-in-throttle'
 export type Runtime = {
   config: Config
   services: Services
-  analysis: BlobAnalysis
+  /** background jobs (services.jobs): compressed sizes, gc, retention, expiry */
+  jobs: RunningJobs
   embeddedS3: EmbeddedS3 | null
   /** set when no user exists and STOWAGE_ADMIN_PASSWORD was not given: the one-time token of /setup */
   setupToken: string | null
@@ -75,20 +76,25 @@ export async function boot(
   // registry push sessions survive restarts; only expired ones (and objects of vanished ones) go
   const swept = await sweepUploadSessions(services)
   if (swept) log(`collected ${swept} expired registry upload sessions and leftover objects`)
-  const analysis = startBlobAnalysis(services, { concurrency: config.analysisConcurrency })
-  services.analysis = analysis
+  services.lifecycle = config.lifecycle
+  const jobs = await startJobs(services, {
+    databaseUrl: config.databaseUrl,
+    measureConcurrency: config.analysisConcurrency,
+    prioritizeForeground: config.foregroundPriority,
+    log,
+  })
   const running = services
   const sweeper = setInterval(() => void sweepLeftovers(running, false, log), LEFTOVER_SWEEP_INTERVAL_MS)
   sweeper.unref()
   return {
     config,
     services,
-    analysis,
+    jobs,
     embeddedS3,
     setupToken: firstAdmin.kind === 'setup' ? firstAdmin.token : null,
     async shutdown() {
       clearInterval(sweeper)
-      await analysis.stop()
+      await jobs.stop()
       await db.$disconnect()
       await embeddedS3?.stop()
       redis?.disconnect()

@@ -39,6 +39,8 @@ export type Config = {
   s3: S3Settings
   limits: Limits
   analysisConcurrency: number
+  /** STOWAGE_FOREGROUND_PRIORITY: uploads hold CPU-heavy background jobs back (false: benchmark comparison) */
+  foregroundPriority: boolean
   blobRedirectSeconds: number | null
   /** STOWAGE_UPLOAD_IDLE_SECONDS: close an upload whose body sends nothing for this long (0 = never) */
   uploadIdleSeconds: number
@@ -143,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       inflateRatioAfterBytes: int('STOWAGE_INFLATE_RATIO_AFTER_BYTES', defaultLimits.inflateRatioAfterBytes, 0),
     },
     analysisConcurrency: int('STOWAGE_ANALYSIS_CONCURRENCY', Math.max(1, cpus), 1, 64),
+    foregroundPriority: bool('STOWAGE_FOREGROUND_PRIORITY', true),
     blobRedirectSeconds: bool('STOWAGE_BLOB_REDIRECT', false) ? int('STOWAGE_BLOB_REDIRECT_SECONDS', 600, 10, 7 * 24 * 3600) : null,
     uploadIdleSeconds: int('STOWAGE_UPLOAD_IDLE_SECONDS', 60, 0, 24 * 3600),
     rejectDrainBytes: int('STOWAGE_REJECT_DRAIN_BYTES', Number.MAX_SAFE_INTEGER, 0),

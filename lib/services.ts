@@ -17,8 +17,6 @@ export type Services = {
   limits: Limits
   /** Answer blob downloads with a redirect to a presigned object-store URL valid this many seconds. */
   blobRedirectSeconds?: number | null
-  /** Wakes the background analysis at once (after a commit) instead of at its next poll. */
-  analysis?: { kick(): void }
   /** Upload idle time and rejection drain bound (defaults in lib/http/http-settings.ts). */
   http?: Partial<HttpSettings>
   /** Access control: registry tokens, sign-in throttling (lib/auth/auth-settings.ts). */

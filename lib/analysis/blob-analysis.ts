@@ -1,106 +1,77 @@
 // Background work on stored layers, off the upload's critical path: the "compressed" size (what a
 // docker push would send) for layers stored uncompressed, and the uncompressed size for layers pushed
-// compressed. Jobs live in the database (Blob.analysisState), so they survive restarts; a lease lets
-// a crashed run be picked up again.
+// compressed. Each layer is one `blob.measure` job (lib/jobs), keyed by digest so it is queued once;
+// Blob.analysisState is the result the console shows (pending → running → done | failed).
 import type { Services } from '../services'
 import { gzipSize, gunzipSize } from './measure'
 import { MediaType } from '../registry/media-types'
+import { backgroundPacer } from '../jobs/foreground'
 
-const LEASE_MS = 15 * 60 * 1000
+/** attempts after the first failure before a layer's state becomes `failed` */
+export const MEASURE_RETRY_LIMIT = 3
+const BATCH = 500
 
-export type BlobAnalysis = { stop(): Promise<void>; kick(): void; idle(): Promise<void> }
-
-export function startBlobAnalysis(services: Services, opts: { concurrency: number; pollMs?: number }): BlobAnalysis {
-  const pollMs = opts.pollMs ?? 1000
-  const running = new Set<Promise<void>>()
-  let stopped = false
-  let timer: NodeJS.Timeout | null = null
-  let scanning = false
-  let idleWaiters: (() => void)[] = []
-
-  const schedule = (ms: number) => {
-    if (stopped) return
-    if (timer) clearTimeout(timer)
-    timer = setTimeout(() => void scan(), ms)
-    timer.unref()
-  }
-
-  async function scan() {
-    if (scanning || stopped) return
-    scanning = true
-    try {
-      const free = opts.concurrency - running.size
-      if (free > 0) {
-        const now = new Date()
-        const candidates = await services.db.blob.findMany({
-          where: {
-            OR: [{ analysisState: 'pending' }, { analysisState: 'running', analysisLeaseUntil: { lt: now } }],
-          },
-          orderBy: { createdAt: 'asc' },
-          take: free,
-          select: { digest: true, analysisState: true },
-        })
-        for (const c of candidates) {
-          // Claim with a conditional update: only one worker (or process) wins a blob.
-          const claimed = await services.db.blob.updateMany({
-            where: { digest: c.digest, analysisState: c.analysisState, ...(c.analysisState === 'running' ? { analysisLeaseUntil: { lt: now } } : {}) },
-            data: { analysisState: 'running', analysisLeaseUntil: new Date(Date.now() + LEASE_MS) },
-          })
-          if (claimed.count !== 1) continue
-          const job = analyse(services, c.digest).finally(() => {
-            running.delete(job)
-            schedule(0)
-          })
-          running.add(job)
-        }
-      }
-      if (running.size === 0) {
-        const waiters = idleWaiters
-        idleWaiters = []
-        waiters.forEach((w) => w())
-      }
-    } catch (e) {
-      if (!stopped) console.error('blob analysis scan failed:', (e as Error).message)
-    } finally {
-      scanning = false
-      schedule(pollMs)
-    }
-  }
-
-  schedule(0)
-  return {
-    kick: () => schedule(0),
-    async stop() {
-      stopped = true
-      if (timer) clearTimeout(timer)
-      await Promise.allSettled([...running])
-    },
-    /** Resolves when no job is running and none is pending (for tests and benchmarks). */
-    async idle() {
-      for (;;) {
-        const pending = await services.db.blob.count({ where: { analysisState: { in: ['pending', 'running'] } } })
-        if (pending === 0 && running.size === 0) return
-        await new Promise<void>((r) => {
-          idleWaiters.push(r)
-          schedule(0)
-        })
-      }
-    },
-  }
-}
-
-async function analyse(services: Services, digest: string) {
+/** The job handler: measures one layer. A throw fails the attempt (the queue retries it). */
+export async function measureBlob(services: Services, digest: string, attempt: { retryCount: number }) {
+  const { db } = services
+  const blob = await db.blob.findUnique({ where: { digest } })
+  // gone (collected) or measured already (a job sent twice): nothing to do
+  if (!blob || (blob.analysisState !== 'pending' && blob.analysisState !== 'running')) return
+  await db.blob.update({ where: { digest }, data: { analysisState: 'running' } })
+  const pacer = backgroundPacer(services.foreground)
   try {
-    const blob = await services.db.blob.findUniqueOrThrow({ where: { digest } })
+    await pacer.turn() // foreground work first: wait before reading at all
     const body = await services.store.read(blob.objectKey)
     const compressed = blob.mediaType === MediaType.ociLayerGzip || blob.mediaType === MediaType.dockerLayerGzip
     const data = compressed
-      ? { uncompressedSize: BigInt(await gunzipSize(body)), compressedSize: blob.size }
-      : { compressedSize: BigInt(await gzipSize(body)), uncompressedSize: blob.size }
-    await services.db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
+      ? { uncompressedSize: BigInt(await gunzipSize(body, pacer.turn)), compressedSize: blob.size }
+      : { compressedSize: BigInt(await gzipSize(body, undefined, pacer.turn)), uncompressedSize: blob.size }
+    await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
   } catch (e) {
-    await services.db.blob
-      .update({ where: { digest }, data: { analysisState: 'failed', analysisError: String((e as Error).message).slice(0, 500), analysisLeaseUntil: null } })
+    const last = attempt.retryCount >= MEASURE_RETRY_LIMIT
+    const error = String((e as Error)?.message ?? e).slice(0, 500)
+    await db.blob
+      .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error, analysisLeaseUntil: null } })
       .catch(() => {})
+    throw e
+  } finally {
+    pacer.done()
+  }
+}
+
+const send = (services: Services, digest: string) =>
+  services.jobs!.send('blob.measure', { digest }, { singletonKey: digest, retryLimit: MEASURE_RETRY_LIMIT })
+
+/**
+ * After a commit: queues a measurement for each of these blobs that waits for one. Never throws: the
+ * commit is done; a blob whose job could not be sent is found by the start-up reconcile.
+ */
+export async function measureLater(services: Services, digests: Iterable<string>) {
+  if (!services.jobs) return
+  const all = [...new Set(digests)]
+  try {
+    for (let i = 0; i < all.length; i += BATCH) {
+      const pending = await services.db.blob.findMany({ where: { digest: { in: all.slice(i, i + BATCH) }, analysisState: 'pending' }, select: { digest: true } })
+      for (const b of pending) await send(services, b.digest)
+    }
+  } catch (e) {
+    console.error(`queueing compressed-size measurements failed (queued at the next start): ${(e as Error).message}`)
+  }
+}
+
+/** At start: a job for every layer still waiting (a crash between a commit and its send); answers how many were queued. */
+export async function reconcileMeasurements(services: Services): Promise<number> {
+  let queued = 0
+  let after = ''
+  for (;;) {
+    const batch = await services.db.blob.findMany({
+      where: { analysisState: { in: ['pending', 'running'] }, digest: { gt: after } },
+      orderBy: { digest: 'asc' },
+      take: BATCH,
+      select: { digest: true },
+    })
+    for (const b of batch) if (await send(services, b.digest)) queued++
+    if (batch.length < BATCH) return queued
+    after = batch[batch.length - 1].digest
   }
 }

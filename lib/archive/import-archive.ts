@@ -21,6 +21,8 @@ import { storedIndexManifests } from '../registry/index-manifest'
 import { isStoreUnavailable } from '../storage/store-errors'
 import { placeInOrganization } from '../auth/account-names'
 import { isQuotaExceeded, type QuotaExceeded } from '../accounts/quotas'
+import { measureLater } from '../analysis/blob-analysis'
+import { inForeground } from '../jobs/foreground'
 
 export type ImportRequest = {
   body: Readable
@@ -70,6 +72,11 @@ export type ImportResult = {
 const MAX_PENDING_WRITES = 2
 
 export async function importArchive(services: Services, req: ImportRequest): Promise<ImportResult> {
+  // foreground work: background measurements hold back while it runs (lib/jobs/foreground.ts)
+  return inForeground(services.foreground, () => importInForeground(services, req))
+}
+
+async function importInForeground(services: Services, req: ImportRequest): Promise<ImportResult> {
   const uploadId = randomUUID()
   await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null } })
   const counter = new ByteCounter()
@@ -154,7 +161,7 @@ async function runImport(
   const written = new Map<string, Promise<string>>() // digest -> staged key: each in-memory blob is written once
   for (const [i, plan] of plans.entries()) images.push(await prepareImage(services, uploadId, plan, names[i], plans.length, counter.bytes, written))
   const { tags, adoptedKeys } = await commitImport(services, uploadId, images)
-  services.analysis?.kick()
+  await measureLater(services, images.flatMap((img) => img.layers.map((l) => l.digest)))
 
   // Entries nobody referenced (legacy json, duplicates of stored layers) are not needed any more.
   const leftovers = (await services.db.stagedObject.findMany({ where: { ownerId: uploadId }, select: { objectKey: true } }))
@@ -192,7 +199,7 @@ async function importIndex(services: Services, uploadId: string, req: ImportRequ
   for (const child of plan.children) prepared.push(await prepareImage(services, uploadId, child.image, [], plan.children.length, archiveBytes, written))
   const stored = storedIndexManifests(plan, prepared)
   const { tags, adoptedKeys } = await commitIndexImport(services, uploadId, { names, index: stored.index, children: stored.children, packedSize: archiveBytes })
-  services.analysis?.kick()
+  await measureLater(services, stored.children.flatMap((img) => img.layers.map((l) => l.digest)))
   const leftovers = (await services.db.stagedObject.findMany({ where: { ownerId: uploadId }, select: { objectKey: true } }))
     .map((r) => r.objectKey)
     .filter((k) => !adoptedKeys.has(k))

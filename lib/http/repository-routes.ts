@@ -20,6 +20,7 @@ import { recordAudit } from '../audit/audit-log'
 import { UploadAudit } from '../audit/upload-audit'
 import type { ImageName } from '../registry/names'
 import { visibleScope } from '../auth/visibility'
+import { manifestRoutes } from './manifest-routes'
 
 const REPO = '(.+?)'
 const name = (raw: string) => decodePathSegment(raw, 'repository name')
@@ -98,6 +99,7 @@ export const repositoryRoutes: ApiRoute[] = [
     await auditTag(ctx, t, 'tag.set', { digest: moved.digest, previousDigest: moved.previousDigest })
     sendJson(ctx.res, 200, moved)
   }),
+  ...manifestRoutes,
 ]
 
 type TagRequest = { repository: string; tag: string; actor: Principal }

@@ -31,5 +31,5 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendConsoleError(res: ServerResponse, e: ApiError) {
-  sendJson(res, e.status, { error: { code: e.code, message: e.message } })
+  sendJson(res, e.status, { error: { code: e.code, message: e.message, ...(e.detail !== undefined ? { detail: e.detail } : {}) } })
 }

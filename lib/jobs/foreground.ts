@@ -9,3 +9,104 @@ export interface ForegroundGate {
   /** resolves at once when none runs, else when the last one ends */
   quiet(): Promise<void>
 }
+
+/**
+ * The background side of the gate: a CPU-heavy task calls `turn()` between chunks. While foreground work
+ * runs, only one background task (the one holding the slot) keeps going; the others wait until the slot
+ * is free or the foreground is quiet. `turn()` answers undefined (no await needed) when it may go on.
+ */
+export interface BackgroundPacer {
+  turn(): Promise<void> | undefined
+  /** the task ended: gives the slot back */
+  done(): void
+}
+
+export type Foreground = ForegroundGate & {
+  /** a pacer for one background task */
+  pacer(): BackgroundPacer
+  /** background tasks waiting now (tests, benchmark) */
+  waiting(): number
+}
+
+/** `prioritize: false` counts foreground work but never holds background work back (benchmark comparison). */
+export function createForegroundGate(opts: { prioritize?: boolean } = {}): Foreground {
+  const prioritize = opts.prioritize ?? true
+  let active = 0
+  let slot: object | null = null
+  let quietWaiters: (() => void)[] = []
+  let paceWaiters: (() => void)[] = []
+  let waitingCount = 0
+
+  const release = (list: (() => void)[]) => list.forEach((f) => f())
+  const wakePacers = () => {
+    const w = paceWaiters
+    paceWaiters = []
+    release(w)
+  }
+
+  const gate: Foreground = {
+    enter() {
+      active++
+      let left = false
+      return () => {
+        if (left) return
+        left = true
+        active--
+        if (active > 0) return
+        const w = quietWaiters
+        quietWaiters = []
+        release(w)
+        wakePacers()
+      }
+    },
+    active: () => active,
+    quiet: () => (active === 0 ? Promise.resolve() : new Promise<void>((r) => quietWaiters.push(r))),
+    waiting: () => waitingCount,
+    pacer() {
+      const me = {}
+      const mayGo = () => {
+        if (!prioritize || active === 0 || slot === me) return true
+        if (slot === null) {
+          slot = me
+          return true
+        }
+        return false
+      }
+      return {
+        turn() {
+          if (mayGo()) return undefined
+          waitingCount++
+          return (async () => {
+            // woken when the foreground goes quiet or the slot is given back; then asks again
+            while (!mayGo()) await new Promise<void>((r) => paceWaiters.push(r))
+            waitingCount--
+          })()
+        },
+        done() {
+          if (slot !== me) return
+          slot = null
+          wakePacers()
+        },
+      }
+    },
+  }
+  return gate
+}
+
+/** Runs `fn` as foreground work when the services have a gate. */
+export async function inForeground<T>(gate: ForegroundGate | undefined, fn: () => Promise<T>): Promise<T> {
+  const leave = gate?.enter()
+  try {
+    return await fn()
+  } finally {
+    leave?.()
+  }
+}
+
+/** The pacer of a background task: the gate's own, or (a gate without slots) wait while any foreground work runs. */
+export function backgroundPacer(gate: ForegroundGate | undefined): BackgroundPacer {
+  if (!gate) return { turn: () => undefined, done() {} }
+  const own = (gate as Partial<Foreground>).pacer
+  if (own) return own.call(gate)
+  return { turn: () => (gate.active() > 0 ? gate.quiet() : undefined), done() {} }
+}

@@ -3,6 +3,8 @@
 import type { Services } from '../services'
 import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
+import { shareBlob } from '../db/row-locks'
+import { lockRepositories } from '../registry/set-tag'
 
 export type LinkedBlob = { digest: string; size: number; objectKey: string }
 
@@ -19,17 +21,47 @@ export async function findLinkedBlob(services: Services, repository: string, dig
   return link ? { digest, size: Number(link.blob.size), objectKey: link.blob.objectKey } : null
 }
 
-/** Links a stored blob into a repository (creating the repository); used by cross-repository mounts. */
-export async function linkBlob(services: Services, repository: string, digest: string) {
-  await transaction(services, async (tx) => {
-    const blob = await tx.blob.findUnique({ where: { digest }, select: { size: true, uncompressedSize: true } })
-    if (blob) await enforceQuotas(tx, { tags: [], blobs: [{ repository, digest, size: Number(blob.uncompressedSize ?? blob.size) }] })
+/**
+ * Links a stored blob into a repository (creating the repository); used by cross-repository mounts.
+ * False when the blob is not stored (any more: garbage collection may have taken it since the caller
+ * looked), so the client uploads it instead.
+ */
+export async function linkBlob(services: Services, repository: string, digest: string): Promise<boolean> {
+  return transaction(services, async (tx) => {
+    // locked FOR KEY SHARE: garbage collection cannot delete the row before the link is committed
+    if (!(await shareBlob(tx, digest))) return false
+    const blob = await tx.blob.findUniqueOrThrow({ where: { digest }, select: { size: true, uncompressedSize: true } })
+    await enforceQuotas(tx, { tags: [], blobs: [{ repository, digest, size: Number(blob.uncompressedSize ?? blob.size) }] })
     const repo = await tx.repository.upsert({ where: { name: repository }, create: { name: repository }, update: {} })
-    await tx.repositoryBlob.upsert({
-      where: { repositoryId_digest: { repositoryId: repo.id, digest } },
-      create: { repositoryId: repo.id, digest },
-      update: {},
-    })
+    await lockRepositories(tx, [repo.id])
+    await upsertLink(tx, repo.id, digest)
+    return true
+  })
+}
+
+type Tx = Services['db']
+
+/** Creates the link, or refreshes its touchedAt: a client needs it now (garbage collection's grace counts from here). */
+async function upsertLink(tx: Tx, repositoryId: number, digest: string) {
+  const now = new Date()
+  await tx.repositoryBlob.upsert({
+    where: { repositoryId_digest: { repositoryId, digest } },
+    create: { repositoryId, digest, createdAt: now, touchedAt: now },
+    update: { touchedAt: now },
+  })
+}
+
+/** How stale a link's touchedAt may get before a HEAD refreshes it: one cheap update a minute, not one per request. */
+export const TOUCH_THROTTLE_MS = 60_000
+
+/**
+ * A client checked that the repository has this blob (docker push: HEAD, then skips the upload, then
+ * PUTs the manifest): refresh the link's touchedAt so garbage collection keeps it through that push.
+ */
+export async function touchLink(services: Services, repository: string, digest: string, now = new Date()): Promise<void> {
+  await services.db.repositoryBlob.updateMany({
+    where: { digest, repository: { name: repository }, touchedAt: { lt: new Date(now.getTime() - TOUCH_THROTTLE_MS) } },
+    data: { touchedAt: now },
   })
 }
 
@@ -62,18 +94,18 @@ export async function commitPushedBlob(
     // a pushed layer's uncompressed size is measured later: its pushed size counts until then
     await enforceQuotas(tx, { tags: [], blobs: [{ repository: b.repository, digest: b.digest, size: b.size }] })
     const repo = await tx.repository.upsert({ where: { name: b.repository }, create: { name: b.repository }, update: {} })
-    const existing = await tx.blob.findUnique({ where: { digest: b.digest }, select: { digest: true } })
+    await lockRepositories(tx, [repo.id])
+    // Reused rows are locked against garbage collection until the commit; if GC deleted the row after
+    // this read anyway (SQLite reads take no lock), the link insert fails with P2003 and transaction()
+    // runs this again: the row is created anew from our own object (deleted only after the commit).
+    const existing = await shareBlob(tx, b.digest)
     if (!existing) {
       // The media type is only known once a manifest references the blob (see recordBlobMediaTypes);
       // until then there is nothing to analyse.
       await tx.blob.create({ data: { digest: b.digest, objectKey: b.objectKey, size: BigInt(b.size), analysisState: 'skipped' } })
       await tx.stagedObject.deleteMany({ where: { objectKey: b.objectKey } })
     }
-    await tx.repositoryBlob.upsert({
-      where: { repositoryId_digest: { repositoryId: repo.id, digest: b.digest } },
-      create: { repositoryId: repo.id, digest: b.digest },
-      update: {},
-    })
+    await upsertLink(tx, repo.id, b.digest)
     await tx.blobUploadSession.deleteMany({ where: { id: b.sessionId } })
     return !existing
   })

@@ -5,7 +5,7 @@ import { API_VERSION_HEADERS, sendDocument, sendEmpty } from './http'
 import { checkDigest } from './references'
 import { decideRange } from './range'
 import { streamObject } from './blob-stream'
-import { findLinkedBlob, findRepositoryId, unlinkBlob } from './blob-links'
+import { findLinkedBlob, findRepositoryId, touchLink, unlinkBlob } from './blob-links'
 import { auditRegistryWrite } from './audit'
 
 const unknownBlob = (digest: string) => new OciError('BLOB_UNKNOWN', `blob ${digest} is not in this repository`, { detail: { digest } })
@@ -39,7 +39,11 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     )
   }
   const head = () => res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
-  if (req.method === 'HEAD') return void head().end()
+  if (req.method === 'HEAD') {
+    // "do you have it?" before a push skips the upload: keep the link through that push (garbage collection's grace)
+    await touchLink(services, name, digest)
+    return void head().end()
+  }
   return streamObject(services.store, blob.objectKey, blob.size, res, undefined, head)
 }
 

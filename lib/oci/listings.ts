@@ -21,21 +21,21 @@ export async function listTags(ctx: Ctx, name: string) {
 
 /**
  * The one rule for which repositories are listed, here and in the console's repository list
- * (listRepositories in lib/registry/queries.ts): a repository is listed while it has at least one tag.
- * Once its last tag is deleted it drops out of both lists; what was pushed by digest stays pullable by
- * digest, and its tags/list still answers (with no tags).
+ * (listRepositories in lib/registry/queries.ts): a repository is listed while it holds at least one
+ * manifest (tagged or not: what is there to pull, by tag or by digest). Deleting its last manifest, or
+ * garbage collection taking its last untagged one, drops it from both lists.
  */
-export const LISTED_REPOSITORY = { tags: { some: {} } } as const
+export const LISTED_REPOSITORY = { manifests: { some: {} } } as const
 
 /** The listed repositories the caller may see (lib/auth/visibility.ts), filtered by the database. */
 export async function listCatalog(ctx: Ctx) {
   const page = parsePage(ctx.url)
   const { db } = ctx.services
   const scope = await visibleScope(ctx.services, await principalOf(ctx.services, ctx.req))
-  // LISTED_REPOSITORY in SQL: at least one tag
+  // LISTED_REPOSITORY in SQL: at least one manifest
   const rows = await db.$queryRaw<{ name: string }[]>`
     SELECT r.name FROM "Repository" r
-    WHERE EXISTS (SELECT 1 FROM "Tag" t WHERE t."repositoryId" = r.id)
+    WHERE EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id)
       AND ${await visibleRepositorySql(db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))}`
   const { items, more } = paginate(rows.map((r) => r.name).sort(byCodePoint), page, MAX_PAGE)
   sendJsonDocument(ctx.req, ctx.res, { repositories: items }, more ? { Link: nextLink('/v2/_catalog', page.n ?? MAX_PAGE, items[items.length - 1]) } : {})

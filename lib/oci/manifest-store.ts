@@ -2,12 +2,14 @@
 // (after checking that everything it references is in the repository), deleting by digest.
 import type { Services } from '../services'
 import { MediaType } from '../registry/media-types'
-import { setTag } from '../registry/set-tag'
+import { lockRepositories, setTag } from '../registry/set-tag'
+import { insertChildLinks } from '../registry/manifest-children'
 import { OciError } from './errors'
 import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
 import { isForeignLayer, type Descriptor, type ParsedManifest } from './manifest-parse'
 import type { Reference } from './references'
+import { measureLater } from '../analysis/blob-analysis'
 
 type Tx = Services['db']
 
@@ -26,7 +28,10 @@ export async function storeManifest(services: Services, m: StoreManifest) {
   await transaction(services, async (tx) => {
     await enforceQuotas(tx, { tags: [{ repository: m.repository, tag: m.tag }], blobs: [] })
     const repo = await tx.repository.upsert({ where: { name: m.repository }, create: { name: m.repository }, update: {} })
-    await verifyReferences(tx, repo.id, m.parsed)
+    // Garbage collection deletes links and manifests of a repository under this same lock: what
+    // verifyReferences finds stays there until the manifest referencing it is committed.
+    await lockRepositories(tx, [repo.id])
+    const children = await verifyReferences(tx, repo.id, m.parsed)
     let row = await tx.manifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: m.digest } }, select: { id: true } })
     if (!row) {
       const { parsed } = m
@@ -55,19 +60,26 @@ export async function storeManifest(services: Services, m: StoreManifest) {
       })
       await recordBlobMediaTypes(tx, parsed)
     }
+    // an index keeps the manifests it lists (re-pushed: restores rows a delete by digest removed)
+    if (children.length) await insertChildLinks(tx, row.id, children)
     if (m.tag) await setTag(tx, { repositoryId: repo.id, tag: m.tag, manifestId: row.id, manifestDigest: m.digest, source: 'push' })
   })
+  // layers this manifest typed as measurable (recordBlobMediaTypes) wait for their sizes
+  await measureLater(services, m.parsed.layers.map((l) => l.digest))
 }
 
-/** Every blob an image manifest names must be linked here, with the size it claims; an index's children must be stored here. */
-async function verifyReferences(tx: Tx, repositoryId: number, parsed: ParsedManifest) {
+/**
+ * Every blob an image manifest names must be linked here, with the size it claims; an index's children
+ * must be stored here. Answers the ids of an index's children (none for an image manifest).
+ */
+async function verifyReferences(tx: Tx, repositoryId: number, parsed: ParsedManifest): Promise<number[]> {
   if (parsed.kind === 'index') {
     const wanted = [...new Set(parsed.manifests.map((d) => d.digest))]
-    const found = await tx.manifest.findMany({ where: { repositoryId, digest: { in: wanted } }, select: { digest: true } })
+    const found = await tx.manifest.findMany({ where: { repositoryId, digest: { in: wanted } }, select: { id: true, digest: true } })
     const have = new Set(found.map((f) => f.digest))
     const missing = wanted.find((d) => !have.has(d))
     if (missing) throw new OciError('MANIFEST_BLOB_UNKNOWN', `the index references manifest ${missing}, which is not in this repository`, { detail: { digest: missing } })
-    return
+    return found.map((f) => f.id)
   }
   const descriptors = [parsed.config!, ...parsed.layers.filter((l) => !isForeignLayer(l))]
   const wanted = [...new Set(descriptors.map((d) => d.digest))]
@@ -82,6 +94,7 @@ async function verifyReferences(tx: Tx, repositoryId: number, parsed: ParsedMani
       throw new OciError('MANIFEST_INVALID', `the manifest says blob ${d.digest} has ${d.size} bytes, but it has ${size}`, { detail: { digest: d.digest, size } })
     }
   }
+  return []
 }
 
 const GZIP_LAYERS = new Set<string>([MediaType.ociLayerGzip, MediaType.dockerLayerGzip])
@@ -125,17 +138,37 @@ async function readPlatform(services: Services, repository: string, config: Desc
   }
 }
 
-/** Deletes a manifest and the tags pointing at it (each recorded in the tag history). */
-export async function deleteManifest(services: Services, repositoryId: number, digest: string): Promise<boolean> {
+export type DeleteManifestOutcome = { deleted: true; tags: string[] } | { deleted: false; listedBy?: string }
+
+/**
+ * Deletes a manifest and the tags pointing at it (each recorded in the tag history): unpullable at once,
+ * its bytes freed by the next garbage collection. An index of the repository that lists it either
+ * refuses the delete (`listed: 'refuse'`, the console: answers that index's digest) or loses it from its
+ * children (`listed: 'unlist'`, the registry API, as other registries do). As a parent, its own
+ * ManifestChild rows cascade.
+ */
+export async function deleteManifest(
+  services: Services,
+  repositoryId: number,
+  digest: string,
+  opts: { listed: 'refuse' | 'unlist'; source: 'push' | 'console' },
+): Promise<DeleteManifestOutcome> {
   return transaction(services, async (tx) => {
+    await lockRepositories(tx, [repositoryId]) // as every writer of the repository's tags
     const manifest = await tx.manifest.findUnique({ where: { repositoryId_digest: { repositoryId, digest } }, select: { id: true } })
-    if (!manifest) return false
-    const tags = await tx.tag.findMany({ where: { manifestId: manifest.id }, select: { name: true } })
-    for (const t of tags) {
-      await tx.tag.delete({ where: { repositoryId_name: { repositoryId, name: t.name } } })
-      await tx.tagEvent.create({ data: { repositoryId, tag: t.name, manifestDigest: digest, action: 'delete', source: 'push' } })
+    if (!manifest) return { deleted: false }
+    if (opts.listed === 'refuse') {
+      const parent = await tx.manifestChild.findFirst({ where: { childId: manifest.id }, select: { parent: { select: { digest: true } } }, orderBy: { parentId: 'asc' } })
+      if (parent) return { deleted: false, listedBy: parent.parent.digest }
+    } else {
+      await tx.manifestChild.deleteMany({ where: { childId: manifest.id } })
+    }
+    const tags = await tx.tag.findMany({ where: { manifestId: manifest.id }, select: { name: true }, orderBy: { name: 'asc' } })
+    if (tags.length) {
+      await tx.tag.deleteMany({ where: { repositoryId, manifestId: manifest.id } })
+      await tx.tagEvent.createMany({ data: tags.map((t) => ({ repositoryId, tag: t.name, manifestDigest: digest, action: 'delete', source: opts.source })) })
     }
     await tx.manifest.delete({ where: { id: manifest.id } })
-    return true
+    return { deleted: true, tags: tags.map((t) => t.name) }
   })
 }

@@ -64,7 +64,10 @@ export async function putManifest(ctx: Ctx, name: string, reference: string) {
 export async function deleteManifest(ctx: Ctx, name: string, reference: string) {
   const ref = lookupReference(name, reference)
   const repositoryId = await repositoryOrThrow(ctx, name)
-  const deleted = ref.kind === 'tag' ? await deleteTag(ctx.services, name, ref.tag, 'push') : await deleteManifestRow(ctx.services, repositoryId, ref.digest)
+  const deleted =
+    ref.kind === 'tag'
+      ? await deleteTag(ctx.services, name, ref.tag, 'push')
+      : (await deleteManifestRow(ctx.services, repositoryId, ref.digest, { listed: 'unlist', source: 'push' })).deleted
   if (!deleted) throw unknownManifest(name, reference)
   await auditRegistryWrite(ctx, ref.kind === 'tag' ? 'tag.delete' : 'manifest.delete', name, ref.kind === 'tag' ? `${name}:${ref.tag}` : `${name}@${ref.digest}`)
   sendEmpty(ctx.res, 202)

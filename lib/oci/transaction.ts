@@ -1,7 +1,8 @@
-// Runs a database transaction again when a concurrent writer created the same row first (two clients
-// pushing the same layer or tag at once); the second run then finds and reuses that row.
+// Runs a database transaction again when a concurrent writer got in its way: two clients pushing the
+// same layer or tag at once (the second run finds and reuses the other's row), or garbage collection
+// deleting a row this one meant to reuse (the second run creates it anew). See lib/db/retryable.ts.
 import type { Services } from '../services'
-import { isUniqueViolation } from '../db/client'
+import { isRetryableConflict } from '../db/retryable'
 
 type Tx = Services['db']
 const ATTEMPTS = 5
@@ -11,8 +12,7 @@ export async function transaction<T>(services: Services, work: (tx: Tx) => Promi
     try {
       return await services.db.$transaction((tx) => work(tx as Tx), { timeout: 60_000, maxWait: 30_000 })
     } catch (e) {
-      const retryable = isUniqueViolation(e) || (e as { code?: string })?.code === 'P2034'
-      if (!retryable || attempt >= ATTEMPTS) throw e
+      if (!isRetryableConflict(e) || attempt >= ATTEMPTS) throw e
     }
   }
 }

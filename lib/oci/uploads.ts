@@ -14,6 +14,7 @@ import { appendToSession, SizeLimitExceeded, type AppendLimits } from './chunk-w
 import { finishSession } from './upload-finish'
 import { sweepUploadSessionsOccasionally } from './upload-sweeper'
 import { ensurePushTarget } from './tenancy'
+import { inForeground } from '../jobs/foreground'
 
 const sessionPath = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`
 
@@ -36,7 +37,7 @@ export async function startUpload(ctx: Ctx, name: string) {
   const mount = url.searchParams.get('mount')
   if (mount !== null && (await tryMount(ctx, name, mount, url.searchParams.get('from')))) return
   const digest = url.searchParams.get('digest')
-  if (digest !== null) return monolithicUpload(ctx, name, checkDigest(digest))
+  if (digest !== null) return inForeground(ctx.services.foreground, () => monolithicUpload(ctx, name, checkDigest(digest)))
   await sweepUploadSessionsOccasionally(ctx.services)
   const session = await createSession(ctx.services, name)
   sendEmpty(ctx.res, 202, progressHeaders(name, session))
@@ -48,7 +49,7 @@ async function tryMount(ctx: Ctx, name: string, rawDigest: string, from: string 
   if (!from || repositoryNameProblem(from)) return false
   if (!(await authorizeOrThrow(ctx, 'read', { kind: 'repository', name: from }, { quiet: true }))) return false
   if (!(await findLinkedBlob(ctx.services, from, digest))) return false
-  await linkBlob(ctx.services, name, digest)
+  if (!(await linkBlob(ctx.services, name, digest))) return false
   blobCreated(ctx, name, digest)
   return true
 }
@@ -79,7 +80,11 @@ export async function cancelUpload(ctx: Ctx, name: string, id: string) {
   sendEmpty(ctx.res, 204)
 }
 
-export async function patchUpload(ctx: Ctx, name: string, id: string) {
+// Receiving blob bytes is foreground work: background measurements hold back meanwhile (lib/jobs/foreground.ts).
+export const patchUpload = (ctx: Ctx, name: string, id: string) => inForeground(ctx.services.foreground, () => patchChunk(ctx, name, id))
+export const finishUpload = (ctx: Ctx, name: string, id: string) => inForeground(ctx.services.foreground, () => finishWithChunk(ctx, name, id))
+
+async function patchChunk(ctx: Ctx, name: string, id: string) {
   const session = await acquireSession(ctx.services, name, id)
   let stored: UploadSession
   try {
@@ -91,7 +96,7 @@ export async function patchUpload(ctx: Ctx, name: string, id: string) {
   sendEmpty(ctx.res, 202, progressHeaders(name, stored))
 }
 
-export async function finishUpload(ctx: Ctx, name: string, id: string) {
+async function finishWithChunk(ctx: Ctx, name: string, id: string) {
   const digest = checkDigest(ctx.url.searchParams.get('digest'))
   const session = await acquireSession(ctx.services, name, id)
   try {

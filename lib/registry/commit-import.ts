@@ -4,7 +4,8 @@ import type { Services } from '../services'
 import type { ImageName } from './names'
 import type { Platform } from '../archive/image-layout'
 import { MediaType } from './media-types'
-import { isUniqueViolation } from '../db/client'
+import { isRetryableConflict } from '../db/retryable'
+import { shareBlobs } from '../db/row-locks'
 import { setTags, lockRepositories, type TagStatus } from './set-tag'
 import { chunks, insertRows, yieldToEventLoop, type SqlValue } from './bulk-sql'
 import { enforceQuotas } from '../accounts/quotas'
@@ -38,19 +39,12 @@ export async function commitImport(services: Services, uploadId: string, images:
     try {
       return await services.db.$transaction((tx) => commitOnce(tx as any, uploadId, images), { timeout: 120_000, maxWait: 60_000 })
     } catch (e) {
-      // A concurrent import created the same blob/repository/tag first, or PostgreSQL broke a
-      // deadlock between two imports: run again, now reusing the other import's rows.
-      if (!isRetryable(e) || attempt >= RETRIES) throw e
+      // A concurrent import created the same blob/repository/tag first, PostgreSQL broke a deadlock
+      // between two imports, or garbage collection deleted a blob this one reused: run again, now
+      // reusing the other import's rows or adopting our own staged object (kept until after the commit).
+      if (!isRetryableConflict(e) || attempt >= RETRIES) throw e
     }
   }
-}
-
-function isRetryable(e: unknown): boolean {
-  if (isUniqueViolation(e) || (e as any)?.code === 'P2034') return true
-  // Raw statements (bulk-sql.ts) report database codes as P2010: 23505 / SQLite "UNIQUE constraint
-  // failed" is a unique violation, 40P01 a deadlock, 40001 a serialization failure.
-  const text = String((e as any)?.message ?? '') + JSON.stringify((e as any)?.meta ?? {})
-  return /\b(23505|40P01|40001)\b|UNIQUE constraint failed|deadlock/i.test(text)
 }
 
 /**
@@ -70,11 +64,8 @@ async function commitOnce(tx: Services['db'], uploadId: string, images: CommitIm
     if (!blobs.has(image.config.digest)) blobs.set(image.config.digest, { blob: image.config, kind: 'config', sourceDigest: null })
     for (const l of image.layers) if (!blobs.has(l.digest)) blobs.set(l.digest, { blob: l, kind: 'layer', sourceDigest: l.sourceDigest })
   }
-  const storedBlobs = new Set<string>()
-  for (const part of chunks([...blobs.keys()])) {
-    for (const r of await tx.blob.findMany({ where: { digest: { in: part } }, select: { digest: true } })) storedBlobs.add(r.digest)
-    await yieldToEventLoop()
-  }
+  // Stored blobs are reused, locked against garbage collection until the commit (lib/db/row-locks.ts).
+  const storedBlobs = await shareBlobs(tx, [...blobs.keys()])
   const newBlobs = [...blobs.values()].filter((b) => !storedBlobs.has(b.blob.digest))
   const now = new Date()
   await insertRows(

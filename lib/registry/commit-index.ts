@@ -5,8 +5,10 @@ import type { Services } from '../services'
 import type { ImageName } from './names'
 import type { CommitBlob, CommitImage, TagResult } from './commit-import'
 import { MediaType } from './media-types'
-import { isUniqueViolation } from '../db/client'
-import { setTag } from './set-tag'
+import { isRetryableConflict } from '../db/retryable'
+import { shareBlob } from '../db/row-locks'
+import { lockRepositories, setTag } from './set-tag'
+import { insertChildLinks } from './manifest-children'
 import { enforceQuotas } from '../accounts/quotas'
 
 export type CommitIndexChild = CommitImage & { manifestMediaType: string }
@@ -26,9 +28,9 @@ export async function commitIndexImport(services: Services, uploadId: string, pl
     try {
       return await services.db.$transaction((tx) => commitOnce(tx as Services['db'], uploadId, plan), { timeout: 120_000, maxWait: 60_000 })
     } catch (e) {
-      // a concurrent import created the same blob/repository/manifest first: run again, reusing its rows
-      const retryable = isUniqueViolation(e) || (e as { code?: string })?.code === 'P2034'
-      if (!retryable || attempt >= RETRIES) throw e
+      // a concurrent import created the same blob/repository/manifest first, or garbage collection
+      // deleted a row this one reused: run again (the staged objects are kept until after the commit)
+      if (!isRetryableConflict(e) || attempt >= RETRIES) throw e
     }
   }
 }
@@ -45,7 +47,7 @@ async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitInde
   const ensureBlob = async (b: CommitBlob, kind: 'config' | 'layer', sourceDigest: string | null) => {
     if (seen.has(b.digest)) return
     seen.add(b.digest)
-    if (await tx.blob.findUnique({ where: { digest: b.digest }, select: { digest: true } })) return
+    if (await shareBlob(tx, b.digest)) return // reused, locked against garbage collection until the commit
     await tx.blob.create({
       data: {
         digest: b.digest,
@@ -68,13 +70,21 @@ async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitInde
   const tags: TagResult[] = []
   for (const name of plan.names) {
     const repo = await tx.repository.upsert({ where: { name: name.repository }, create: { name: name.repository }, update: {} })
+    // garbage collection deletes links and manifests of a repository under this same lock
+    await lockRepositories(tx, [repo.id])
+    const now = new Date()
     for (const digest of digests) {
-      await tx.repositoryBlob.upsert({ where: { repositoryId_digest: { repositoryId: repo.id, digest } }, create: { repositoryId: repo.id, digest }, update: {} })
+      await tx.repositoryBlob.upsert({ where: { repositoryId_digest: { repositoryId: repo.id, digest } }, create: { repositoryId: repo.id, digest }, update: { touchedAt: now } })
     }
+    const childIds: number[] = []
     for (const child of plan.children) {
       const key = { repositoryId_digest: { repositoryId: repo.id, digest: child.manifest.digest } }
-      if (await tx.manifest.findUnique({ where: key, select: { id: true } })) continue
-      await tx.manifest.create({
+      const stored = await tx.manifest.findUnique({ where: key, select: { id: true } })
+      if (stored) {
+        childIds.push(stored.id)
+        continue
+      }
+      const created = await tx.manifest.create({
         data: {
           repositoryId: repo.id,
           digest: child.manifest.digest,
@@ -93,12 +103,14 @@ async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitInde
             ],
           },
         },
+        select: { id: true },
       })
+      childIds.push(created.id)
     }
     const indexKey = { repositoryId_digest: { repositoryId: repo.id, digest: plan.index.digest } }
-    const index =
-      (await tx.manifest.findUnique({ where: indexKey, select: { id: true } })) ??
-      (await tx.manifest.create({
+    let index = await tx.manifest.findUnique({ where: indexKey, select: { id: true } })
+    if (!index) {
+      index = await tx.manifest.create({
         data: {
           repositoryId: repo.id,
           digest: plan.index.digest,
@@ -108,7 +120,10 @@ async function commitOnce(tx: Services['db'], uploadId: string, plan: CommitInde
           uploadId,
         },
         select: { id: true },
-      }))
+      })
+    }
+    // the index keeps its platform images alive (garbage collection, lib/gc)
+    await insertChildLinks(tx, index.id, childIds)
     const { status, previousDigest } = await setTag(tx, {
       repositoryId: repo.id,
       tag: name.tag,

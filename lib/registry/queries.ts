@@ -26,7 +26,7 @@ type RepositoryRow = { name: string; tagCount: bigint | number; updatedAt: Date 
 const dateOf = (v: Date | string | number | null) => (v === null ? null : v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v))
 
 /**
- * One page of repositories that have at least one tag, filtered by a name fragment and sorted by name
+ * One page of repositories that hold at least one manifest (LISTED_REPOSITORY, lib/oci/listings.ts), filtered by a name fragment and sorted by name
  * (A→Z), last update (newest first) or size (largest first), in ONE query on SQLite and PostgreSQL.
  * size = uncompressed bytes of the repository's distinct layers that some tag references (directly, or
  * through the images of a tagged index): what its tagged images take in storage, each layer counted once.
@@ -54,16 +54,19 @@ export async function listRepositories(services: Services, scope: VisibleScope, 
       FROM layers l JOIN "Blob" b ON b.digest = l.digest GROUP BY l.rid
     ), tagstats AS (
       SELECT t."repositoryId" AS rid, COUNT(*) AS "tagCount", MAX(t."updatedAt") AS "updatedAt" FROM "Tag" t GROUP BY t."repositoryId"
+    ), manifeststats AS (
+      SELECT m."repositoryId" AS rid, MAX(m."createdAt") AS "createdAt" FROM "Manifest" m GROUP BY m."repositoryId"
     )
-    SELECT r.name, ts."tagCount", ts."updatedAt", s.size, s.unmeasured, COUNT(*) OVER () AS total
+    SELECT r.name, COALESCE(ts."tagCount", 0) AS "tagCount", COALESCE(ts."updatedAt", ms."createdAt") AS "updatedAt", s.size, s.unmeasured, COUNT(*) OVER () AS total
     FROM "Repository" r
-      JOIN tagstats ts ON ts.rid = r.id
+      JOIN manifeststats ms ON ms.rid = r.id
+      LEFT JOIN tagstats ts ON ts.rid = r.id
       LEFT JOIN sizes s ON s.rid = r.id
     WHERE (CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\')
       AND ${visible}
     ORDER BY
       CASE WHEN CAST(${sort} AS TEXT) = 'size' THEN COALESCE(s.size, 0) END DESC,
-      CASE WHEN CAST(${sort} AS TEXT) = 'updated' THEN ts."updatedAt" END DESC,
+      CASE WHEN CAST(${sort} AS TEXT) = 'updated' THEN COALESCE(ts."updatedAt", ms."createdAt") END DESC,
       r.name ASC
     LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`
   // a page past the end has no rows to carry the total: count once more (rare)

@@ -1,5 +1,20 @@
-// Entry point of retention policies (implemented in lib/retention/*; see /work/notes/DESIGN-11.md while building).
+// Entry point of retention policies: applies them (all, one, or those of an organization or a
+// repository), or in a dry run lists exactly what applying them would delete. Per repository a policy
+// covers: tags matching keepPattern are kept; of the others the keepLatest most recently updated are
+// kept and the rest deleted; with untaggedDays, manifests untagged for longer (untagged.ts) are deleted
+// by digest. Both lists are evaluated from one state of the repository before anything is deleted, so a
+// dry run and a real run started on the same state list the same deletions. Each policy runs under its
+// own lease, so two instances never apply the same policy at once. Deletes remove rows only; garbage
+// collection frees the bytes.
 import type { Services } from '../services'
+import { withLease } from '../db/leases'
+import { chunks, yieldToEventLoop } from '../registry/bulk-sql'
+import { recordAudit } from '../audit/audit-log'
+import { compileGlob } from './glob'
+import { planTagDeletions } from './plan-tags'
+import { findUntaggedManifests } from './untagged'
+import { deleteTagsIfUnchanged, deleteUntaggedManifest, type DoomedTag } from './deletions'
+import { policiesToRun, coveredRepositories, type PolicyRun, type CoveredRepository, type RetentionScope } from './coverage'
 
 export type RetentionDeletion = { repository: string; tag: string | null; digest: string; reason: 'keep-latest' | 'untagged' }
 
@@ -11,6 +26,111 @@ export type RetentionResult = {
   kept: number
 }
 
-export async function runRetention(_services: Services, _opts: { dryRun: boolean; policyId?: number; actor?: string | null }): Promise<RetentionResult> {
-  throw new Error('retention: not built yet')
+export type RetentionOptions = RetentionScope & {
+  dryRun: boolean
+  actor?: string | null
+  /** 'schedule' (default: the periodic job) skips a policy another instance is applying; 'manual' fails with RetentionBusyError */
+  trigger?: 'schedule' | 'manual'
+}
+
+/** A manual run asked for a policy that another run (maybe on another instance) is applying right now. */
+export class RetentionBusyError extends Error {
+  constructor(readonly policyId: number) {
+    super(`retention policy ${policyId} is being applied by another run right now; try again when it has finished`)
+    this.name = 'RetentionBusyError'
+  }
+}
+
+const DAY_MS = 86_400_000
+/** A lease outlives a stalled holder by at most this long; withLease renews it every third of it. */
+const LEASE_MS = 60_000
+const TAG_PAGE = 1000
+
+export async function runRetention(services: Services, opts: RetentionOptions): Promise<RetentionResult> {
+  const trigger = opts.trigger ?? 'schedule'
+  const result: RetentionResult = { dryRun: opts.dryRun, policies: 0, deleted: [], kept: 0 }
+  const now = new Date()
+  for (const run of await policiesToRun(services.db, opts)) {
+    const apply = () => applyPolicy(services, run, opts.dryRun, now)
+    // a dry run changes nothing, so it needs no lease
+    const outcome = opts.dryRun ? { value: await apply() } : await withLease(services.db, `retention:${run.policy.id}`, LEASE_MS, apply)
+    if (!outcome) {
+      if (trigger === 'manual') throw new RetentionBusyError(run.policy.id)
+      continue // the instance holding the lease applies it
+    }
+    result.policies++
+    result.deleted.push(...outcome.value.deleted)
+    result.kept += outcome.value.kept
+    if (!opts.dryRun && trigger === 'schedule' && outcome.value.deleted.length) await auditScheduled(services, run, outcome.value.deleted, opts.actor ?? null)
+  }
+  return result
+}
+
+type PolicyOutcome = { deleted: RetentionDeletion[]; kept: number }
+
+async function applyPolicy(services: Services, run: PolicyRun, dryRun: boolean, now: Date): Promise<PolicyOutcome> {
+  const out: PolicyOutcome = { deleted: [], kept: 0 }
+  for await (const repo of coveredRepositories(services.db, run)) {
+    await applyToRepository(services, run, repo, dryRun, now, out)
+    await yieldToEventLoop()
+  }
+  return out
+}
+
+async function applyToRepository(services: Services, run: PolicyRun, repo: CoveredRepository, dryRun: boolean, now: Date, out: PolicyOutcome) {
+  const { policy } = run
+  // both plans from the same state: deleting tags first must not add manifests to the untagged plan
+  const cutoff = policy.untaggedDays === null ? null : new Date(now.getTime() - policy.untaggedDays * DAY_MS)
+  const untagged = cutoff ? await findUntaggedManifests(services.db, repo.id, cutoff) : []
+  const tags = await loadTags(services, repo.id)
+  const plan = policy.keepLatest === null ? { keep: tags, remove: [] } : planTagDeletions(tags, { keepLatest: policy.keepLatest, keepPattern: policy.keepPattern ? compileGlob(policy.keepPattern) : null })
+  out.kept += plan.keep.length
+
+  const tagDeletion = (t: DoomedTag): RetentionDeletion => ({ repository: repo.name, tag: t.name, digest: t.digest, reason: 'keep-latest' })
+  const manifestDeletion = (m: { digest: string }): RetentionDeletion => ({ repository: repo.name, tag: null, digest: m.digest, reason: 'untagged' })
+  if (dryRun) {
+    out.deleted.push(...plan.remove.map(tagDeletion), ...untagged.map(manifestDeletion))
+    return
+  }
+  for (const batch of chunks(plan.remove)) {
+    const deleted = await deleteTagsIfUnchanged(services, repo.id, batch)
+    out.deleted.push(...deleted.map(tagDeletion))
+    out.kept += batch.length - deleted.length // moved meanwhile: the tag stays
+    await yieldToEventLoop()
+  }
+  for (const batch of chunks(untagged)) {
+    for (const m of batch) if (await deleteUntaggedManifest(services, repo.id, m, cutoff!)) out.deleted.push(manifestDeletion(m))
+    await yieldToEventLoop()
+  }
+}
+
+type LoadedTag = DoomedTag & { updatedAt: Date }
+
+/** Every tag of the repository with what the plan needs, read in pages. */
+async function loadTags(services: Services, repositoryId: number): Promise<LoadedTag[]> {
+  const tags: LoadedTag[] = []
+  for (let after: string | null = null; ; ) {
+    const rows: { name: string; manifestId: number; updatedAt: Date; manifest: { digest: string } }[] = await services.db.tag.findMany({
+      where: { repositoryId, ...(after === null ? {} : { name: { gt: after } }) },
+      orderBy: { name: 'asc' },
+      take: TAG_PAGE,
+      select: { name: true, manifestId: true, updatedAt: true, manifest: { select: { digest: true } } },
+    })
+    for (const r of rows) tags.push({ name: r.name, manifestId: r.manifestId, updatedAt: r.updatedAt, digest: r.manifest.digest })
+    await yieldToEventLoop()
+    if (rows.length < TAG_PAGE) return tags
+    after = rows[rows.length - 1].name
+  }
+}
+
+/** A scheduled run that deleted something: one audit row per policy, in its organization's log. */
+function auditScheduled(services: Services, run: PolicyRun, deleted: RetentionDeletion[], actor: string | null) {
+  const tags = deleted.filter((d) => d.tag !== null).length
+  return recordAudit(services, null, {
+    action: 'retention.run',
+    actor,
+    organization: run.organization,
+    target: run.policy.repository ?? run.organization,
+    detail: { trigger: 'schedule', policyId: run.policy.id, tagsDeleted: tags, manifestsDeleted: deleted.length - tags },
+  })
 }

@@ -7,7 +7,7 @@ import { startStack, snapshot, type Stack } from '../helpers/stack'
 import { makeDockerArchive, makeLayer, packToBuffer } from '../helpers/make-archive'
 import { importArchive } from '../../lib/archive/import-archive'
 import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
-import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
+import { measured } from '../helpers/jobs'
 
 describe('import rules (sqlite)', () => {
   let stack: Stack
@@ -104,9 +104,7 @@ describe('import rules (sqlite)', () => {
     expect(before!.sizes.compressedState).toBe('pending')
     expect(before!.sizes.compressed).toBeNull()
 
-    const analysis = startBlobAnalysis(stack, { concurrency: 2, pollMs: 50 })
-    await analysis.idle()
-    await analysis.stop()
+    await measured(stack) // the compressed-size jobs
     const after = await getTagDetail(stack, 'sizes/app', '1')
     const expected = layers.map((l) => zlib.gzipSync(l, { level: 6 }).length)
     expect(after!.layers.map((l) => l.compressedSize)).toEqual(expected)

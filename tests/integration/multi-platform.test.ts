@@ -11,7 +11,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { tarFiles } from '../helpers/read-tar'
 import { providers, snapshot } from '../helpers/stack'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
-import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
+import { measured } from '../helpers/jobs'
 import { startRegistry, skopeo, sha256, request, type Registry } from './oci-support'
 
 type Built = Awaited<ReturnType<typeof makeMultiPlatformArchive>>
@@ -232,9 +232,7 @@ describe.each(providers)('multi-platform images (%s)', (provider) => {
     await skopeo('copy', '--all', '--dest-tls-verify=false', `oci:${layout}`, `docker://${reg.host}/pushed/app:7`)
     const pushed = JSON.parse(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/pushed/app:7`))
     expect(pushed.manifests.map((m: any) => m.digest)).toEqual(built.platforms.map((p) => p.manifestDigest)) // as built: gzip layers
-    const analysis = startBlobAnalysis(reg.stack, { concurrency: 2, pollMs: 50 })
-    await analysis.idle()
-    await analysis.stop()
+    await measured(reg.stack) // the compressed-size jobs
     const { body } = await getJson('/api/repositories/pushed/app/tags/7')
     expect(body.kind).toBe('index')
     expect(body.platforms.map((p: any) => [label(p.platform), p.available, p.layerCount])).toEqual([

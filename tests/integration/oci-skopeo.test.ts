@@ -13,7 +13,7 @@ import { fixtures } from '../helpers/fixtures'
 import { hasSkopeo } from '../helpers/optional'
 import { startRegistry, skopeo, sha256, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
-import { startBlobAnalysis } from '../../lib/analysis/blob-analysis'
+import { measured } from '../helpers/jobs'
 import { getImageTagDetail as getTagDetail } from '../../lib/registry/queries'
 
 const ARCHIVE = fixtures.path(fixtures.files.busybox)
@@ -64,9 +64,7 @@ describe.skipIf(!hasSkopeo()).each(providers)('registry API with skopeo (%s)', (
     expect(blobs.map((b) => [b.mediaType, b.analysisState, b.uncompressedSize])).toEqual(Array(2).fill(['application/vnd.docker.image.rootfs.diff.tar.gzip', 'pending', null]))
     expect((await getTagDetail(reg.stack, 'test/busybox', '1.0'))!.sizes).toMatchObject({ packed: null, uncompressed: null, compressedState: 'pending' })
 
-    const analysis = startBlobAnalysis(reg.stack, { concurrency: 2, pollMs: 50 })
-    await analysis.idle()
-    await analysis.stop()
+    await measured(reg.stack) // the compressed-size jobs
     const detail = (await getTagDetail(reg.stack, 'test/busybox', '1.0'))!
     expect(detail.layers.map((l) => l.uncompressedSize)).toEqual(BUSYBOX_LAYER_SIZES)
     expect(detail.layers.map((l) => l.compressedSize)).toEqual(manifest.layers.map((l: any) => l.size))

@@ -1,0 +1,15 @@
+// What both queues share: retry defaults (as documented on SendOptions) and small helpers.
+import { JOB_NAMES, type JobCounts, type JobName } from './job-queue'
+
+export const DEFAULT_RETRY_LIMIT = 3
+export const DEFAULT_RETRY_DELAY_SECONDS = 5
+
+export function emptyCounts(): Record<JobName, JobCounts> {
+  return Object.fromEntries(JOB_NAMES.map((n) => [n, { queued: 0, active: 0, failed: 0, completed: 0 }])) as Record<JobName, JobCounts>
+}
+
+/** The reason kept with a failed attempt: the message, bounded. */
+export function failureMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e)
+  return (m || 'failed').slice(0, 1000)
+}

@@ -1,0 +1,65 @@
+// The deletes of a retention run, each conditional on what was evaluated: a tag is deleted only while it
+// still points at the manifest the plan saw, a manifest only while it is still untagged, unlisted, not a
+// live referrer and old enough. A concurrent push therefore wins over retention; retention skips.
+// Deleting removes rows only: garbage collection frees the bytes later.
+import type { Services } from '../services'
+import { Prisma } from '../db/generated/sqlite/client'
+import { insertRows, isPostgres } from '../registry/bulk-sql'
+import { lockRepositories } from '../registry/set-tag'
+import { transaction } from '../oci/transaction'
+import { filterUntagged, untaggedWhere, type UntaggedManifest } from './untagged'
+
+export type DoomedTag = { name: string; manifestId: number; digest: string }
+
+/** Deletes the tags (one batch, ≤100) that still point where the plan saw them; answers those deleted. */
+export async function deleteTagsIfUnchanged(services: Services, repositoryId: number, tags: DoomedTag[]): Promise<DoomedTag[]> {
+  if (!tags.length) return []
+  return transaction(services, async (tx) => {
+    // the lock every tag writer of the repository takes (PostgreSQL), then the rows themselves, so the
+    // rows read below are exactly the rows deleted
+    await lockRepositories(tx, [repositoryId])
+    const names = tags.map((t) => t.name)
+    const current = isPostgres(tx)
+      ? await tx.$queryRaw<{ name: string; manifestId: number }[]>`
+          SELECT "name", "manifestId" FROM "Tag" WHERE "repositoryId" = ${repositoryId} AND "name" IN (${Prisma.join(names)}) FOR UPDATE`
+      : await tx.tag.findMany({ where: { repositoryId, name: { in: names } }, select: { name: true, manifestId: true } })
+    const now = new Map(current.map((c) => [c.name, Number(c.manifestId)]))
+    const still = tags.filter((t) => now.get(t.name) === t.manifestId)
+    if (!still.length) return []
+    await tx.tag.deleteMany({ where: { repositoryId, name: { in: still.map((t) => t.name) } } })
+    const at = new Date()
+    await insertRows(
+      tx,
+      'TagEvent',
+      [
+        ['repositoryId', 'int'],
+        ['tag', 'text'],
+        ['manifestDigest', 'text'],
+        ['action', 'text'],
+        ['source', 'text'],
+        ['createdAt', 'timestamp'],
+      ],
+      still.map((t) => [repositoryId, t.name, t.digest, 'delete', 'retention', at]),
+    )
+    return still
+  })
+}
+
+/** Deletes one manifest if it still qualifies for the untaggedDays rule; false when it no longer does (or is gone). */
+export async function deleteUntaggedManifest(services: Services, repositoryId: number, m: UntaggedManifest, cutoff: Date): Promise<boolean> {
+  try {
+    return await transaction(services, async (tx) => {
+      await lockRepositories(tx, [repositoryId])
+      // PostgreSQL: lock the row, then re-check in new statements (each sees what committed before the lock)
+      if (isPostgres(tx)) await tx.$queryRaw`SELECT "id" FROM "Manifest" WHERE "id" = ${m.id} FOR UPDATE`
+      const row = await tx.manifest.findFirst({ where: { ...untaggedWhere(repositoryId, cutoff), id: m.id, digest: m.digest }, select: { id: true, digest: true, subjectDigest: true } })
+      if (!row || !(await filterUntagged(tx, repositoryId, [row], cutoff)).length) return false
+      await tx.manifest.delete({ where: { id: row.id } })
+      return true
+    })
+  } catch (e) {
+    // a tag or an index row that references it appeared meanwhile (foreign key): it is not ours to delete
+    if ((e as { code?: string })?.code === 'P2003') return false
+    throw e
+  }
+}
