@@ -5,15 +5,19 @@ import { shortDigest } from '@/lib/format'
 const REASON: Record<string, string> = { 'keep-latest': 'beyond the most recent', untagged: 'untagged too long' }
 const SHOWN = 200
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
+
 export function RetentionResultList({ result }: { result: RetentionResultView }) {
   const n = result.deleted.length
+  const tags = result.deleted.filter((d) => d.tag !== null).length
+  const what = [tags && plural(tags, 'tag', 'tags'), n - tags && plural(n - tags, 'untagged image', 'untagged images')].filter(Boolean).join(' and ')
   return (
     <div role="status" data-testid="retention-result" data-dry-run={String(result.dryRun)} className="rounded-lg border border-slate-200 bg-slate-50 px-4 py-3">
       <p className="text-sm font-medium text-slate-900">
         {result.dryRun ? 'Preview: ' : 'Applied: '}
-        {n === 0 ? 'nothing to delete' : `${n} ${n === 1 ? 'image or tag' : 'images and tags'} ${result.dryRun ? 'would be deleted' : 'deleted'}`}
+        {n === 0 ? 'nothing to delete' : `${what} ${result.dryRun ? 'would be deleted' : 'deleted'}`}
         {' · '}
-        {result.kept} kept
+        {plural(result.kept, 'tag', 'tags')} kept
       </p>
       {n > 0 && (
         <ul className="mt-2 max-h-80 divide-y divide-slate-200 overflow-y-auto text-sm">

@@ -26,14 +26,14 @@ const count = (text: string) => (text.trim() === '' ? null : /^\d+$/.test(text.t
 
 const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
 
-/** GET answers the policy (or { policy }); 404 or null: none is set. */
+/** GET answers the policy (or { policy }); POLICY_NOT_FOUND (404) or null: none is set. */
 async function loadPolicy(url: string): Promise<RetentionPolicyView | null> {
   try {
     const raw = await apiRequest<RetentionPolicyView | { policy: RetentionPolicyView | null } | null>(url)
     if (raw && 'policy' in raw) return raw.policy
     return (raw as RetentionPolicyView | null) ?? null
   } catch (e) {
-    if (e instanceof ApiFailure && e.status === 404) return null
+    if (e instanceof ApiFailure && e.code === 'POLICY_NOT_FOUND') return null
     throw e
   }
 }
@@ -116,10 +116,11 @@ export function RetentionSection({ scope }: { scope: RetentionScope }) {
       ) : (
         <form onSubmit={submit} aria-label="Retention policy" className="space-y-4 px-5 py-4">
           <p className="text-sm text-slate-600">
-            Applies to {target}{'organization' in scope ? '' : ' (a policy of its organization applies too)'}, on the schedule and with “Apply now”. Tags kept by any rule stay; the rest, and untagged images past their age, are deleted; their data goes at the next garbage collection. {saved ? '' : 'No policy is set.'}
+            Applies to {target}
+            {'organization' in scope ? ' that has no policy of its own' : ' instead of its organization’s policy (also while disabled)'}, on the schedule and with “Apply now”. Tags a pattern or the most-recent rule keeps stay; the others, and untagged images past their age, are deleted; their data goes at the next garbage collection. {saved ? '' : 'No policy is set.'}
           </p>
           <div className="grid gap-3 sm:grid-cols-3">
-            <Field label="Keep the most recent" htmlFor={`${id}-keep-latest`} hint="tags, by push time; empty: no limit">
+            <Field label="Keep the most recent" htmlFor={`${id}-keep-latest`} hint="tags, most recently updated first; empty: no limit">
               <input id={`${id}-keep-latest`} className="input font-mono" inputMode="numeric" autoComplete="off" placeholder="e.g. 10" value={draft.keepLatest} aria-invalid={Number.isNaN(keepLatest)} onChange={(e) => setDraft({ ...draft, keepLatest: e.target.value })} />
             </Field>
             <Field label="Keep tags matching" htmlFor={`${id}-keep-pattern`} hint="glob: * ? {a,b}; e.g. v*, {latest,stable}">

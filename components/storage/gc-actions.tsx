@@ -11,7 +11,8 @@ import { ConfirmDialog } from '../confirm-dialog'
 import { DataTable } from '../accounts/data-table'
 import { Spinner } from '../page-states'
 import type { GcResultView } from '@/lib/console/lifecycle-views'
-import { formatBytes, formatDuration, formatExactBytes } from '@/lib/format'
+import { formatBytes, formatExactBytes } from '@/lib/format'
+import { graceText } from './grace'
 
 export function GcActions({ graceSeconds, onRan }: { graceSeconds: number; onRan: () => void }) {
   const [result, setResult] = useState<GcResultView | null>(null)
@@ -32,7 +33,7 @@ export function GcActions({ graceSeconds, onRan }: { graceSeconds: number; onRan
       <div className="space-y-4 px-5 py-4">
         <p className="text-sm text-slate-600">
           Deletes manifests no tag or index refers to, then the layers and configurations nothing refers to, from the database and the bucket, while the registry keeps serving. A dry run only counts what would go.
-          {' '}Nothing younger than {graceSeconds ? formatDuration(graceSeconds) : '0 s'} is deleted.
+          {graceSeconds > 0 && ` Nothing younger than ${graceText(graceSeconds)} is deleted.`}
         </p>
         <div className="flex flex-wrap gap-3">
           <button type="button" className="btn-secondary" disabled={running !== null} onClick={() => run(true)}>
@@ -69,7 +70,7 @@ function GcResultPanel({ result }: { result: GcResultView }) {
         {result.manifestsDeleted} manifests, {result.linksDeleted} repository links, {result.blobsDeleted} blobs{result.dryRun ? ' to delete' : ' deleted'} · run {result.runId}
       </p>
       {result.errors.length > 0 && (
-        <ul className="mt-2 list-disc space-y-0.5 pl-5 text-xs break-words text-amber-900" data-testid="gc-result-errors">
+        <ul className="mt-2 list-disc space-y-0.5 pl-5 text-xs wrap-anywhere text-amber-900" data-testid="gc-result-errors">
           {result.errors.map((e, i) => (
             <li key={i}>{e}</li>
           ))}

@@ -36,10 +36,10 @@ export function GcRunTable({ runs }: { runs: GcRunView[] }) {
               <tr key={r.id} data-testid="gc-run-row" data-run={r.id} data-dry-run={String(r.dryRun)} data-bytes={r.bytesFreed} className="align-top">
                 <td className="px-4 py-3 text-slate-700 tabular-nums">
                   {when(r.startedAt)}
-                  <div className="mt-0.5 text-xs text-slate-600 sm:hidden">
+                  <div className="mt-0.5 text-xs wrap-anywhere text-slate-600 sm:hidden">
                     {trigger}
                     {r.actor ? ` · ${r.actor}` : ''}
-                    {r.errors.length ? ` · ${r.errors.length} errors` : ''}
+                    {r.errors.length ? ` · ${r.errors.length} ${r.errors.length === 1 ? 'error' : 'errors'}` : ''}
                   </div>
                 </td>
                 <td className="hidden px-4 py-3 text-slate-700 tabular-nums md:table-cell">{when(r.finishedAt)}</td>
@@ -47,14 +47,16 @@ export function GcRunTable({ runs }: { runs: GcRunView[] }) {
                   <span className={`rounded px-1.5 py-0.5 text-xs font-medium whitespace-nowrap ${r.dryRun ? 'bg-slate-100 text-slate-700' : 'bg-indigo-50 text-indigo-800'}`}>{trigger}</span>
                   {r.state === 'failed' && <span className="ml-2 rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700">failed</span>}
                 </td>
-                <td className="hidden px-4 py-3 font-mono text-xs break-all text-slate-700 lg:table-cell">{r.actor ?? (r.trigger === 'schedule' ? 'schedule' : '—')}</td>
+                <td className="hidden max-w-48 truncate px-4 py-3 font-mono text-xs text-slate-700 lg:table-cell" title={r.actor ?? undefined}>
+                  {r.actor ?? (r.trigger === 'schedule' ? 'schedule' : '—')}
+                </td>
                 <td className="px-4 py-3 text-right whitespace-nowrap tabular-nums" title={formatExactBytes(r.bytesFreed)}>
                   {formatBytes(r.bytesFreed)}
                   <div className="text-xs text-slate-600">
                     {r.dryRun ? 'to free' : `${r.objectsDeleted} objects`}
                   </div>
                 </td>
-                <td className="hidden px-4 py-3 text-xs break-words text-slate-700 sm:table-cell">
+                <td className="hidden min-w-48 px-4 py-3 text-xs wrap-anywhere text-slate-700 sm:table-cell">
                   {r.errors.length === 0 ? <span className="text-slate-600">none</span> : (
                     <ul className="space-y-0.5 text-red-700" data-testid="gc-run-errors">
                       {r.errors.slice(0, 3).map((e, i) => (

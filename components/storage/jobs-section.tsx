@@ -59,7 +59,7 @@ export function JobsSection({ jobs }: { jobs: JobsView | null }) {
                     {formatDateTime(j.completedAt ?? j.startedAt ?? j.createdAt)} · {j.retryCount} {j.retryCount === 1 ? 'retry' : 'retries'}
                   </span>
                 </div>
-                <p className="mt-0.5 text-xs break-words text-red-700">{j.error ?? 'no reason recorded'}</p>
+                <p className="mt-0.5 text-xs wrap-anywhere text-red-700">{j.error ?? 'no reason recorded'}</p>
               </li>
             ))}
           </ul>

@@ -1,6 +1,7 @@
 // Storage used, logical and physical, and reclaimable bytes: each number with one line on what it means.
 import type { StorageView } from '@/lib/console/lifecycle-views'
-import { formatBytes, formatDateTime, formatDuration, formatExactBytes } from '@/lib/format'
+import { formatBytes, formatDateTime, formatExactBytes } from '@/lib/format'
+import { graceText } from './grace'
 
 const count = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
 
@@ -26,7 +27,7 @@ export function UsageCards({ usage }: { usage: StorageView }) {
       </dl>
       <p className="text-sm text-slate-600">
         {count(usage.repositories, 'repository', 'repositories')}, {count(usage.manifests, 'manifest')}, {count(usage.blobs, 'stored blob')}
-        {saved > 0 && <> · deduplication saves {formatBytes(saved)}</>}. Unreferenced data younger than {usage.graceSeconds ? formatDuration(usage.graceSeconds) : '0 s'} (the grace period) is kept, so a pull by digest right after a tag moves still works.
+        {saved > 0 && <> · deduplication saves {formatBytes(saved)}</>}. {usage.graceSeconds > 0 ? <> Unreferenced data younger than {graceText(usage.graceSeconds)} (the grace period) is kept, so a pull by digest right after a tag moves still works.</> : ' No grace period: unreferenced data is reclaimable at once.'}
         {usage.lastRun && <> Last collection: {formatDateTime(usage.lastRun.finishedAt ?? usage.lastRun.startedAt)}.</>}
       </p>
     </section>
