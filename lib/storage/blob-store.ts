@@ -13,8 +13,8 @@ export interface BlobStore {
   stat(key: string): Promise<number | null>
   /** Deletes the objects; missing ones are not an error. */
   delete(keys: string[]): Promise<void>
-  /** All keys under a prefix. */
-  list(prefix: string): AsyncIterable<{ key: string; size: number }>
+  /** All keys under a prefix, with when each was last written when the store tells (garbage collection's grace). */
+  list(prefix: string): AsyncIterable<{ key: string; size: number; lastModified?: Date }>
 
   // Multipart primitives for objects that arrive in pieces over several requests (registry push
   // sessions). Every part but the last must be at least 5 MiB (S3's minimum).

@@ -122,7 +122,7 @@ export class S3BlobStore implements BlobStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: 1000 }),
       )
       const items = out.Contents ?? []
-      for (const o of items) yield { key: o.Key!, size: o.Size ?? 0 }
+      for (const o of items) yield { key: o.Key!, size: o.Size ?? 0, lastModified: o.LastModified instanceof Date ? o.LastModified : undefined }
       if (!out.IsTruncated || !items.length) return
       startAfter = items[items.length - 1].Key
     }

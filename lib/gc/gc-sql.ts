@@ -1,0 +1,67 @@
+// SQL pieces shared by garbage collection's candidate queries (candidates.ts) and the storage estimate
+// (storage-usage.ts). Written once for SQLite and PostgreSQL.
+//
+// Reachability is a closure: a manifest is a root when a tag points at it or it is younger than the
+// grace; the children an index lists (ManifestChild) and the referrers of a live subject are live too.
+// Every candidate query is "not in the closure", so a dry run sees the cascade a real run would cause
+// (an index that goes takes its untagged children with it, their layers then lose their last reference)
+// without deleting anything, and a real run gets the same answer at every step.
+import type { Services } from '../services'
+import { Prisma } from '../db/generated/sqlite/client'
+import { isPostgres } from '../registry/bulk-sql'
+
+type Db = Services['db']
+const raw = Prisma.raw
+const sql = Prisma.sql
+
+/**
+ * `column >= at` / `column < at` over timestamps. SQLite stores them as text in two shapes (Prisma's
+ * "2026-01-31T10:00:00.000+00:00", a SQL default's "2026-01-31 10:00:00") that do not compare as text,
+ * so there both sides go through julianday(). PostgreSQL columns are timestamp(3) holding UTC.
+ */
+export function timeCompare(db: Db) {
+  const pg = isPostgres(db)
+  const bound = (at: Date) => (pg ? sql`CAST(${at.toISOString().replace('T', ' ').replace('Z', '')} AS timestamp(3))` : sql`julianday(${at.toISOString()})`)
+  const col = (column: string) => (pg ? raw(column) : raw(`julianday(${column})`))
+  return {
+    atOrAfter: (column: string, at: Date) => sql`${col(column)} >= ${bound(at)}`,
+    before: (column: string, at: Date) => sql`${col(column)} < ${bound(at)}`,
+  }
+}
+
+/** `WITH RECURSIVE … live(id)`: the ids of every live manifest (one reference to live per recursive term, as PostgreSQL requires). */
+export function liveManifestsCte(db: Db, cutoff: Date): Prisma.Sql {
+  const t = timeCompare(db)
+  return sql`WITH RECURSIVE edges(pid, cid) AS (
+      SELECT mc."parentId", mc."childId" FROM "ManifestChild" mc
+      UNION ALL
+      SELECT s.id, r.id FROM "Manifest" r
+        JOIN "Manifest" s ON s."repositoryId" = r."repositoryId" AND s.digest = r."subjectDigest"
+    ), live(id) AS (
+      SELECT m.id FROM "Manifest" m
+      WHERE EXISTS (SELECT 1 FROM "Tag" t WHERE t."manifestId" = m.id)
+         OR ${t.atOrAfter('m."createdAt"', cutoff)}
+         OR EXISTS (
+           SELECT 1 FROM "TagEvent" e
+             JOIN "TagEvent" c ON c."repositoryId" = e."repositoryId" AND c.tag = e.tag
+           WHERE e."repositoryId" = m."repositoryId" AND e."manifestDigest" = m.digest AND ${t.atOrAfter('c."createdAt"', cutoff)})
+      UNION
+      SELECT e.cid FROM edges e JOIN live l ON e.pid = l.id
+    )`
+}
+
+/** A link (alias `rb`) is live: touched within the grace, or a live manifest of its repository references the digest. */
+export function liveLinkCondition(db: Db, cutoff: Date, rb: string): Prisma.Sql {
+  const t = timeCompare(db)
+  return sql`(${t.atOrAfter(`${rb}."touchedAt"`, cutoff)} OR EXISTS (
+      SELECT 1 FROM "ManifestBlob" lmb JOIN "Manifest" lm ON lm.id = lmb."manifestId"
+      WHERE lm."repositoryId" = ${raw(`${rb}."repositoryId"`)} AND lmb.digest = ${raw(`${rb}.digest`)} AND lm.id IN (SELECT id FROM live)))`
+}
+
+/** A blob (alias `b`) is dead: older than the grace, no live link, no live manifest referencing it. Needs liveManifestsCte. */
+export function deadBlobCondition(db: Db, cutoff: Date): Prisma.Sql {
+  const t = timeCompare(db)
+  return sql`${t.before('b."createdAt"', cutoff)}
+    AND NOT EXISTS (SELECT 1 FROM "RepositoryBlob" rb WHERE rb.digest = b.digest AND ${liveLinkCondition(db, cutoff, 'rb')})
+    AND NOT EXISTS (SELECT 1 FROM "ManifestBlob" mb WHERE mb.digest = b.digest AND mb."manifestId" IN (SELECT id FROM live))`
+}

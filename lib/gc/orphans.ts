@@ -1,0 +1,50 @@
+// Objects in the bucket that no row names (left by a crash before any row existed, or by an older
+// version): listed page by page and deleted when older than the grace. Every writer records an object's
+// row (StagedObject, upload session) BEFORE writing it, and adopting it keeps it named (Blob, then
+// ObjectTombstone), so an unnamed object can never become named again; the grace covers a store whose
+// listing lags behind its writes.
+import type { Services } from '../services'
+import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
+import type { GcContext } from './gc-context'
+
+/** Every object key Stowage writes (lib/registry/staging.ts newObjectKey). */
+const OBJECT_PREFIX = 'blobs/'
+
+type Listed = { key: string; size: number; lastModified?: Date }
+
+async function namedKeys(db: Services['db'], keys: string[]): Promise<Set<string>> {
+  const inKeys = { in: keys }
+  const [blobs, staged, sessions, tails, tombstones, multipart] = await Promise.all([
+    db.blob.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
+    db.stagedObject.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
+    db.blobUploadSession.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
+    db.blobUploadSession.findMany({ where: { tailKey: inKeys }, select: { tailKey: true } }),
+    db.objectTombstone.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
+    db.multipartUpload.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
+  ])
+  return new Set([...blobs, ...staged, ...sessions, ...tombstones, ...multipart].map((r) => r.objectKey).concat(tails.map((t) => t.tailKey!)))
+}
+
+export async function sweepOrphans(ctx: GcContext): Promise<void> {
+  let page: Listed[] = []
+  const flush = async () => {
+    const batch = page
+    page = []
+    if (!batch.length) return
+    const named = await namedKeys(ctx.services.db, batch.map((o) => o.key))
+    const orphans = batch.filter((o) => !named.has(o.key))
+    if (orphans.length && !ctx.dryRun) {
+      await ctx.stillLeader()
+      await ctx.services.store.delete(orphans.map((o) => o.key))
+    }
+    for (const o of orphans) ctx.tally.object(o.size)
+    await yieldToEventLoop()
+  }
+  for await (const o of ctx.services.store.list(OBJECT_PREFIX)) {
+    // an object whose age the store does not tell is kept: it may be in the middle of being adopted
+    if (!o.lastModified || o.lastModified >= ctx.cutoff) continue
+    page.push(o)
+    if (page.length >= BATCH) await flush()
+  }
+  await flush()
+}
