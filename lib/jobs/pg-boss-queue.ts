@@ -88,9 +88,7 @@ export function openPgBossQueue(databaseUrl: string, opts: PgBossQueueOptions = 
     async start() {
       if (started) return
       await boss.start() // creates or migrates the schema (under an advisory lock: instances may race)
-      for (const name of JOB_NAMES) {
-        await boss.createQueue(name, { name, policy: 'standard', retryLimit: DEFAULT_RETRY_LIMIT, retryDelay: DEFAULT_RETRY_DELAY_SECONDS, retryBackoff: true })
-      }
+      await createQueues()
       started = true
       for (const r of registrations.values()) await startWorkers(r)
     },
@@ -149,6 +147,21 @@ export function openPgBossQueue(databaseUrl: string, opts: PgBossQueueOptions = 
         await new Promise((r) => setTimeout(r, 100))
       }
     },
+  }
+
+  /** One queue (a partition of pgboss.job) per kind. Two instances creating one at once deadlock, so they take turns. */
+  async function createQueues() {
+    const client = await pool.connect()
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', ['stowage.jobs.create-queues'])
+      for (const name of JOB_NAMES) {
+        if (await boss.getQueue(name)) continue
+        await boss.createQueue(name, { name, policy: 'standard', retryLimit: DEFAULT_RETRY_LIMIT, retryDelay: DEFAULT_RETRY_DELAY_SECONDS, retryBackoff: true })
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', ['stowage.jobs.create-queues']).catch(() => {})
+      client.release()
+    }
   }
 
   /**
