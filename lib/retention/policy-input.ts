@@ -41,11 +41,11 @@ export function parsePolicyRules(body: Body): PolicyRules {
     if (typeof body.enabled !== 'boolean') throw invalid('"enabled" must be true or false')
     enabled = body.enabled
   }
-  if (keepLatest === null && untaggedDays === null) {
-    throw invalid('a policy needs at least one rule: "keepLatest" (keep the N most recently updated tags, delete the others) or "untaggedDays" (delete manifests untagged for more than N days)')
-  }
   if (keepPattern !== null && keepLatest === null) {
     throw invalid('"keepPattern" protects tags from the "keepLatest" rule: set "keepLatest" too (0 keeps only the tags that match the pattern)')
+  }
+  if (keepLatest === null && untaggedDays === null) {
+    throw invalid('a policy needs at least one rule: "keepLatest" (keep the N most recently updated tags, delete the others) or "untaggedDays" (delete manifests untagged for more than N days)')
   }
   return { keepLatest, keepPattern, untaggedDays, enabled }
 }
