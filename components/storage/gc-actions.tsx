@@ -14,6 +14,8 @@ import type { GcResultView } from '@/lib/console/lifecycle-views'
 import { formatBytes, formatExactBytes } from '@/lib/format'
 import { graceText } from './grace'
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
 export function GcActions({ graceSeconds, onRan }: { graceSeconds: number; onRan: () => void }) {
   const [result, setResult] = useState<GcResultView | null>(null)
   const [confirming, setConfirming] = useState(false)
@@ -64,10 +66,11 @@ function GcResultPanel({ result }: { result: GcResultView }) {
         <span title={formatExactBytes(result.bytesFreed)}>
           {verb} {formatBytes(result.bytesFreed)}
         </span>{' '}
-        in {objects} {objects === 1 ? 'object' : 'objects'}
+        in {plural(objects, 'object')}
       </p>
       <p className="mt-0.5 text-xs text-slate-700">
-        {result.manifestsDeleted} manifests, {result.linksDeleted} repository links, {result.blobsDeleted} blobs{result.dryRun ? ' to delete' : ' deleted'} · run {result.runId}
+        {plural(result.manifestsDeleted, 'manifest')}, {plural(result.linksDeleted, 'repository link')}, {plural(result.blobsDeleted, 'blob')}
+        {result.dryRun ? ' to delete' : ' deleted'} · run {result.runId}
       </p>
       {result.errors.length > 0 && (
         <ul className="mt-2 list-disc space-y-0.5 pl-5 text-xs wrap-anywhere text-amber-900" data-testid="gc-result-errors">
@@ -84,7 +87,7 @@ function GcResultPanel({ result }: { result: GcResultView }) {
                 <td className="px-4 py-2 font-mono text-xs break-all text-slate-900">
                   {r.repository}
                   <span className="mt-0.5 block font-sans text-slate-600 sm:hidden">
-                    {r.manifests} manifests · {r.blobs} blobs
+                    {plural(r.manifests, 'manifest')} · {plural(r.blobs, 'blob')}
                   </span>
                 </td>
                 <td className="hidden px-4 py-2 text-right tabular-nums sm:table-cell">{r.manifests}</td>

@@ -27,7 +27,8 @@ export function JobsSection({ jobs }: { jobs: JobsView | null }) {
     )
   }
   const failed = jobs.jobs.filter((j) => j.state === 'failed')
-  const columns: Column[] = [{ label: 'Kind' }, ...STATES.map(([, label]) => ({ label, className: 'text-right !px-2 sm:!px-4' }))]
+  // phones: the counts fold under the kind instead of four columns
+  const columns: Column[] = [{ label: 'Kind' }, ...STATES.map(([, label]) => ({ label, className: 'hidden text-right sm:table-cell' }))]
   return (
     <Section title="Background jobs" id="jobs" action={<span className="text-xs text-slate-600">{jobs.kind === 'pg-boss' ? 'queue: pg-boss on PostgreSQL' : 'queue: in process (SQLite)'}</span>}>
       <DataTable columns={columns}>
@@ -36,9 +37,12 @@ export function JobsSection({ jobs }: { jobs: JobsView | null }) {
             <td className="px-4 py-2.5">
               <span className="block text-slate-900">{KIND_LABEL[name] ?? name}</span>
               <span className="font-mono text-xs text-slate-600">{name}</span>
+              <span className="mt-0.5 block text-xs text-slate-700 sm:hidden">
+                {STATES.map(([state, label]) => `${c[state]} ${label.toLowerCase()}`).join(' · ')}
+              </span>
             </td>
             {STATES.map(([state]) => (
-              <td key={state} data-state={state} className={`px-2 py-2.5 sm:px-4 text-right tabular-nums ${state === 'failed' && c[state] > 0 ? 'font-semibold text-red-700' : 'text-slate-700'}`}>
+              <td key={state} data-state={state} className={`hidden px-4 py-2.5 text-right sm:table-cell tabular-nums ${state === 'failed' && c[state] > 0 ? 'font-semibold text-red-700' : 'text-slate-700'}`}>
                 {c[state]}
               </td>
             ))}

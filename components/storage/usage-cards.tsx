@@ -28,7 +28,11 @@ export function UsageCards({ usage }: { usage: StorageView }) {
       <p className="text-sm text-slate-600">
         {count(usage.repositories, 'repository', 'repositories')}, {count(usage.manifests, 'manifest')}, {count(usage.blobs, 'stored blob')}
         {saved > 0 && <> · deduplication saves {formatBytes(saved)}</>}. {usage.graceSeconds > 0 ? <> Unreferenced data younger than {graceText(usage.graceSeconds)} (the grace period) is kept, so a pull by digest right after a tag moves still works.</> : ' No grace period: unreferenced data is reclaimable at once.'}
-        {usage.lastRun && <> Last collection: {formatDateTime(usage.lastRun.finishedAt ?? usage.lastRun.startedAt)}.</>}
+        {usage.lastRun && (
+          <>
+            {' '}Last {usage.lastRun.dryRun ? 'dry run' : 'collection'}: {formatDateTime(usage.lastRun.finishedAt ?? usage.lastRun.startedAt)}.
+          </>
+        )}
       </p>
     </section>
   )

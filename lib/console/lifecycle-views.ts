@@ -1,39 +1,16 @@
-// The storage lifecycle's API answers as the console reads them (JSON: times are ISO strings), written
-// from the contracts in DESIGN-11 (GET /api/storage, /api/gc/runs, /api/jobs, POST /api/gc, retention).
+// The storage lifecycle's API answers as the console reads them (JSON: times are ISO strings): GET
+// /api/storage, /api/gc/runs, /api/jobs, POST /api/gc, retention (contracts in DESIGN-11).
 // Type-only: the browser bundle imports nothing from the server's lib/ through this file.
 import type { GcResult } from '../gc/run-gc'
+import type { GcRunView } from '../gc/gc-runs'
+import type { StorageUsage } from '../gc/storage-usage'
 import type { JobCounts, JobName, JobState } from '../jobs/job-queue'
 import type { RetentionResult } from '../retention/run-retention'
 
-export type GcRunView = {
-  id: number
-  dryRun: boolean
-  trigger: 'schedule' | 'manual'
-  actor: string | null
-  state: string
-  startedAt: string
-  finishedAt: string | null
-  manifestsDeleted: number
-  linksDeleted: number
-  blobsDeleted: number
-  objectsDeleted: number
-  bytesFreed: number
-  errors: string[]
-}
-
-export type StorageView = {
-  /** sum over repositories of their linked blob sizes: what each repository would cost alone */
-  logicalBytes: number
-  /** sum of the stored blobs' sizes: each stored once, after deduplication */
-  physicalBytes: number
-  /** what a garbage collection now would free (a dry run's estimate) */
-  reclaimableBytes: number
-  graceSeconds: number
-  blobs: number
-  manifests: number
-  repositories: number
-  lastRun: GcRunView | null
-}
+/** a GC run as GET /api/gc/runs lists it (times already ISO strings) */
+export type { GcRunView }
+/** GET /api/storage: logical (each repository alone), physical (stored once), reclaimable (a GC now) */
+export type StorageView = StorageUsage
 
 export type GcResultView = GcResult
 

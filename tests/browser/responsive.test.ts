@@ -109,6 +109,7 @@ const PAGES: [name: string, path: () => string, ready: () => Promise<unknown>][]
   ['tokens', () => '/tokens', () => page.getByTestId('token-row').nth(1).waitFor()],
   ['users', () => '/users', () => page.getByTestId('user-row').nth(1).waitFor()],
   ['audit', () => '/audit', () => page.getByTestId('audit-row').first().waitFor()],
+  ['storage', () => '/storage', () => page.getByTestId('job-counts').first().waitFor()],
 ]
 
 describe.skipIf(!suite.present)('console at phone and desktop width', () => {
@@ -233,11 +234,11 @@ const lowContrast = () =>
   })
 
 describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confirmations', () => {
-  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404, upload and account pages', async () => {
+  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404, upload, account and storage pages', async () => {
     await open('desktop', '/?pageSize=3') // pagination counts shown
     await page.getByRole('navigation', { name: 'Pagination' }).waitFor()
     const found: string[] = (await lowContrast()).map((b) => `list: ${b}`)
-    for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found', 'organizations', 'organization', 'tokens', 'users', 'audit'].includes(n))) {
+    for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found', 'organizations', 'organization', 'tokens', 'users', 'audit', 'storage'].includes(n))) {
       await page.goto(suite.server.url + p())
       await ready()
       found.push(...(await lowContrast()).map((b) => `${name}: ${b}`))
