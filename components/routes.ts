@@ -57,10 +57,7 @@ export const api = {
   digest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/digests/${digest}`,
   /** DELETE: the image for good (its tags too); GC frees its bytes */
   manifest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/manifests/${digest}`,
-  storage: '/api/storage',
   gc: (dryRun: boolean) => `/api/gc?dryRun=${dryRun}`,
-  gcRuns: (limit: number) => `/api/gc/runs?limit=${limit}`,
-  jobs: (filter: { state?: string; name?: string; limit: number }) => `/api/jobs?${new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)]))}`,
   organizationRetention: (organization: string) => `/api/organizations/${encodeURIComponent(organization)}/retention`,
   repositoryRetention: (repository: string) => `/api/repositories/${segments(repository)}/retention`,
   retentionRun: (dryRun: boolean, scope: { organization: string } | { repository: string }) =>
