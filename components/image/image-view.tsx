@@ -5,8 +5,8 @@
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { apiRequest, type TagAnswer, type TagList } from '../api-client'
-import { api, repositoryHref } from '../routes'
+import type { TagAnswer } from '../api-client'
+import { repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
 import { PendingPage, type Failure } from '../page-states'
 import { DeleteTagButton } from '../delete-tag-button'
@@ -28,11 +28,10 @@ export function ImageView({ repository, tag, data, error }: { repository: string
   const [deleted, setDeleted] = useState<DeletedImage | null>(null)
   useRefreshWhile(!deleted && data?.sizes.compressedState === 'pending', data)
 
-  // Back to the repository, or to the list when that was its last tag.
-  const afterDelete = async () => {
+  // Back to the repository: it stays (with the image untagged, pullable by digest) until garbage collection.
+  const afterDelete = () => {
     flash(`Deleted tag ${repository}:${tag}`)
-    const rest = await apiRequest<TagList>(api.tags(repository)).catch(() => null)
-    router.replace(rest && rest.tags.length > 0 ? repositoryHref(repository) : '/')
+    router.replace(repositoryHref(repository))
   }
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository, href: repositoryHref(repository) }, { label: tag }]} />
