@@ -4,7 +4,7 @@
 import type { Services } from '../services'
 import { Prisma } from '../db/generated/sqlite/client'
 import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
-import { deadBlobCondition, liveLinkCondition, liveManifestsCte } from './gc-sql'
+import { candidateQuery, deadBlobCondition, liveLinkCondition, liveManifestsCte } from './gc-sql'
 
 type Db = Services['db']
 const sql = Prisma.sql
@@ -20,12 +20,12 @@ const num = (v: unknown) => Number(v)
 export async function* deadManifests(db: Db, cutoff: Date): AsyncGenerator<ManifestCandidate[]> {
   let after = 0
   for (;;) {
-    const rows = await db.$queryRaw<{ id: unknown; repositoryId: unknown; repository: string; digest: string }[]>`
+    const rows = await candidateQuery(db, (db) => db.$queryRaw<{ id: unknown; repositoryId: unknown; repository: string; digest: string }[]>`
       ${liveManifestsCte(db, cutoff)}
       SELECT m.id, m."repositoryId" AS "repositoryId", r.name AS repository, m.digest FROM "Manifest" m
         JOIN "Repository" r ON r.id = m."repositoryId"
       WHERE m.id > ${after} AND m.id NOT IN (SELECT id FROM live)
-      ORDER BY m.id LIMIT ${BATCH}`
+      ORDER BY m.id LIMIT ${BATCH}`)
     if (!rows.length) return
     yield rows.map((r) => ({ id: num(r.id), repositoryId: num(r.repositoryId), repository: r.repository, digest: r.digest }))
     after = num(rows[rows.length - 1].id)
@@ -38,13 +38,13 @@ export async function* deadLinks(db: Db, cutoff: Date): AsyncGenerator<LinkCandi
   let afterRepo = 0
   let afterDigest = ''
   for (;;) {
-    const rows = await db.$queryRaw<{ repositoryId: unknown; repository: string; digest: string }[]>`
+    const rows = await candidateQuery(db, (db) => db.$queryRaw<{ repositoryId: unknown; repository: string; digest: string }[]>`
       ${liveManifestsCte(db, cutoff)}
       SELECT rb."repositoryId" AS "repositoryId", r.name AS repository, rb.digest FROM "RepositoryBlob" rb
         JOIN "Repository" r ON r.id = rb."repositoryId"
-      WHERE (rb."repositoryId" > ${afterRepo} OR (rb."repositoryId" = ${afterRepo} AND rb.digest > ${afterDigest}))
+      WHERE rb."repositoryId" >= ${afterRepo} AND (rb."repositoryId" > ${afterRepo} OR rb.digest > ${afterDigest})
         AND NOT ${liveLinkCondition(db, cutoff, 'rb')}
-      ORDER BY rb."repositoryId", rb.digest LIMIT ${BATCH}`
+      ORDER BY rb."repositoryId", rb.digest LIMIT ${BATCH}`)
     if (!rows.length) return
     yield rows.map((r) => ({ repositoryId: num(r.repositoryId), repository: r.repository, digest: r.digest }))
     const last = rows[rows.length - 1]
@@ -58,13 +58,13 @@ export async function* deadLinks(db: Db, cutoff: Date): AsyncGenerator<LinkCandi
 export async function* deadBlobs(db: Db, cutoff: Date): AsyncGenerator<BlobCandidate[]> {
   let after = ''
   for (;;) {
-    const rows = await db.$queryRaw<{ digest: string; objectKey: string; size: unknown; repository: string | null }[]>`
+    const rows = await candidateQuery(db, (db) => db.$queryRaw<{ digest: string; objectKey: string; size: unknown; repository: string | null }[]>`
       ${liveManifestsCte(db, cutoff)}
       SELECT b.digest, b."objectKey" AS "objectKey", b.size,
         (SELECT MIN(r.name) FROM "RepositoryBlob" rb JOIN "Repository" r ON r.id = rb."repositoryId" WHERE rb.digest = b.digest) AS repository
       FROM "Blob" b
       WHERE b.digest > ${after} AND ${deadBlobCondition(db, cutoff)}
-      ORDER BY b.digest LIMIT ${BATCH}`
+      ORDER BY b.digest LIMIT ${BATCH}`)
     if (!rows.length) return
     yield rows.map((r) => ({ digest: r.digest, objectKey: r.objectKey, size: num(r.size), repository: r.repository }))
     after = rows[rows.length - 1].digest
@@ -74,9 +74,9 @@ export async function* deadBlobs(db: Db, cutoff: Date): AsyncGenerator<BlobCandi
 
 /** Count and bytes of the dead blobs, in one statement (the storage page's reclaimable estimate). */
 export async function deadBlobTotals(db: Db, cutoff: Date): Promise<{ blobs: number; bytes: number }> {
-  const [row] = await db.$queryRaw<{ blobs: unknown; bytes: unknown }[]>`
+  const [row] = await candidateQuery(db, (db) => db.$queryRaw<{ blobs: unknown; bytes: unknown }[]>`
     ${liveManifestsCte(db, cutoff)}
-    SELECT COUNT(*) AS blobs, COALESCE(SUM(b.size), 0) AS bytes FROM "Blob" b WHERE ${deadBlobCondition(db, cutoff)}`
+    SELECT COUNT(*) AS blobs, COALESCE(SUM(b.size), 0) AS bytes FROM "Blob" b WHERE ${deadBlobCondition(db, cutoff)}`)
   return { blobs: num(row?.blobs ?? 0), bytes: num(row?.bytes ?? 0) }
 }
 
@@ -84,14 +84,14 @@ export async function deadBlobTotals(db: Db, cutoff: Date): Promise<{ blobs: num
 export async function* emptyRepositories(db: Db, cutoff: Date): AsyncGenerator<RepositoryCandidate[]> {
   let after = 0
   for (;;) {
-    const rows = await db.$queryRaw<{ id: unknown; name: string }[]>`
+    const rows = await candidateQuery(db, (db) => db.$queryRaw<{ id: unknown; name: string }[]>`
       ${liveManifestsCte(db, cutoff)}
       SELECT r.id, r.name FROM "Repository" r
       WHERE r.id > ${after}
         AND NOT EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id AND m.id IN (SELECT id FROM live))
         AND NOT EXISTS (SELECT 1 FROM "Tag" t WHERE t."repositoryId" = r.id)
         AND NOT EXISTS (SELECT 1 FROM "RepositoryBlob" rb WHERE rb."repositoryId" = r.id AND ${liveLinkCondition(db, cutoff, 'rb')})
-      ORDER BY r.id LIMIT ${BATCH}`
+      ORDER BY r.id LIMIT ${BATCH}`)
     if (!rows.length) return
     yield rows.map((r) => ({ id: num(r.id), name: r.name }))
     after = num(rows[rows.length - 1].id)

@@ -3,8 +3,9 @@
 // kept until that one is gone (the manifests step repeats its pass for that), and the foreign keys
 // (Tag, ManifestChild.child, ManifestBlob, RepositoryBlob: RESTRICT) are the last guard.
 import { lockRepositories } from '../registry/set-tag'
+import { insertRows } from '../registry/bulk-sql'
 import type { Services } from '../services'
-import { deleteInTransaction, lockRow, type Tx } from './row-locks'
+import { deleteInTransaction, lockRow, lockRows, type Tx } from './row-locks'
 import type { BlobCandidate, LinkCandidate, ManifestCandidate, RepositoryCandidate } from './candidates'
 
 type Db = Services['db']
@@ -34,29 +35,85 @@ export function deleteManifest(db: Db, c: ManifestCandidate, cutoff: Date) {
 }
 
 export function deleteLink(db: Db, c: LinkCandidate, cutoff: Date) {
-  return deleteInTransaction(db, async (tx) => {
-    await lockRepositories(tx, [c.repositoryId])
-    const key = { repositoryId_digest: { repositoryId: c.repositoryId, digest: c.digest } }
-    const link = await tx.repositoryBlob.findUnique({ where: key, select: { touchedAt: true } })
-    if (!link || link.touchedAt >= cutoff) return false
-    if (await tx.manifestBlob.findFirst({ where: { digest: c.digest, manifest: { repositoryId: c.repositoryId } }, select: { manifestId: true } })) return false
-    await tx.repositoryBlob.delete({ where: key })
-    return true
-  })
+  return deleteInTransaction(db, async (tx) => (await deleteDeadLinks(tx, [c], cutoff)) > 0)
 }
 
-/** Deletes the Blob row and records its object in ObjectTombstone in the same transaction; the bucket delete comes after the commit. */
-export function deleteBlobRow(db: Db, c: BlobCandidate, cutoff: Date) {
-  return deleteInTransaction(db, async (tx) => {
-    await lockRow(tx, 'Blob', 'digest', c.digest)
-    const blob = await tx.blob.findUnique({ where: { digest: c.digest }, select: { objectKey: true, size: true, createdAt: true } })
-    if (!blob || blob.createdAt >= cutoff) return false
-    if (await tx.repositoryBlob.findFirst({ where: { digest: c.digest }, select: { repositoryId: true } })) return false
-    if (await tx.manifestBlob.findFirst({ where: { digest: c.digest }, select: { manifestId: true } })) return false
-    await tx.blob.delete({ where: { digest: c.digest } })
-    await tx.objectTombstone.upsert({ where: { objectKey: blob.objectKey }, create: { objectKey: blob.objectKey, size: blob.size }, update: {} })
+/** Re-checks and deletes links in one transaction (their repositories locked first); returns how many went. */
+async function deleteDeadLinks(tx: Tx, links: LinkCandidate[], cutoff: Date): Promise<number> {
+  const byRepository = new Map<number, string[]>()
+  for (const l of links) byRepository.set(l.repositoryId, [...(byRepository.get(l.repositoryId) ?? []), l.digest])
+  await lockRepositories(tx, [...byRepository.keys()])
+  let deleted = 0
+  for (const [repositoryId, digests] of byRepository) {
+    const stale = await tx.repositoryBlob.findMany({ where: { repositoryId, digest: { in: digests }, touchedAt: { lt: cutoff } }, select: { digest: true } })
+    if (!stale.length) continue
+    const referenced = await tx.manifestBlob.findMany({ where: { digest: { in: stale.map((l) => l.digest) }, manifest: { repositoryId } }, select: { digest: true } })
+    const keep = new Set(referenced.map((r) => r.digest))
+    const dead = stale.map((l) => l.digest).filter((d) => !keep.has(d))
+    if (dead.length) deleted += (await tx.repositoryBlob.deleteMany({ where: { repositoryId, digest: { in: dead } } })).count
+  }
+  return deleted
+}
+
+/**
+ * Links of one candidate batch (at most BATCH), in ONE transaction: a transaction per row cost ~10 ms
+ * each (a commit, and Prisma's round trips). Returns the links deleted. When the batch loses to a
+ * writer (foreign key, deadlock) it is retried row by row, so one busy row does not keep the others.
+ */
+export async function deleteLinks(db: Db, batch: LinkCandidate[], cutoff: Date): Promise<LinkCandidate[]> {
+  let gone: Set<string> | null = null
+  const key = (repositoryId: number, digest: string) => `${repositoryId} ${digest}`
+  const outcome = await deleteInTransaction(db, async (tx) => {
+    await deleteDeadLinks(tx, batch, cutoff)
+    // what is left of the batch after the deletes: the rest went
+    const left = new Set<string>()
+    const ids = [...new Set(batch.map((l) => l.repositoryId))]
+    for (const l of await tx.repositoryBlob.findMany({ where: { repositoryId: { in: ids }, digest: { in: [...new Set(batch.map((b) => b.digest))] } }, select: { repositoryId: true, digest: true } })) left.add(key(l.repositoryId, l.digest))
+    gone = new Set(batch.map((l) => key(l.repositoryId, l.digest)).filter((k) => !left.has(k)))
     return true
   })
+  if (outcome === 'deleted' && gone) return batch.filter((l) => gone!.has(key(l.repositoryId, l.digest)))
+  const one: LinkCandidate[] = []
+  for (const l of batch) if ((await deleteLink(db, l, cutoff)) === 'deleted') one.push(l)
+  return one
+}
+
+/** Re-checks blobs under their row locks and deletes the dead ones with their tombstones; returns those deleted. */
+async function deleteDeadBlobs(tx: Tx, digests: string[], cutoff: Date): Promise<{ digest: string }[]> {
+  await lockRows(tx, 'Blob', 'digest', digests)
+  const old = await tx.blob.findMany({ where: { digest: { in: digests }, createdAt: { lt: cutoff } }, select: { digest: true, objectKey: true, size: true } })
+  if (!old.length) return []
+  const candidates = old.map((b) => b.digest)
+  const linked = await tx.repositoryBlob.findMany({ where: { digest: { in: candidates } }, select: { digest: true }, distinct: ['digest'] })
+  const used = await tx.manifestBlob.findMany({ where: { digest: { in: candidates } }, select: { digest: true }, distinct: ['digest'] })
+  const live = new Set([...linked, ...used].map((r) => r.digest))
+  const dead = old.filter((b) => !live.has(b.digest))
+  if (!dead.length) return []
+  await tx.blob.deleteMany({ where: { digest: { in: dead.map((b) => b.digest) } } })
+  // insertRows: Prisma's createMany costs milliseconds of CPU per row (lib/registry/bulk-sql.ts)
+  const now = new Date()
+  await insertRows(tx, 'ObjectTombstone', [['objectKey', 'text'], ['size', 'bigint'], ['createdAt', 'timestamp']], dead.map((b) => [b.objectKey, b.size, now]))
+  return dead
+}
+
+export function deleteBlobRow(db: Db, c: BlobCandidate, cutoff: Date) {
+  return deleteInTransaction(db, async (tx) => (await deleteDeadBlobs(tx, [c.digest], cutoff)).length > 0)
+}
+
+/**
+ * Deletes the Blob rows of one candidate batch and records their objects in ObjectTombstone, in ONE
+ * transaction; the bucket delete comes after the commit. Row by row when the batch loses to a writer.
+ */
+export async function deleteBlobRows(db: Db, batch: BlobCandidate[], cutoff: Date): Promise<BlobCandidate[]> {
+  let dead: Set<string> | null = null
+  const outcome = await deleteInTransaction(db, async (tx) => {
+    dead = new Set((await deleteDeadBlobs(tx, batch.map((b) => b.digest), cutoff)).map((b) => b.digest))
+    return true
+  })
+  if (outcome === 'deleted' && dead) return batch.filter((b) => dead!.has(b.digest))
+  const one: BlobCandidate[] = []
+  for (const b of batch) if ((await deleteBlobRow(db, b, cutoff)) === 'deleted') one.push(b)
+  return one
 }
 
 export function deleteRepository(db: Db, c: RepositoryCandidate) {

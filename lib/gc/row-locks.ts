@@ -32,3 +32,11 @@ export async function lockRow(tx: Tx, table: 'Manifest' | 'Blob' | 'Repository',
   if (!isPostgres(tx)) return
   await tx.$queryRawUnsafe(`SELECT 1 FROM "${table}" WHERE "${column}" = $1 FOR UPDATE`, value)
 }
+
+/** FOR UPDATE on several rows, in key order (two lockers never wait on each other in a cycle). PostgreSQL only. */
+export async function lockRows(tx: Tx, table: 'Blob', column: 'digest', values: string[]): Promise<void> {
+  if (!isPostgres(tx) || !values.length) return
+  const sorted = [...values].sort()
+  const params = sorted.map((_, i) => `$${i + 1}`).join(', ')
+  await tx.$queryRawUnsafe(`SELECT 1 FROM "${table}" WHERE "${column}" IN (${params}) ORDER BY "${column}" FOR UPDATE`, ...sorted)
+}

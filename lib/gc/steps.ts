@@ -2,7 +2,7 @@
 // committed row by row, and the next run's queries find what it left.
 import type { GcContext } from './gc-context'
 import { deadBlobs, deadLinks, deadManifests, emptyRepositories } from './candidates'
-import { deleteBlobRow, deleteLink, deleteManifest, deleteRepository } from './delete-rows'
+import { deleteBlobRows, deleteLinks, deleteManifest, deleteRepository } from './delete-rows'
 import { finishTombstones } from './tombstones'
 import { sweepOrphans } from './orphans'
 import type { GcStep } from './run-gc'
@@ -35,9 +35,7 @@ async function links(ctx: GcContext) {
   const { db } = ctx.services
   for await (const batch of deadLinks(db, ctx.cutoff)) {
     if (!ctx.dryRun) await ctx.stillLeader()
-    for (const l of batch) {
-      if (ctx.dryRun || (await deleteLink(db, l, ctx.cutoff)) === 'deleted') ctx.tally.link(l.repository, l.digest)
-    }
+    for (const l of ctx.dryRun ? batch : await deleteLinks(db, batch, ctx.cutoff)) ctx.tally.link(l.repository, l.digest)
   }
 }
 
@@ -45,13 +43,9 @@ async function blobs(ctx: GcContext) {
   const { db } = ctx.services
   for await (const batch of deadBlobs(db, ctx.cutoff)) {
     if (!ctx.dryRun) await ctx.stillLeader()
-    for (const b of batch) {
-      if (ctx.dryRun) {
-        ctx.tally.blob(b.digest, b.size, b.repository)
-        ctx.tally.object(b.size) // the object a real run deletes in the next step
-      } else if ((await deleteBlobRow(db, b, ctx.cutoff)) === 'deleted') {
-        ctx.tally.blob(b.digest, b.size, b.repository)
-      }
+    for (const b of ctx.dryRun ? batch : await deleteBlobRows(db, batch, ctx.cutoff)) {
+      ctx.tally.blob(b.digest, b.size, b.repository)
+      if (ctx.dryRun) ctx.tally.object(b.size) // the object a real run deletes in the next step
     }
   }
 }
