@@ -7,6 +7,11 @@
 //   - peak RSS of the server process during the upload (sampled every 50 ms) and its VmHWM
 //   - background compressed-size computation: wall time, server CPU time, cores used
 // Prints tables and writes them to bench/out/import-results.md. See bench/README.md.
+//
+// `npm run bench -- --back-to-back [--sizes 200M] [--uploads 3] [--gate on,off]`: uploads of distinct archives
+// of the same size, each started as soon as the previous one answered, so each runs while the previous
+// one's compressed sizes are being measured; per upload its throughput against a raw S3 write of the same
+// file, with the foreground gate on (uploads first) and off (STOWAGE_FOREGROUND_PRIORITY=false).
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
@@ -71,10 +76,16 @@ function parseArgs(argv: string[]) {
     const i = argv.indexOf(`--${name}`)
     return i >= 0 ? argv[i + 1] : undefined
   }
-  const sizes = (get('sizes') ?? '50M,500M').split(',').map((s) => s.trim()).filter(Boolean)
+  const sizeList = (get('sizes') ?? '50M,500M').split(',').map((s) => s.trim()).filter(Boolean)
   const repeat = Number(get('repeat') ?? 1)
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat takes a positive integer')
-  return { sizes, keep: argv.includes('--keep'), seed: get('seed') ?? 'stowage-bench', repeat }
+  const backToBack = argv.includes('--back-to-back')
+  const uploads = Number(get('uploads') ?? 3)
+  if (!Number.isInteger(uploads) || uploads < 2) throw new Error('--uploads takes a whole number >= 2')
+  const gates = (get('gate') ?? 'on,off').split(',').map((g) => g.trim())
+  if (gates.some((g) => g !== 'on' && g !== 'off')) throw new Error('--gate takes on, off or on,off')
+  const sizes = get('sizes') ? sizeList : backToBack ? ['200M'] : sizeList
+  return { sizes, keep: argv.includes('--keep'), seed: get('seed') ?? 'stowage-bench', repeat, backToBack, uploads, gates: gates as ('on' | 'off')[] }
 }
 
 function freeBytes(dir: string) {
@@ -282,6 +293,74 @@ async function benchSize(label: string, bytes: number, archive: GeneratedArchive
   }
 }
 
+type BackToBackUpload = { seconds: number; pendingLayersAtStart: number; layers: number }
+type BackToBackResult = { label: string; gate: 'on' | 'off'; archiveBytes: number; rawSeconds: number; uploads: BackToBackUpload[]; measureSeconds: number }
+
+/** Layers of the archive's tag whose compressed size is not known yet. */
+async function pendingLayers(stowage: StowageProcess, archive: GeneratedArchive): Promise<number> {
+  const { status, body } = await getJson(`${stowage.url}/api/repositories/${archive.repository}/tags/${encodeURIComponent(archive.tag)}`)
+  if (status !== 200) throw new Error(`tag ${archive.repository}:${archive.tag} answered ${status}`)
+  return body.layers.filter((l: any) => l.compressedState !== 'done').length
+}
+
+/** Uploads back to back on one fresh Stowage, the gate on or off; raw S3 writes of the first file before and after. */
+async function benchBackToBack(label: string, archives: GeneratedArchive[], warmup: GeneratedArchive, gate: 'on' | 'off'): Promise<BackToBackResult> {
+  syncDisks()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-'))
+  let stowage: StowageProcess | null = null
+  try {
+    log(`${label}, gate ${gate}: starting Stowage (STOWAGE_FOREGROUND_PRIORITY=${gate === 'on'})`)
+    stowage = await startStowage(ROOT, dataDir, { STOWAGE_FOREGROUND_PRIORITY: gate === 'on' ? 'true' : 'false' })
+    const upWarm = await postArchive(stowage.url, warmup.path, warmup.bytes)
+    if (upWarm.status !== 201) throw new Error(`warm-up upload answered ${upWarm.status}: ${JSON.stringify(upWarm.body)}`)
+    await waitForCompressedSizes(stowage, warmup, 120_000)
+    const rawKey = 'bench/raw-back-to-back'
+    const rawBefore = await measureRaw(stowage, archives[0], rawKey)
+    const uploads: BackToBackUpload[] = []
+    for (const [i, archive] of archives.entries()) {
+      // how much of the previous upload is still being measured as this one starts
+      const pending = i === 0 ? 0 : await pendingLayers(stowage, archives[i - 1])
+      log(`${label}, gate ${gate}: upload ${i + 1}/${archives.length} (${pending} layers of the previous one still being measured)`)
+      const up = await postArchive(stowage.url, archive.path, archive.bytes)
+      if (up.status !== 201) throw new Error(`upload answered ${up.status}: ${JSON.stringify(up.body)}`)
+      uploads.push({ seconds: up.seconds, pendingLayersAtStart: pending, layers: archive.diffIds.length })
+    }
+    const measureStarted = performance.now()
+    for (const archive of archives) {
+      const { detail } = await waitForCompressedSizes(stowage, archive, 900_000)
+      verifyImport(archive, { status: 201, body: null }, detail)
+    }
+    const measureSeconds = (performance.now() - measureStarted) / 1000
+    syncDisks()
+    const rawAfter = await measureRaw(stowage, archives[0], rawKey)
+    return { label, gate, archiveBytes: archives[0].bytes, rawSeconds: (rawBefore.seconds + rawAfter.seconds) / 2, uploads, measureSeconds }
+  } finally {
+    await stowage?.stop()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+function backToBackTable(results: BackToBackResult[]): string {
+  const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`
+  const lines = [
+    '### Uploads back to back (each starts when the previous answered, while its compressed sizes are measured)',
+    '',
+    row(['size', 'gate', 'upload', 'layers of the previous upload still measured at start', 'upload s', 'upload MiB/s', 'raw S3 MiB/s', 'upload/raw']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']),
+  ]
+  for (const r of results) {
+    for (const [i, u] of r.uploads.entries()) {
+      lines.push(row([r.label, r.gate, i + 1, i === 0 ? '— (idle server)' : `${u.pendingLayersAtStart} of ${r.uploads[i - 1].layers}`, u.seconds.toFixed(2), rate(r.archiveBytes, u.seconds), rate(r.archiveBytes, r.rawSeconds), (r.rawSeconds / u.seconds).toFixed(2)]))
+    }
+  }
+  lines.push('', row(['size', 'gate', 'idle upload/raw', 'busy uploads/raw (mean)', 'measuring after the last upload s']), row(['---', '---', '---:', '---:', '---:']))
+  for (const r of results) {
+    const busy = r.uploads.slice(1).map((u) => r.rawSeconds / u.seconds)
+    lines.push(row([r.label, r.gate, (r.rawSeconds / r.uploads[0].seconds).toFixed(2), (busy.reduce((a, b) => a + b, 0) / busy.length).toFixed(2), r.measureSeconds.toFixed(1)]))
+  }
+  return lines.join('\n')
+}
+
 const mib = (n: number) => (n / MiB).toFixed(1)
 const rate = (bytes: number, s: number) => (bytes / MiB / s).toFixed(1)
 
@@ -415,12 +494,29 @@ async function main() {
   const started = new Date()
   const load = os.loadavg()[0]
   const results: SizeResult[] = []
+  const backToBack: BackToBackResult[] = []
   const skipped: string[] = []
   const generated = new Set<string>()
   try {
     const warmup = await ensureArchive({ bytes: WARMUP_BYTES, label: 'warmup', seed: args.seed, dir: ARCHIVE_DIR, log })
     generated.add(warmup.path)
-    for (const { label, bytes } of sizes) {
+    for (const { label, bytes } of args.backToBack ? sizes : []) {
+      // distinct archives (seeds and tags), so every upload brings layers of its own to measure
+      const archives: GeneratedArchive[] = []
+      for (let i = 1; i <= args.uploads; i++) {
+        const a = await ensureArchive({ bytes, label: `${label}-b${i}`, seed: `${args.seed}-back-to-back-${i}`, dir: ARCHIVE_DIR, log })
+        generated.add(a.path)
+        archives.push(a)
+      }
+      for (let run = 1; run <= args.repeat; run++) {
+        for (const gate of args.gates) {
+          const r = await benchBackToBack(args.repeat > 1 ? `${label} #${run}` : label, archives, warmup, gate)
+          backToBack.push(r)
+          log(`${r.label}, gate ${gate}: upload/raw ${r.uploads.map((u) => (r.rawSeconds / u.seconds).toFixed(2)).join(', ')} (first on an idle server)`)
+        }
+      }
+    }
+    for (const { label, bytes } of args.backToBack ? [] : sizes) {
       // archive + layers in s3rver + s3rver's multipart parts + the raw copy and its parts
       const needed = 4.5 * bytes + 2 ** 30
       const free = Math.min(freeBytes(OUT_DIR), freeBytes(os.tmpdir()))
@@ -450,15 +546,16 @@ async function main() {
     '',
     `${started.toISOString()} — ${machineSummary(ROOT)}; 1-min load average at start ${load.toFixed(2)}; seed "${args.seed}".`,
     '',
-    tables(results),
+    args.backToBack ? backToBackTable(backToBack) : tables(results),
     ...(skipped.length ? ['', ...skipped.map((s) => `- ${s}`)] : []),
     '',
     'Column meanings: bench/README.md.',
     '',
   ].join('\n')
-  fs.writeFileSync(RESULTS_FILE, report)
+  const file = args.backToBack ? path.join(OUT_DIR, 'import-back-to-back.md') : RESULTS_FILE
+  fs.writeFileSync(file, report)
   console.log(report)
-  log(`written to ${path.relative(ROOT, RESULTS_FILE)}`)
+  log(`written to ${path.relative(ROOT, file)}`)
 }
 
 main().catch((e) => {

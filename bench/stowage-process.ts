@@ -38,8 +38,8 @@ export function ensureNextBuild(root: string, log: (m: string) => void) {
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`)
 }
 
-export async function startStowage(root: string, dataDir: string): Promise<StowageProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1', STOWAGE_ADMIN_USER: BENCH_ADMIN.user, STOWAGE_ADMIN_PASSWORD: BENCH_ADMIN.password }
+export async function startStowage(root: string, dataDir: string, extraEnv: Record<string, string> = {}): Promise<StowageProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1', STOWAGE_ADMIN_USER: BENCH_ADMIN.user, STOWAGE_ADMIN_PASSWORD: BENCH_ADMIN.password }
   // embedded defaults only: a SQLite file and s3rver under dataDir
   for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'STOWAGE_DEV']) delete env[name]
   const launcher = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
