@@ -7,9 +7,10 @@
 // own lease, so two instances never apply the same policy at once. Deletes remove rows only; garbage
 // collection frees the bytes.
 import type { Services } from '../services'
-import { withLease } from '../db/leases'
+import { acquireLease, withLease, type HeldLease } from '../db/leases'
 import { chunks, yieldToEventLoop } from '../registry/bulk-sql'
 import { recordAudit } from '../audit/audit-log'
+import { lifecycleOf } from '../lifecycle/settings'
 import { compileGlob } from './glob'
 import { planTagDeletions } from './plan-tags'
 import { findUntaggedManifests } from './untagged'
@@ -29,7 +30,10 @@ export type RetentionResult = {
 export type RetentionOptions = RetentionScope & {
   dryRun: boolean
   actor?: string | null
-  /** 'schedule' (default: the periodic job) skips a policy another instance is applying; 'manual' fails with RetentionBusyError */
+  /**
+   * 'schedule' (default: the periodic job) skips a policy another instance is applying; 'manual' fails
+   * with RetentionBusyError, before anything is deleted
+   */
   trigger?: 'schedule' | 'manual'
 }
 
@@ -42,28 +46,57 @@ export class RetentionBusyError extends Error {
 }
 
 const DAY_MS = 86_400_000
-/** A lease outlives a stalled holder by at most this long; withLease renews it every third of it. */
+/** A lease outlives a stalled holder by at most this long; it is renewed every third of it. */
 const LEASE_MS = 60_000
-const TAG_PAGE = 1000
+const TAG_PAGE = 200
 
 export async function runRetention(services: Services, opts: RetentionOptions): Promise<RetentionResult> {
   const trigger = opts.trigger ?? 'schedule'
   const result: RetentionResult = { dryRun: opts.dryRun, policies: 0, deleted: [], kept: 0 }
   const now = new Date()
-  for (const run of await policiesToRun(services.db, opts)) {
-    const apply = () => applyPolicy(services, run, opts.dryRun, now)
-    // a dry run changes nothing, so it needs no lease
-    const outcome = opts.dryRun ? { value: await apply() } : await withLease(services.db, `retention:${run.policy.id}`, LEASE_MS, apply)
-    if (!outcome) {
-      if (trigger === 'manual') throw new RetentionBusyError(run.policy.id)
-      continue // the instance holding the lease applies it
-    }
+  const runs = await policiesToRun(services.db, opts)
+  const add = (run: PolicyRun, outcome: PolicyOutcome) => {
     result.policies++
-    result.deleted.push(...outcome.value.deleted)
-    result.kept += outcome.value.kept
-    if (!opts.dryRun && trigger === 'schedule' && outcome.value.deleted.length) await auditScheduled(services, run, outcome.value.deleted, opts.actor ?? null)
+    result.deleted.push(...outcome.deleted)
+    result.kept += outcome.kept
+  }
+  if (opts.dryRun) {
+    // a dry run changes nothing, so it needs no lease
+    for (const run of runs) add(run, await applyPolicy(services, run, true, now))
+  } else if (trigger === 'manual') {
+    // all or nothing: a busy policy is reported before anything is deleted
+    await withLeases(services, runs, async () => {
+      for (const run of runs) add(run, await applyPolicy(services, run, false, now))
+    })
+  } else {
+    for (const run of runs) {
+      const outcome = await withLease(services.db, leaseName(run), LEASE_MS, () => applyPolicy(services, run, false, now))
+      if (!outcome) continue // another instance is applying it
+      add(run, outcome.value)
+      if (outcome.value.deleted.length) await auditScheduled(services, run, outcome.value.deleted, opts.actor ?? null)
+    }
   }
   return result
+}
+
+const leaseName = (run: PolicyRun) => `retention:${run.policy.id}`
+
+/** Holds the leases of every policy while `work` runs (renewed); RetentionBusyError when one is held elsewhere. */
+async function withLeases(services: Services, runs: PolicyRun[], work: () => Promise<void>) {
+  const held: HeldLease[] = []
+  const timer = setInterval(() => held.forEach((l) => void l.renew().catch(() => {})), LEASE_MS / 3)
+  timer.unref()
+  try {
+    for (const run of runs) {
+      const lease = await acquireLease(services.db, leaseName(run), LEASE_MS)
+      if (!lease) throw new RetentionBusyError(run.policy.id)
+      held.push(lease)
+    }
+    await work()
+  } finally {
+    clearInterval(timer)
+    await Promise.all(held.map((l) => l.release().catch(() => {})))
+  }
 }
 
 type PolicyOutcome = { deleted: RetentionDeletion[]; kept: number }
@@ -80,7 +113,9 @@ async function applyPolicy(services: Services, run: PolicyRun, dryRun: boolean, 
 async function applyToRepository(services: Services, run: PolicyRun, repo: CoveredRepository, dryRun: boolean, now: Date, out: PolicyOutcome) {
   const { policy } = run
   // both plans from the same state: deleting tags first must not add manifests to the untagged plan
-  const cutoff = policy.untaggedDays === null ? null : new Date(now.getTime() - policy.untaggedDays * DAY_MS)
+  // never younger than garbage collection's grace: an image pushed by digest a moment ago may be the
+  // child an index push is about to name
+  const cutoff = policy.untaggedDays === null ? null : new Date(now.getTime() - Math.max(policy.untaggedDays * DAY_MS, lifecycleOf(services).gcGraceSeconds * 1000))
   const untagged = cutoff ? await findUntaggedManifests(services.db, repo.id, cutoff) : []
   const tags = await loadTags(services, repo.id)
   const plan = policy.keepLatest === null ? { keep: tags, remove: [] } : planTagDeletions(tags, { keepLatest: policy.keepLatest, keepPattern: policy.keepPattern ? compileGlob(policy.keepPattern) : null })
@@ -106,17 +141,28 @@ async function applyToRepository(services: Services, run: PolicyRun, repo: Cover
 
 type LoadedTag = DoomedTag & { updatedAt: Date }
 
-/** Every tag of the repository with what the plan needs, read in pages. */
+/**
+ * Every tag of the repository with what the plan needs, read in small pages (Prisma's result mapping
+ * runs on the event loop: a page of 1000 rows with a relation took ~60 ms), digests by a second query.
+ */
 async function loadTags(services: Services, repositoryId: number): Promise<LoadedTag[]> {
   const tags: LoadedTag[] = []
+  const digests = new Map<number, string>()
   for (let after: string | null = null; ; ) {
-    const rows: { name: string; manifestId: number; updatedAt: Date; manifest: { digest: string } }[] = await services.db.tag.findMany({
+    const rows: { name: string; manifestId: number; updatedAt: Date }[] = await services.db.tag.findMany({
       where: { repositoryId, ...(after === null ? {} : { name: { gt: after } }) },
       orderBy: { name: 'asc' },
       take: TAG_PAGE,
-      select: { name: true, manifestId: true, updatedAt: true, manifest: { select: { digest: true } } },
+      select: { name: true, manifestId: true, updatedAt: true },
     })
-    for (const r of rows) tags.push({ name: r.name, manifestId: r.manifestId, updatedAt: r.updatedAt, digest: r.manifest.digest })
+    const unknown = [...new Set(rows.map((r) => r.manifestId))].filter((id) => !digests.has(id))
+    for (const part of chunks(unknown)) {
+      for (const m of await services.db.manifest.findMany({ where: { id: { in: part } }, select: { id: true, digest: true } })) digests.set(m.id, m.digest)
+    }
+    for (const r of rows) {
+      const digest = digests.get(r.manifestId)
+      if (digest) tags.push({ name: r.name, manifestId: r.manifestId, updatedAt: r.updatedAt, digest })
+    }
     await yieldToEventLoop()
     if (rows.length < TAG_PAGE) return tags
     after = rows[rows.length - 1].name

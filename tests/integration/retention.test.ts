@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { providers } from '../helpers/stack'
 import { registryForTests } from '../helpers/http-stack'
-import { request, sha256, oneLayerImage, OCI_MANIFEST } from './oci-support'
+import { request, sha256, oneLayerImage, OCI_MANIFEST, reopen } from './oci-support'
 import { runRetention, type RetentionDeletion } from '../../lib/retention/run-retention'
 import { acquireLease } from '../../lib/db/leases'
-import { deleteTagsIfUnchanged } from '../../lib/retention/deletions'
+import { deleteTagsIfUnchanged, deleteUntaggedManifest } from '../../lib/retention/deletions'
+import { findUntaggedManifests } from '../../lib/retention/untagged'
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const DAY_MS = 86_400_000
@@ -286,5 +287,68 @@ describe.each(providers)('retention policies (%s)', (provider) => {
     const now = await db().tag.findUniqueOrThrow({ where: { repositoryId_name: { repositoryId: id, name: 'moving' } } })
     expect(await deleteTagsIfUnchanged(reg.stack, id, [{ name: 'moving', manifestId: now.manifestId, digest: second.digest }])).toHaveLength(1)
     expect(await db().tagEvent.findFirst({ where: { repositoryId: id, source: 'retention' } })).toMatchObject({ tag: 'moving', manifestDigest: second.digest, action: 'delete' })
+  }, 60_000)
+
+  it('deletes a planned untagged manifest only while it is still untagged', async () => {
+    const img = await push.image('cond/untagged', null)
+    const id = await repositoryId('cond/untagged')
+    await db().manifest.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 10 * DAY_MS) } })
+    const cutoff = new Date(Date.now() - DAY_MS)
+    const [planned] = await findUntaggedManifests(db(), id, cutoff)
+    expect(planned.digest).toBe(img.digest)
+    await push.manifest('cond/untagged', 'now-tagged', img.manifest) // tagged after the plan was made
+    expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(false)
+    expect(await pulls('cond/untagged', 'now-tagged', img.digest)).toBe(true)
+    // untagged again: untagged since now, younger than the cutoff
+    expect((await fetch(`${reg.url}/api/repositories/cond/untagged/tags/now-tagged`, { method: 'DELETE' })).status).toBe(204)
+    expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(false)
+    await db().tagEvent.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 2 * DAY_MS) } })
+    expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(true)
+    expect(await db().manifest.count({ where: { repositoryId: id } })).toBe(0)
+  }, 60_000)
+
+  it('two instances running the policies at once delete each tag once between them', async () => {
+    const tags = Array.from({ length: 30 }, (_, i) => `t${String(i).padStart(2, '0')}`)
+    for (const t of tags) await push.image('twice/app', t)
+    await db().retentionPolicy.create({ data: { repository: 'twice/app', keepLatest: 5 } })
+    // PostgreSQL: a second instance with its own database client. SQLite is one process by design (a
+    // second client in this process would wait synchronously for the first one's write lock): two runs.
+    const other = provider === 'postgresql' ? await reopen(reg.stack) : { services: reg.stack, close: async () => {} }
+    try {
+      const [one, two] = await Promise.all([runRetention(reg.stack, { dryRun: false }), runRetention(other.services, { dryRun: false })])
+      const mine = [...one.deleted, ...two.deleted].filter((d) => d.repository === 'twice/app')
+      expect(mine).toHaveLength(25)
+      expect(new Set(mine.map((d) => d.tag)).size).toBe(25)
+    } finally {
+      await other.close()
+    }
+    expect(await db().tag.count({ where: { repository: { name: 'twice/app' } } })).toBe(5)
+    expect(await db().tagEvent.count({ where: { repository: { name: 'twice/app' }, source: 'retention' } })).toBe(25)
+  }, 60_000)
+
+  it('a manual run of several policies, one of them busy, deletes nothing and answers 409', async () => {
+    await db().organization.create({ data: { name: 'busy' } })
+    for (const repo of ['busy/one', 'busy/two']) for (const t of ['a', 'b']) await push.image(repo, t)
+    await api(reg.url, 'PUT', '/api/repositories/busy/one/retention', { keepLatest: 0 })
+    const second = (await api(reg.url, 'PUT', '/api/repositories/busy/two/retention', { keepLatest: 0 })).body
+    const held = await acquireLease(db(), `retention:${second.id}`, 60_000)
+    try {
+      expect((await api(reg.url, 'POST', '/api/retention/run?dryRun=false&organization=busy')).status).toBe(409)
+      expect(await db().tag.count({ where: { repository: { name: { in: ['busy/one', 'busy/two'] } } } })).toBe(4)
+    } finally {
+      await held!.release()
+    }
+    expect((await api(reg.url, 'POST', '/api/retention/run?dryRun=false&organization=busy')).body.deleted).toHaveLength(4)
+  }, 60_000)
+
+  it("never deletes an untagged manifest younger than garbage collection's grace, even with untaggedDays 0", async () => {
+    const img = await push.image('grace/app', null)
+    const id = await repositoryId('grace/app')
+    await db().manifest.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 3600_000) } })
+    await db().retentionPolicy.create({ data: { repository: 'grace/app', untaggedDays: 0 } })
+    // untagged for an hour: within the default 24 h grace
+    expect((await runRetention(reg.stack, { dryRun: true, repository: 'grace/app' })).deleted).toEqual([])
+    const noGrace = { ...reg.stack, lifecycle: { gcGraceSeconds: 0 } }
+    expect((await runRetention(noGrace, { dryRun: true, repository: 'grace/app' })).deleted).toEqual([{ repository: 'grace/app', tag: null, digest: img.digest, reason: 'untagged' }])
   }, 60_000)
 })
