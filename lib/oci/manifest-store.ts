@@ -7,6 +7,7 @@ import { insertChildLinks } from '../registry/manifest-children'
 import { OciError } from './errors'
 import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
+import { isStoreUnavailable } from '../storage/store-errors'
 import { isForeignLayer, type Descriptor, type ParsedManifest } from './manifest-parse'
 import type { Reference } from './references'
 import { measureLater } from '../analysis/blob-analysis'
@@ -128,7 +129,12 @@ async function readPlatform(services: Services, repository: string, config: Desc
   const link = await services.db.repositoryBlob.findFirst({ where: { digest: config.digest, repository: { name: repository } }, include: { blob: true } })
   if (!link || Number(link.blob.size) !== config.size) return null // verifyReferences reports it
   const chunks: Buffer[] = []
-  for await (const c of await services.store.read(link.blob.objectKey)) chunks.push(c as Buffer)
+  try {
+    for await (const c of await services.store.read(link.blob.objectKey)) chunks.push(c as Buffer)
+  } catch (e) {
+    if (isStoreUnavailable(e)) throw e
+    return null // collected since (garbage collection): verifyReferences reports the missing blob
+  }
   try {
     const json = JSON.parse(Buffer.concat(chunks).toString('utf8'))
     const s = (v: unknown) => (typeof v === 'string' && v ? v : null)

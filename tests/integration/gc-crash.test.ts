@@ -3,7 +3,6 @@
 // bytes of deleted images leave the bucket, no tombstone is left). The killed run is a real child
 // process (tests/helpers/gc-child.ts) on the test's database and bucket.
 import { execFile } from 'node:child_process'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { randomBytes } from 'node:crypto'
@@ -16,13 +15,13 @@ import { importArchive } from '../../lib/archive/import-archive'
 import { runGc, GC_STEPS, type GcStep } from '../../lib/gc/run-gc'
 import { projectRoot } from '../../lib/paths'
 
-const tsx = createRequire(import.meta.url).resolve('tsx/cli')
 const child = path.join(projectRoot, 'tests/helpers/gc-child.ts')
 
 /** Runs GC in a child process that kills itself (SIGKILL) as `step` begins; resolves with how it ended. */
 function gcKilledAt(databaseUrl: string, s3Endpoint: string, step: GcStep): Promise<{ signal: string | null; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsx, child], { env: { ...process.env, DATABASE_URL: databaseUrl, S3_ENDPOINT: s3Endpoint, GC_KILL_AT: step }, timeout: 120_000 }, (err, _stdout, stderr) => {
+    // tsx as a loader of this very process (its CLI would run the script in a grandchild)
+    execFile(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, DATABASE_URL: databaseUrl, S3_ENDPOINT: s3Endpoint, GC_KILL_AT: step }, timeout: 120_000 }, (err, _stdout, stderr) => {
       resolve({ signal: (err as { signal?: string } | null)?.signal ?? null, stderr })
     })
   })

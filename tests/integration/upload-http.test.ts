@@ -37,7 +37,7 @@ describe.each(providers)('upload API over HTTP (%s)', (provider) => {
     expect((await named.json()).error.code).toBe('NAME_REQUIRED')
   })
 
-  it('deletes a tag; the repository leaves the list with its last tag', async () => {
+  it('deletes a tag; the repository leaves the list with its last manifest', async () => {
     await post(fs.readFileSync(fixtures.path(fixtures.files.basic)), '?repository=to/delete&tag=v1')
     const del = await fetch(`${reg.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
     expect(del.status).toBe(204)
@@ -45,6 +45,11 @@ describe.each(providers)('upload API over HTTP (%s)', (provider) => {
     const again = await fetch(`${reg.url}/api/repositories/to/delete/tags/v1`, { method: 'DELETE' })
     expect(again.status).toBe(404)
     expect((await again.json()).error.code).toBe('TAG_NOT_FOUND')
+    // untagged, the image is still there (pullable by digest): listed with no tags
+    const listed = await (await fetch(`${reg.url}/api/repositories?q=to/delete`)).json()
+    expect(listed.repositories).toMatchObject([{ name: 'to/delete', tagCount: 0 }])
+    const digest = (await reg.stack.db.manifest.findFirstOrThrow({ where: { repository: { name: 'to/delete' } } })).digest
+    expect((await fetch(`${reg.url}/api/repositories/to/delete/manifests/${digest}`, { method: 'DELETE' })).status).toBe(200)
     const list = await (await fetch(`${reg.url}/api/repositories?q=to/delete`)).json()
     expect(list.total).toBe(0)
   })
