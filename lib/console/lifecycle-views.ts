@@ -20,7 +20,6 @@ export type JobsView = { kind: 'pg-boss' | 'in-process'; counts: Record<JobName,
 /** What the storage page renders first; a part is null when its source is not there (no job queue). */
 export type StoragePageData = { usage: StorageView; runs: GcRunView[]; jobs: JobsView | null }
 
-export type RetentionPolicyInput = { keepLatest?: number | null; keepPattern?: string | null; untaggedDays?: number | null; enabled?: boolean }
 export type RetentionPolicyView = {
   id: number
   organization?: string | null
