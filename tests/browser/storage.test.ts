@@ -1,11 +1,12 @@
 // The storage lifecycle in the real console (Chromium against the real Stowage process, grace 0, no
 // schedule): the storage page's numbers (logical above physical when repositories share a layer,
 // reclaimable after a tag is deleted), a dry run (per repository, nothing freed) and a real run (in the
-// history, reclaimable drops); "Delete image" by digest from the digest page and the tag page (the
-// pull by digest answers 404 afterwards; an index's platform image is refused with the server's
-// message); a retention policy set on a repository page, its preview listing the tags it would delete,
-// "Apply now" deleting them. Every page at 390 px without horizontal scroll. On SQLite (in-process job
-// queue) and PostgreSQL (pg-boss).
+// history, reclaimable drops), a run refused while another holds the GC lease (409, as the server words
+// it), the jobs (counts per kind, a failure with its reason); "Delete image" by digest from the digest
+// page and the tag page (the pull by digest answers 404 afterwards; an index's platform image is refused
+// with the server's message); a retention policy set on a repository page, its preview listing the tags
+// it would delete, "Apply now" deleting them. Every page at 390 px without horizontal scroll. On SQLite
+// (in-process job queue) and PostgreSQL (pg-boss).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,6 +19,8 @@ import { overflowingElements } from '../helpers/layout'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { openDatabase } from '../../lib/db/client'
+import { acquireLease } from '../../lib/db/leases'
+import { GC_LEASE } from '../../lib/gc/run-gc'
 import { createDatabase, providers } from '../helpers/stack'
 import type { DbProvider } from '../../lib/db/provider'
 
@@ -178,6 +181,27 @@ describe.each(providers)('storage lifecycle in the console (%s)', (provider) => 
       // the tagged images are untouched
       expect(await pullStatus('gc/app', digests.app1)).toBe(200)
       expect(await pullStatus('gc/other', digests.other1)).toBe(200)
+    })
+
+    it('names the run that holds the lease instead of starting another (409 GC_RUNNING)', async () => {
+      // another instance's run, as far as this server can tell: the GC lease is held
+      const db = await openDatabase(provider === 'postgresql' ? database.url : `file:${path.join(suite.server.dataDir, 'stowage.db')}`)
+      const lease = await acquireLease(db, GC_LEASE, 120_000)
+      try {
+        expect(lease).not.toBeNull()
+        await open('/storage')
+        const runs = await page.getByTestId('gc-run-row').count()
+        await page.getByRole('button', { name: 'Dry run' }).click()
+        await expect(page.getByTestId('gc').getByRole('alert').textContent()).resolves.toMatch(/^a garbage collection is running already.*\(GC_RUNNING\)$/)
+        await expect(page.getByTestId('gc-result').count()).resolves.toBe(0)
+        await checkPhoneLayout('busy')
+        await page.reload()
+        await page.getByTestId('usage-logical').waitFor()
+        expect(await page.getByTestId('gc-run-row').count()).toBe(runs)
+      } finally {
+        await lease?.release()
+        await db.$disconnect()
+      }
     })
 
     it('is for administrators: the header links to it', async () => {
