@@ -54,14 +54,14 @@ export async function* deadLinks(db: Db, cutoff: Date): AsyncGenerator<LinkCandi
   }
 }
 
-/** Blobs nothing live needs; `repository` names one repository that still links it (dry run), for the per-repository result. */
+/** Blobs nothing live needs; `repository` names the repository (lowest id) that still links it (dry run), for the per-repository result. */
 export async function* deadBlobs(db: Db, cutoff: Date): AsyncGenerator<BlobCandidate[]> {
   let after = ''
   for (;;) {
     const rows = await candidateQuery(db, (db) => db.$queryRaw<{ digest: string; objectKey: string; size: unknown; repository: string | null }[]>`
       ${liveManifestsCte(db, cutoff)}
       SELECT b.digest, b."objectKey" AS "objectKey", b.size,
-        (SELECT MIN(r.name) FROM "RepositoryBlob" rb JOIN "Repository" r ON r.id = rb."repositoryId" WHERE rb.digest = b.digest) AS repository
+        (SELECT r.name FROM "RepositoryBlob" rb JOIN "Repository" r ON r.id = rb."repositoryId" WHERE rb.digest = b.digest ORDER BY rb."repositoryId" LIMIT 1) AS repository
       FROM "Blob" b
       WHERE b.digest > ${after} AND ${deadBlobCondition(db, cutoff)}
       ORDER BY b.digest LIMIT ${BATCH}`)

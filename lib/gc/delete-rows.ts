@@ -1,4 +1,5 @@
-// The deletions of a real run, one row per transaction (row-locks.ts). Each re-checks the DIRECT rule of
+// The deletions of a real run (row-locks.ts): manifests and repositories one row per transaction, links
+// and blob rows one candidate batch (at most 100) per transaction. Each re-checks the DIRECT rule of
 // DESIGN-11 (not the closure of the candidate query): a manifest whose index or subject still exists is
 // kept until that one is gone (the manifests step repeats its pass for that), and the foreign keys
 // (Tag, ManifestChild.child, ManifestBlob, RepositoryBlob: RESTRICT) are the last guard.
@@ -12,10 +13,10 @@ type Db = Services['db']
 
 /** Untagged since within the grace: created then, or a tag that ever pointed at it changed then. */
 async function manifestInGrace(tx: Tx, m: { repositoryId: number; digest: string; createdAt: Date }, cutoff: Date): Promise<boolean> {
-  if (m.createdAt >= cutoff) return true
+  if (m.createdAt > cutoff) return true
   const tags = await tx.tagEvent.findMany({ where: { repositoryId: m.repositoryId, manifestDigest: m.digest }, select: { tag: true }, distinct: ['tag'] })
   if (!tags.length) return false
-  const recent = await tx.tagEvent.findFirst({ where: { repositoryId: m.repositoryId, tag: { in: tags.map((t) => t.tag) }, createdAt: { gte: cutoff } }, select: { id: true } })
+  const recent = await tx.tagEvent.findFirst({ where: { repositoryId: m.repositoryId, tag: { in: tags.map((t) => t.tag) }, createdAt: { gt: cutoff } }, select: { id: true } })
   return recent !== null
 }
 
@@ -35,22 +36,24 @@ export function deleteManifest(db: Db, c: ManifestCandidate, cutoff: Date) {
 }
 
 export function deleteLink(db: Db, c: LinkCandidate, cutoff: Date) {
-  return deleteInTransaction(db, async (tx) => (await deleteDeadLinks(tx, [c], cutoff)) > 0)
+  return deleteInTransaction(db, async (tx) => (await deleteDeadLinks(tx, [c], cutoff)).length > 0)
 }
 
-/** Re-checks and deletes links in one transaction (their repositories locked first); returns how many went. */
-async function deleteDeadLinks(tx: Tx, links: LinkCandidate[], cutoff: Date): Promise<number> {
-  const byRepository = new Map<number, string[]>()
-  for (const l of links) byRepository.set(l.repositoryId, [...(byRepository.get(l.repositoryId) ?? []), l.digest])
+/** Re-checks links (their repositories locked first) and deletes the dead ones; returns those deleted. */
+async function deleteDeadLinks(tx: Tx, links: LinkCandidate[], cutoff: Date): Promise<LinkCandidate[]> {
+  const byRepository = new Map<number, LinkCandidate[]>()
+  for (const l of links) byRepository.set(l.repositoryId, [...(byRepository.get(l.repositoryId) ?? []), l])
   await lockRepositories(tx, [...byRepository.keys()])
-  let deleted = 0
-  for (const [repositoryId, digests] of byRepository) {
-    const stale = await tx.repositoryBlob.findMany({ where: { repositoryId, digest: { in: digests }, touchedAt: { lt: cutoff } }, select: { digest: true } })
+  const deleted: LinkCandidate[] = []
+  for (const [repositoryId, candidates] of byRepository) {
+    const stale = await tx.repositoryBlob.findMany({ where: { repositoryId, digest: { in: candidates.map((l) => l.digest) }, touchedAt: { lte: cutoff } }, select: { digest: true } })
     if (!stale.length) continue
     const referenced = await tx.manifestBlob.findMany({ where: { digest: { in: stale.map((l) => l.digest) }, manifest: { repositoryId } }, select: { digest: true } })
     const keep = new Set(referenced.map((r) => r.digest))
-    const dead = stale.map((l) => l.digest).filter((d) => !keep.has(d))
-    if (dead.length) deleted += (await tx.repositoryBlob.deleteMany({ where: { repositoryId, digest: { in: dead } } })).count
+    const dead = new Set(stale.map((l) => l.digest).filter((d) => !keep.has(d)))
+    if (!dead.size) continue
+    await tx.repositoryBlob.deleteMany({ where: { repositoryId, digest: { in: [...dead] } } })
+    deleted.push(...candidates.filter((l) => dead.has(l.digest)))
   }
   return deleted
 }
@@ -61,18 +64,12 @@ async function deleteDeadLinks(tx: Tx, links: LinkCandidate[], cutoff: Date): Pr
  * writer (foreign key, deadlock) it is retried row by row, so one busy row does not keep the others.
  */
 export async function deleteLinks(db: Db, batch: LinkCandidate[], cutoff: Date): Promise<LinkCandidate[]> {
-  let gone: Set<string> | null = null
-  const key = (repositoryId: number, digest: string) => `${repositoryId} ${digest}`
+  let deleted: LinkCandidate[] = []
   const outcome = await deleteInTransaction(db, async (tx) => {
-    await deleteDeadLinks(tx, batch, cutoff)
-    // what is left of the batch after the deletes: the rest went
-    const left = new Set<string>()
-    const ids = [...new Set(batch.map((l) => l.repositoryId))]
-    for (const l of await tx.repositoryBlob.findMany({ where: { repositoryId: { in: ids }, digest: { in: [...new Set(batch.map((b) => b.digest))] } }, select: { repositoryId: true, digest: true } })) left.add(key(l.repositoryId, l.digest))
-    gone = new Set(batch.map((l) => key(l.repositoryId, l.digest)).filter((k) => !left.has(k)))
+    deleted = await deleteDeadLinks(tx, batch, cutoff)
     return true
   })
-  if (outcome === 'deleted' && gone) return batch.filter((l) => gone!.has(key(l.repositoryId, l.digest)))
+  if (outcome === 'deleted') return deleted
   const one: LinkCandidate[] = []
   for (const l of batch) if ((await deleteLink(db, l, cutoff)) === 'deleted') one.push(l)
   return one
@@ -81,7 +78,7 @@ export async function deleteLinks(db: Db, batch: LinkCandidate[], cutoff: Date):
 /** Re-checks blobs under their row locks and deletes the dead ones with their tombstones; returns those deleted. */
 async function deleteDeadBlobs(tx: Tx, digests: string[], cutoff: Date): Promise<{ digest: string }[]> {
   await lockRows(tx, 'Blob', 'digest', digests)
-  const old = await tx.blob.findMany({ where: { digest: { in: digests }, createdAt: { lt: cutoff } }, select: { digest: true, objectKey: true, size: true } })
+  const old = await tx.blob.findMany({ where: { digest: { in: digests }, createdAt: { lte: cutoff } }, select: { digest: true, objectKey: true, size: true } })
   if (!old.length) return []
   const candidates = old.map((b) => b.digest)
   const linked = await tx.repositoryBlob.findMany({ where: { digest: { in: candidates } }, select: { digest: true }, distinct: ['digest'] })
@@ -105,12 +102,12 @@ export function deleteBlobRow(db: Db, c: BlobCandidate, cutoff: Date) {
  * transaction; the bucket delete comes after the commit. Row by row when the batch loses to a writer.
  */
 export async function deleteBlobRows(db: Db, batch: BlobCandidate[], cutoff: Date): Promise<BlobCandidate[]> {
-  let dead: Set<string> | null = null
+  let dead = new Set<string>()
   const outcome = await deleteInTransaction(db, async (tx) => {
     dead = new Set((await deleteDeadBlobs(tx, batch.map((b) => b.digest), cutoff)).map((b) => b.digest))
     return true
   })
-  if (outcome === 'deleted' && dead) return batch.filter((b) => dead!.has(b.digest))
+  if (outcome === 'deleted') return batch.filter((b) => dead.has(b.digest))
   const one: BlobCandidate[] = []
   for (const b of batch) if ((await deleteBlobRow(db, b, cutoff)) === 'deleted') one.push(b)
   return one

@@ -5,7 +5,7 @@ import type { GcTally } from './gc-tally'
 export type GcContext = {
   services: Services
   dryRun: boolean
-  /** rows and objects at or after this instant are within the grace period */
+  /** rows and objects written after this instant are within the grace period */
   cutoff: Date
   tally: GcTally
   /** throws when this run lost its lease (another instance took over): stop before deleting more */

@@ -15,7 +15,8 @@ const raw = Prisma.raw
 const sql = Prisma.sql
 
 /**
- * `column >= at` / `column < at` over timestamps. SQLite stores them as text in two shapes (Prisma's
+ * `column > at` / `column <= at` over timestamps ("younger than the grace" is strict: with a grace of 0 nothing
+ * written before the run started is young, even within the same millisecond). SQLite stores them as text in two shapes (Prisma's
  * "2026-01-31T10:00:00.000+00:00", a SQL default's "2026-01-31 10:00:00") that do not compare as text,
  * so there both sides go through julianday(). PostgreSQL columns are timestamp(3) holding UTC.
  */
@@ -24,8 +25,8 @@ export function timeCompare(db: Db) {
   const bound = (at: Date) => (pg ? sql`CAST(${at.toISOString().replace('T', ' ').replace('Z', '')} AS timestamp(3))` : sql`julianday(${at.toISOString()})`)
   const col = (column: string) => (pg ? raw(column) : raw(`julianday(${column})`))
   return {
-    atOrAfter: (column: string, at: Date) => sql`${col(column)} >= ${bound(at)}`,
-    before: (column: string, at: Date) => sql`${col(column)} < ${bound(at)}`,
+    after: (column: string, at: Date) => sql`${col(column)} > ${bound(at)}`,
+    atOrBefore: (column: string, at: Date) => sql`${col(column)} <= ${bound(at)}`,
   }
 }
 
@@ -40,11 +41,11 @@ export function liveManifestsCte(db: Db, cutoff: Date): Prisma.Sql {
     ), live(id) AS (
       SELECT m.id FROM "Manifest" m
       WHERE EXISTS (SELECT 1 FROM "Tag" t WHERE t."manifestId" = m.id)
-         OR ${t.atOrAfter('m."createdAt"', cutoff)}
+         OR ${t.after('m."createdAt"', cutoff)}
          OR EXISTS (
            SELECT 1 FROM "TagEvent" e
              JOIN "TagEvent" c ON c."repositoryId" = e."repositoryId" AND c.tag = e.tag
-           WHERE e."repositoryId" = m."repositoryId" AND e."manifestDigest" = m.digest AND ${t.atOrAfter('c."createdAt"', cutoff)})
+           WHERE e."repositoryId" = m."repositoryId" AND e."manifestDigest" = m.digest AND ${t.after('c."createdAt"', cutoff)})
       UNION
       SELECT e.cid FROM edges e JOIN live l ON e.pid = l.id
     )`
@@ -53,7 +54,7 @@ export function liveManifestsCte(db: Db, cutoff: Date): Prisma.Sql {
 /** A link (alias `rb`) is live: touched within the grace, or a live manifest of its repository references the digest. */
 export function liveLinkCondition(db: Db, cutoff: Date, rb: string): Prisma.Sql {
   const t = timeCompare(db)
-  return sql`(${t.atOrAfter(`${rb}."touchedAt"`, cutoff)} OR EXISTS (
+  return sql`(${t.after(`${rb}."touchedAt"`, cutoff)} OR EXISTS (
       SELECT 1 FROM "ManifestBlob" lmb JOIN "Manifest" lm ON lm.id = lmb."manifestId"
       WHERE lm."repositoryId" = ${raw(`${rb}."repositoryId"`)} AND lmb.digest = ${raw(`${rb}.digest`)} AND lm.id IN (SELECT id FROM live)))`
 }
@@ -61,7 +62,7 @@ export function liveLinkCondition(db: Db, cutoff: Date, rb: string): Prisma.Sql 
 /** A blob (alias `b`) is dead: older than the grace, no live link, no live manifest referencing it. Needs liveManifestsCte. */
 export function deadBlobCondition(db: Db, cutoff: Date): Prisma.Sql {
   const t = timeCompare(db)
-  return sql`${t.before('b."createdAt"', cutoff)}
+  return sql`${t.atOrBefore('b."createdAt"', cutoff)}
     AND NOT EXISTS (SELECT 1 FROM "RepositoryBlob" rb WHERE rb.digest = b.digest AND ${liveLinkCondition(db, cutoff, 'rb')})
     AND NOT EXISTS (SELECT 1 FROM "ManifestBlob" mb WHERE mb.digest = b.digest AND mb."manifestId" IN (SELECT id FROM live))`
 }

@@ -29,6 +29,7 @@ export class GcTally {
   link(repository: string, digest: string) {
     this.links++
     this.repo(repository).links++
+    // the first one: links go in repository id order, and the dry run's query picks the lowest id too
     if (!this.linkRepository.has(digest) && this.linkRepository.size < MAX_REMEMBERED_LINKS) this.linkRepository.set(digest, repository)
   }
 

@@ -42,7 +42,7 @@ export async function sweepOrphans(ctx: GcContext): Promise<void> {
   }
   for await (const o of ctx.services.store.list(OBJECT_PREFIX)) {
     // an object whose age the store does not tell is kept: it may be in the middle of being adopted
-    if (!o.lastModified || o.lastModified >= ctx.cutoff) continue
+    if (!o.lastModified || o.lastModified > ctx.cutoff) continue
     page.push(o)
     if (page.length >= BATCH) await flush()
   }

@@ -1,4 +1,4 @@
-// The shape of every deletion garbage collection makes: one small transaction that locks the row, looks
+// The shape of every deletion garbage collection makes: one small transaction that locks the rows, looks
 // again (the candidate query's answer may be stale: a writer may have tagged, linked or referenced it
 // meanwhile), and deletes only if it is still dead.
 //   PostgreSQL (READ COMMITTED): SELECT … FOR UPDATE, then the re-check in NEW statements, which see
