@@ -13,3 +13,13 @@ export function failureMessage(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e)
   return (m || 'failed').slice(0, 1000)
 }
+
+/** Adds `n` jobs of a queue state to the console's counts (created and retry are both "queued"). */
+export function addCount(counts: Record<JobName, JobCounts>, name: string, state: string, n: number) {
+  const c = counts[name as JobName]
+  if (!c) return
+  if (state === 'created' || state === 'retry') c.queued += n
+  else if (state === 'active') c.active += n
+  else if (state === 'failed') c.failed += n
+  else if (state === 'completed') c.completed += n
+}

@@ -3,8 +3,8 @@
 // so a job whose process died is claimed again once the lease ran out (that counts as a failed attempt).
 import { randomUUID } from 'node:crypto'
 import type { Db } from '../db/client'
-import { JOB_NAMES, type JobCounts, type JobHandler, type JobName, type JobPayloads, type JobQueue, type JobState, type JobView, type SendOptions } from './job-queue'
-import { DEFAULT_RETRY_DELAY_SECONDS, DEFAULT_RETRY_LIMIT, emptyCounts, failureMessage } from './job-defaults'
+import { JOB_NAMES, type JobHandler, type JobName, type JobPayloads, type JobQueue, type JobState, type JobView, type SendOptions } from './job-queue'
+import { DEFAULT_RETRY_DELAY_SECONDS, DEFAULT_RETRY_LIMIT, addCount, emptyCounts, failureMessage } from './job-defaults'
 
 export type LocalQueueOptions = {
   /** a running job not heard of for this long is taken to be dead and run again (default 60) */
@@ -237,13 +237,4 @@ export function openLocalQueue(db: Db, opts: LocalQueueOptions = {}): JobQueue {
       }
     },
   }
-}
-
-export function addCount(counts: Record<JobName, JobCounts>, name: string, state: string, n: number) {
-  const c = counts[name as JobName]
-  if (!c) return
-  if (state === 'created' || state === 'retry') c.queued += n
-  else if (state === 'active') c.active += n
-  else if (state === 'failed') c.failed += n
-  else if (state === 'completed') c.completed += n
 }

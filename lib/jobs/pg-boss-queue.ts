@@ -5,8 +5,7 @@
 import PgBoss from 'pg-boss'
 import pg from 'pg'
 import { JOB_NAMES, type JobHandler, type JobName, type JobPayloads, type JobQueue, type JobView, type SendOptions } from './job-queue'
-import { DEFAULT_RETRY_DELAY_SECONDS, DEFAULT_RETRY_LIMIT, emptyCounts } from './job-defaults'
-import { addCount } from './local-queue'
+import { DEFAULT_RETRY_DELAY_SECONDS, DEFAULT_RETRY_LIMIT, addCount, emptyCounts } from './job-defaults'
 
 export const PG_BOSS_SCHEMA = 'pgboss'
 
