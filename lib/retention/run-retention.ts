@@ -12,7 +12,7 @@ import { chunks, yieldToEventLoop } from '../registry/bulk-sql'
 import { recordAudit } from '../audit/audit-log'
 import { lifecycleOf } from '../lifecycle/settings'
 import { compileGlob } from './glob'
-import { planTagDeletions } from './plan-tags'
+import { planTagDeletions, type TagRule } from './plan-tags'
 import { findUntaggedManifests } from './untagged'
 import { deleteTagsIfUnchanged, deleteUntaggedManifest, type DoomedTag } from './deletions'
 import { policiesToRun, coveredRepositories, type PolicyRun, type CoveredRepository, type RetentionScope } from './coverage'
@@ -102,23 +102,29 @@ async function withLeases(services: Services, runs: PolicyRun[], work: () => Pro
 type PolicyOutcome = { deleted: RetentionDeletion[]; kept: number }
 
 async function applyPolicy(services: Services, run: PolicyRun, dryRun: boolean, now: Date): Promise<PolicyOutcome> {
+  const { policy } = run
+  const rules: Rules = {
+    tags: policy.keepLatest === null ? null : { keepLatest: policy.keepLatest, keepPattern: policy.keepPattern ? compileGlob(policy.keepPattern) : null },
+    // never younger than garbage collection's grace: an image pushed by digest a moment ago may be the
+    // child an index push is about to name
+    untaggedBefore: policy.untaggedDays === null ? null : new Date(now.getTime() - Math.max(policy.untaggedDays * DAY_MS, lifecycleOf(services).gcGraceSeconds * 1000)),
+  }
   const out: PolicyOutcome = { deleted: [], kept: 0 }
   for await (const repo of coveredRepositories(services.db, run)) {
-    await applyToRepository(services, run, repo, dryRun, now, out)
+    await applyToRepository(services, rules, repo, dryRun, out)
     await yieldToEventLoop()
   }
   return out
 }
 
-async function applyToRepository(services: Services, run: PolicyRun, repo: CoveredRepository, dryRun: boolean, now: Date, out: PolicyOutcome) {
-  const { policy } = run
+type Rules = { tags: TagRule | null; untaggedBefore: Date | null }
+
+async function applyToRepository(services: Services, rules: Rules, repo: CoveredRepository, dryRun: boolean, out: PolicyOutcome) {
   // both plans from the same state: deleting tags first must not add manifests to the untagged plan
-  // never younger than garbage collection's grace: an image pushed by digest a moment ago may be the
-  // child an index push is about to name
-  const cutoff = policy.untaggedDays === null ? null : new Date(now.getTime() - Math.max(policy.untaggedDays * DAY_MS, lifecycleOf(services).gcGraceSeconds * 1000))
+  const cutoff = rules.untaggedBefore
   const untagged = cutoff ? await findUntaggedManifests(services.db, repo.id, cutoff) : []
   const tags = await loadTags(services, repo.id)
-  const plan = policy.keepLatest === null ? { keep: tags, remove: [] } : planTagDeletions(tags, { keepLatest: policy.keepLatest, keepPattern: policy.keepPattern ? compileGlob(policy.keepPattern) : null })
+  const plan = rules.tags ? planTagDeletions(tags, rules.tags) : { keep: tags, remove: [] }
   out.kept += plan.keep.length
 
   const tagDeletion = (t: DoomedTag): RetentionDeletion => ({ repository: repo.name, tag: t.name, digest: t.digest, reason: 'keep-latest' })
