@@ -12,17 +12,24 @@ const OBJECT_PREFIX = 'blobs/'
 
 type Listed = { key: string; size: number; lastModified?: Date }
 
+/**
+ * The keys some row names. A key's name moves forward only, each move one transaction: upload session /
+ * staged object / multipart record -> Blob (adoption) -> ObjectTombstone (GC's blob delete). The tables
+ * are read one after the other in that order, never at once: parallel reads see different moments, and a
+ * key adopted between the Blob read and the staged read would look unnamed (and lose its object).
+ */
 async function namedKeys(db: Services['db'], keys: string[]): Promise<Set<string>> {
   const inKeys = { in: keys }
-  const [blobs, staged, sessions, tails, tombstones, multipart] = await Promise.all([
-    db.blob.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
-    db.stagedObject.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
-    db.blobUploadSession.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
-    db.blobUploadSession.findMany({ where: { tailKey: inKeys }, select: { tailKey: true } }),
-    db.objectTombstone.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
-    db.multipartUpload.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } }),
-  ])
-  return new Set([...blobs, ...staged, ...sessions, ...tombstones, ...multipart].map((r) => r.objectKey).concat(tails.map((t) => t.tailKey!)))
+  const named = new Set<string>()
+  for (const r of await db.multipartUpload.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.blobUploadSession.findMany({ where: { OR: [{ objectKey: inKeys }, { tailKey: inKeys }] }, select: { objectKey: true, tailKey: true } })) {
+    named.add(r.objectKey)
+    if (r.tailKey) named.add(r.tailKey)
+  }
+  for (const r of await db.stagedObject.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.blob.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.objectTombstone.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
+  return named
 }
 
 export async function sweepOrphans(ctx: GcContext): Promise<void> {

@@ -40,19 +40,24 @@ export function index(images: { image: Image; architecture: string }[]): { manif
   return { manifest, digest: sha256(manifest) }
 }
 
-async function status(res: Response): Promise<{ status: number; code: string | null }> {
+export type Answer = { status: number; code: string | null; message?: string }
+
+async function status(res: Response): Promise<Answer> {
   const text = await res.text()
   let code: string | null = null
+  let message: string | undefined
   try {
-    code = JSON.parse(text)?.errors?.[0]?.code ?? null
+    const error = JSON.parse(text)?.errors?.[0]
+    code = error?.code ?? null
+    message = error?.message
   } catch {
     // not JSON: no code
   }
-  return { status: res.status, code }
+  return { status: res.status, code, message }
 }
 
 /** Uploads a blob unless HEAD says the repository has it (docker's "Layer already exists"). */
-export async function pushBlob(url: string, repo: string, blob: Buffer, opts: { skipExisting?: boolean } = {}): Promise<{ status: number; code: string | null }> {
+export async function pushBlob(url: string, repo: string, blob: Buffer, opts: { skipExisting?: boolean } = {}): Promise<Answer> {
   const digest = sha256(blob)
   if (opts.skipExisting !== false) {
     const head = await fetch(`${url}/v2/${repo}/blobs/${digest}`, { method: 'HEAD' })
@@ -70,7 +75,7 @@ export async function putManifest(url: string, repo: string, reference: string, 
  * found was collected before the manifest arrived: possible only with a zero grace period) is pushed
  * again with every blob uploaded, as a client retrying the push would.
  */
-export async function pushImage(url: string, repo: string, reference: string, img: Image): Promise<{ status: number; code: string | null; retried: boolean }> {
+export async function pushImage(url: string, repo: string, reference: string, img: Image): Promise<Answer & { retried: boolean }> {
   for (const retry of [false, true]) {
     for (const blob of [...img.layers, img.config]) {
       const r = await pushBlob(url, repo, blob, { skipExisting: !retry })

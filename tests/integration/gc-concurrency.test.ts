@@ -35,22 +35,37 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
     const pool = Array.from({ length: 5 }, (_, i) => randomBytes(1500 + i * 100))
     const at = (n: number) => instances[n % instances.length]
     const problems: string[] = []
+    let retries = 0
+    let pushes = 0
+    let starved = 0
 
-    // garbage collection on every instance, one run after the other, until the workers are done
+    // Garbage collection on every instance, one run after the other, until the workers are done. With no
+    // grace a push's blobs are collectable until its manifest arrives, so back-to-back runs could refuse
+    // every push forever: the next run starts once the clients completed one more request, which keeps
+    // runs landing in the middle of pushes without starving them.
+    // Each instance runs its own collector (as each would on its schedule): the lease lets one run at a time.
     let working = true
+    let progress = 0
+    const waiting = new Set<() => void>()
+    const stepDone = () => {
+      progress++
+      for (const wake of waiting) wake()
+      waiting.clear()
+    }
     const runs: GcResult[] = []
     let busy = 0
-    const collector = (async () => {
-      for (let n = 0; working; n++) {
+    const collectors = instances.map(async (instance) => {
+      while (working) {
+        const seen = progress
         try {
-          runs.push(await runGc(at(n).services, { dryRun: false, trigger: 'manual' }))
+          runs.push(await runGc(instance.services, { dryRun: false, trigger: 'manual' }))
         } catch (e) {
           if (!(e instanceof GcBusyError)) throw e
           busy++
         }
-        await new Promise((r) => setImmediate(r))
+        while (working && progress === seen) await new Promise<void>((r) => waiting.add(r))
       }
-    })()
+    })
 
     /** One client with its own repository: the tags it was told it pushed, and what it deleted. */
     async function worker(w: number) {
@@ -78,6 +93,7 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
             const res = await fetch(i % 8 === 0 ? `${other.url}/api/repositories/${repo}/tags/${victim}` : `${other.url}/v2/${repo}/manifests/${victim}`, { method: 'DELETE' })
             if (![202, 204, 404].includes(res.status)) problems.push(`delete tag ${victim}: ${res.status}`)
             if (res.status !== 404) expected.delete(victim)
+            stepDone()
             break
           }
           case 1: {
@@ -86,6 +102,7 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
             const res = await fetch(`${other.url}/v2/${repo}/manifests/${img.digest}`, { method: 'DELETE' })
             if (res.status !== 202) problems.push(`delete ${img.digest}: ${res.status}`)
             for (const [t, d] of expected) if (d === img.digest) expected.delete(t)
+            stepDone()
             break
           }
           case 2: {
@@ -105,13 +122,14 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
             for (let attempt = 0; attempt < 8; attempt++) {
               if (!(await pushWithRetries(via.url, repo, amd.digest, amd)) || !(await pushWithRetries(via.url, repo, arm.digest, arm))) continue
               const put = await putManifest(via.url, repo, 'multi', idx.manifest, OCI_INDEX)
+              stepDone()
               if (put.status === 201) {
                 expected.set('multi', idx.digest)
                 break
               }
               // a child collected between its push and the index (zero grace): push them again
               if (put.code !== 'MANIFEST_BLOB_UNKNOWN') {
-                problems.push(`index push: ${put.status} ${put.code}`)
+                problems.push(`index push: ${put.status} ${put.code} ${put.message}`)
                 break
               }
             }
@@ -125,28 +143,36 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
     /**
      * Pushes until the registry accepts it. With zero grace a blob the client was told exists may be
      * collected before its manifest arrives (MANIFEST_BLOB_UNKNOWN): the client pushes again, as docker
-     * would be told to. Anything else is a problem.
+     * would be told to. Anything else is a problem; a push refused 20 times is given up (counted).
      */
     async function pushWithRetries(url: string, repo: string, ref: string, img: Image): Promise<boolean> {
-      for (let attempt = 0; attempt < 8; attempt++) {
+      pushes++
+      for (let attempt = 0; attempt < 20; attempt++) {
         const r = await pushImage(url, repo, ref, img)
+        stepDone()
         if (r.status === 201) return true
+        retries++
         if (r.code !== 'MANIFEST_BLOB_UNKNOWN') {
-          problems.push(`push ${repo}:${ref}: ${r.status} ${r.code}`)
+          problems.push(`push ${repo}:${ref}: ${r.status} ${r.code} ${r.message}`)
           return false
         }
       }
-      problems.push(`push ${repo}:${ref}: still MANIFEST_BLOB_UNKNOWN after 8 attempts`)
+      // refused every time: the grace period exists for exactly this window; with none, a client can lose
+      // the race again and again. Not an integrity problem (nothing visible changed); counted below.
+      starved++
       return false
     }
 
     const results = await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)))
     working = false
-    await collector
+    stepDone()
+    await Promise.all(collectors)
     // one more run now that the writers stopped: whatever the last round left unreferenced goes
     runs.push(await runGc(instances[0].services, { dryRun: false, trigger: 'manual' }))
 
     expect(problems).toEqual([])
+    // most pushes got through (a push starved by back-to-back zero-grace runs is possible, but rare)
+    expect(starved).toBeLessThanOrEqual(pushes / 4)
     // the collector really ran during the rounds, and really deleted (not a vacuous pass)
     expect(runs.length).toBeGreaterThanOrEqual(3)
     expect(runs.every((r) => r.state === 'done')).toBe(true)
@@ -163,6 +189,6 @@ describe.each(providers)('garbage collection during pushes and deletes (%s)', (p
     // and the final run left nothing behind: no tombstone, no object that no row names
     expect(await stack.db.objectTombstone.count()).toBe(0)
     expect(await unnamedObjects(stack)).toEqual([])
-    console.log(`gc concurrency (${provider}): ${runs.length} runs (${busy} found another run in progress), ${runs.reduce((n, r) => n + r.blobsDeleted, 0)} blobs and ${runs.reduce((n, r) => n + r.manifestsDeleted, 0)} manifests collected`)
+    console.log(`gc concurrency (${provider}): ${runs.length} runs (${busy} found another run in progress), ${retries} push attempts refused and repeated, ${starved} of ${pushes} pushes given up, ${runs.reduce((n, r) => n + r.blobsDeleted, 0)} blobs and ${runs.reduce((n, r) => n + r.manifestsDeleted, 0)} manifests collected`)
   }, 600_000)
 })
