@@ -3,6 +3,7 @@
 import type { listRepositories, listTags, getTagDetail, getManifestDetail } from '@/lib/registry/queries'
 import type { ImportResult } from '@/lib/archive/import-archive'
 import type { getImageByDigest } from '@/lib/console/image-by-digest'
+import type { listUntaggedImages } from '@/lib/console/untagged-images'
 
 /** What JSON.stringify makes of a value: Dates become strings, BigInts numbers. */
 type Jsonified<T> = T extends Date
@@ -29,6 +30,7 @@ export type LayerDetail = TagDetail['layers'][number]
 export type Sizes = TagDetail['sizes']
 export type UploadResult = Jsonified<ImportResult>
 export type ImageByDigest = Extract<Jsonified<Awaited<ReturnType<typeof getImageByDigest>>>, { found: true }>
+export type UntaggedImages = Jsonified<NonNullable<Awaited<ReturnType<typeof listUntaggedImages>>>>
 
 export const putTagRequest = (url: string, digest: string) =>
   apiRequest<{ status: string; previousDigest: string | null }>(url, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ digest }) })

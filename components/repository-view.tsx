@@ -4,7 +4,8 @@
 // there while a compressed size is still being computed and after a tag is deleted.
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
-import type { TagList } from './api-client'
+import type { TagList, UntaggedImages } from './api-client'
+import { UntaggedImagesSection } from './untagged-images'
 import { tagHref } from './routes'
 import { Breadcrumbs } from './breadcrumbs'
 import { PendingPage, EmptyState, type Failure } from './page-states'
@@ -16,11 +17,15 @@ import { useRegistryHost } from './use-registry-host'
 import { useRefreshWhile } from './use-refresh-while'
 import { flash } from './flash'
 import { VisibilityToggle } from './accounts/visibility-toggle'
+import { mayManage, useSession } from './accounts/use-session'
+import { RetentionSection } from './retention/retention-section'
+import { organizationOf } from '@/lib/auth/account-names'
 import { shortDigest } from '@/lib/format'
 
-export function RepositoryView({ repository, data, error, isPublic = false }: { repository: string; data: TagList | null; error: Failure | null; isPublic?: boolean }) {
+export function RepositoryView({ repository, data, error, isPublic = false, untagged = null }: { repository: string; data: TagList | null; error: Failure | null; isPublic?: boolean; untagged?: UntaggedImages | null }) {
   const router = useRouter()
   const registry = useRegistryHost()
+  const owner = mayManage(useSession(), organizationOf(repository))
   useRefreshWhile(!!data?.tags.some((t) => t.sizes.compressedState === 'pending'), data)
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository }]} />
@@ -33,11 +38,11 @@ export function RepositoryView({ repository, data, error, isPublic = false }: { 
     return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading tags…" />
   }
 
-  const afterDelete = (tag: string, wasLast: boolean) => {
+  // The repository stays (listed, its image pullable by digest) until garbage collection deletes the
+  // untagged image: the page stays too, and shows it under "Untagged images".
+  const afterDelete = (tag: string) => {
     flash(`Deleted tag ${data.repository}:${tag}`)
-    // After the last tag is deleted the repository leaves the list: go back there.
-    if (wasLast) router.replace('/')
-    else router.refresh()
+    router.refresh()
   }
 
   return (
@@ -65,7 +70,12 @@ export function RepositoryView({ repository, data, error, isPublic = false }: { 
 
       {data.tags.length === 0 ? (
         <EmptyState title="This repository has no tags" action={{ href: '/upload', label: 'Upload an image' }}>
-          <p>Its last tag was deleted. Upload an archive named {data.repository}:TAG to add one.</p>
+          <p>
+            {untagged?.images.length
+              ? 'Its images below can still be pulled by digest until garbage collection deletes them; point a tag at one from its page, or upload'
+              : 'Upload'}{' '}
+            an archive named {data.repository}:TAG to add one.
+          </p>
         </EmptyState>
       ) : (
         // relative: the visually hidden header text is positioned inside the scroll box, not the page
@@ -113,12 +123,19 @@ export function RepositoryView({ repository, data, error, isPublic = false }: { 
                     <TimeAgo at={t.updatedAt} />
                   </td>
                   <td className="px-2 py-2 text-right">
-                    <DeleteTagButton repository={data.repository} tag={t.name} digest={t.digest} onDeleted={() => afterDelete(t.name, data.tags.length === 1)} />
+                    <DeleteTagButton repository={data.repository} tag={t.name} digest={t.digest} onDeleted={() => afterDelete(t.name)} />
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {untagged && <UntaggedImagesSection repository={data.repository} list={untagged} />}
+      {/* owners of the organization (and administrators): the repository's retention policy */}
+      {owner && (
+        <div className="mt-6">
+          <RetentionSection scope={{ repository: data.repository }} />
         </div>
       )}
     </div>

@@ -58,4 +58,11 @@ export const api = {
   archive: (repository: string, tag: string, platform?: string | null) =>
     `/api/repositories/${segments(repository)}/tags/${encodeURIComponent(tag)}/archive${platform ? `?platform=${encodeURIComponent(platform)}` : ''}`,
   digest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/digests/${digest}`,
+  /** DELETE: the image for good (its tags too); GC frees its bytes */
+  manifest: (repository: string, digest: string) => `/api/repositories/${segments(repository)}/manifests/${digest}`,
+  gc: (dryRun: boolean) => `/api/gc?dryRun=${dryRun}`,
+  organizationRetention: (organization: string) => `/api/organizations/${encodeURIComponent(organization)}/retention`,
+  repositoryRetention: (repository: string) => `/api/repositories/${segments(repository)}/retention`,
+  retentionRun: (dryRun: boolean, scope: { organization: string } | { repository: string }) =>
+    `/api/retention/run?${new URLSearchParams({ dryRun: String(dryRun), ...scope })}`,
 }

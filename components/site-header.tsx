@@ -1,6 +1,6 @@
 'use client'
 // Top bar: the product name, the places a user goes (the current one highlighted; account pages only
-// for signed-in users, Users and Audit only for administrators) and the account corner (user-menu.tsx).
+// for signed-in users, Users, Audit and Storage only for administrators) and the account corner (user-menu.tsx).
 import Link from 'next/link'
 import { usePathname } from 'next/navigation'
 import { useEffect } from 'react'
@@ -19,6 +19,7 @@ const NAV: NavItem[] = [
   { href: '/tokens', label: 'Tokens', active: under('/tokens'), prefetch: false, who: 'signed-in' },
   { href: '/users', label: 'Users', active: under('/users'), prefetch: false, who: 'admin' },
   { href: '/audit', label: 'Audit', active: under('/audit'), prefetch: false, who: 'admin' },
+  { href: '/storage', label: 'Storage', active: under('/storage'), prefetch: false, who: 'admin' },
 ]
 const shown = (item: NavItem, user: HeaderUser) => item.who === 'anyone' || (!!user && (item.who === 'signed-in' || user.admin))
 

@@ -1,7 +1,7 @@
 'use client'
 // /organizations/<org>: members, robot accounts, usage and limits, and (owners) a link to the
-// organization's audit log. What a control may do is decided by the server; the page only hides the
-// controls the user's role cannot use.
+// organization's audit log and its retention policy. What a control may do is decided by the server;
+// the page only hides the controls the user's role cannot use.
 import Link from 'next/link'
 import { accountUrls, type OrganizationDetail } from './accounts-api'
 import { useApi } from './use-api'
@@ -12,6 +12,7 @@ import { PageTitle, RoleBadge } from './parts'
 import { MembersSection } from './members-section'
 import { RobotsSection } from './robots-section'
 import { SettingsSection } from './settings-section'
+import { RetentionSection } from '../retention/retention-section'
 
 export function OrganizationPage({ organization }: { organization: string }) {
   const detail = useApi<OrganizationDetail>(accountUrls.organization(organization))
@@ -56,8 +57,9 @@ export function OrganizationPage({ organization }: { organization: string }) {
           <MembersSection organization={data.name} members={data.members} canManage={owner} onChanged={detail.reload} />
           <RobotsSection organization={data.name} members={data.members} canManage={owner} onChanged={detail.reload} />
         </div>
-        <div className="min-w-0">
+        <div className="min-w-0 space-y-6">
           <SettingsSection organization={data.name} settings={data.settings} usage={data.usage} canEdit={admin} onChanged={detail.reload} />
+          {owner && <RetentionSection scope={{ organization: data.name }} />}
         </div>
       </div>
     </div>

@@ -11,6 +11,8 @@ import { PendingPage, type Failure } from '../page-states'
 import { CopyButton } from '../copy-button'
 import { Bytes } from '../sizes'
 import { PointTagButton } from '../point-tag-button'
+import { DeleteImageButton, type DeletedImage } from './delete-image-button'
+import { ImageDeleted } from './image-deleted'
 import { useRegistryHost } from '../use-registry-host'
 import { Section } from './page-parts'
 import { shortDigest, formatDateTime } from '@/lib/format'
@@ -20,6 +22,7 @@ export function DigestView({ repository, digest, suggestedTag, data, error }: { 
   const router = useRouter()
   const registry = useRegistryHost()
   const [tag, setTag] = useState(suggestedTag)
+  const [deleted, setDeleted] = useState<DeletedImage | null>(null)
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository, href: repositoryHref(repository) }, { label: shortDigest(digest) }]} />
   if (error || !data) {
     const back = (
@@ -29,17 +32,21 @@ export function DigestView({ repository, digest, suggestedTag, data, error }: { 
     )
     return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading image…" />
   }
+  if (deleted) return <ImageDeleted repository={repository} result={deleted} crumbs={crumbs} />
   const problem = tag ? tagNameProblem(tag) : null
   const pull = registry ? `docker pull ${registry.host}/${data.repository}@${data.digest}` : null
   return (
     <div className="space-y-6">
       <div>
         {crumbs}
-        <h1 className="text-2xl font-semibold tracking-tight break-all">
-          {data.repository}
-          <span className="text-slate-600">@</span>
-          <span className="font-mono text-xl text-indigo-700">{shortDigest(data.digest)}</span>
-        </h1>
+        <div className="flex flex-wrap items-start justify-between gap-4">
+          <h1 className="min-w-0 text-2xl font-semibold tracking-tight break-all">
+            {data.repository}
+            <span className="text-slate-600">@</span>
+            <span className="font-mono text-xl text-indigo-700">{shortDigest(data.digest)}</span>
+          </h1>
+          <DeleteImageButton repository={data.repository} digest={data.digest} tags={data.tags} onDeleted={setDeleted} />
+        </div>
         <div className="mt-2 flex flex-wrap items-center gap-x-4 gap-y-2 text-sm text-slate-600">
           <span className="inline-flex min-w-0 items-center gap-2">
             <span className="font-mono text-xs break-all text-slate-700">{data.digest}</span>

@@ -4,8 +4,9 @@
 // until the background compressed size is known.
 import Link from 'next/link'
 import { useRouter } from 'next/navigation'
-import { apiRequest, type TagAnswer, type TagList } from '../api-client'
-import { api, repositoryHref } from '../routes'
+import { useState } from 'react'
+import type { TagAnswer } from '../api-client'
+import { repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
 import { PendingPage, type Failure } from '../page-states'
 import { DeleteTagButton } from '../delete-tag-button'
@@ -19,16 +20,18 @@ import { PullCommands } from './pull-commands'
 import { IndexView } from './index-view'
 import { ArchiveDownload } from './index-download'
 import { Section, TagHeader } from './page-parts'
+import { DeleteImageButton, type DeletedImage } from './delete-image-button'
+import { ImageDeleted } from './image-deleted'
 
 export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagAnswer | null; error: Failure | null }) {
   const router = useRouter()
-  useRefreshWhile(data?.sizes.compressedState === 'pending', data)
+  const [deleted, setDeleted] = useState<DeletedImage | null>(null)
+  useRefreshWhile(!deleted && data?.sizes.compressedState === 'pending', data)
 
-  // Back to the repository, or to the list when that was its last tag.
-  const afterDelete = async () => {
+  // Back to the repository: it stays (with the image untagged, pullable by digest) until garbage collection.
+  const afterDelete = () => {
     flash(`Deleted tag ${repository}:${tag}`)
-    const rest = await apiRequest<TagList>(api.tags(repository)).catch(() => null)
-    router.replace(rest && rest.tags.length > 0 ? repositoryHref(repository) : '/')
+    router.replace(repositoryHref(repository))
   }
 
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository, href: repositoryHref(repository) }, { label: tag }]} />
@@ -42,7 +45,9 @@ export function ImageView({ repository, tag, data, error }: { repository: string
     return <PendingPage crumbs={crumbs} error={error} onRetry={() => router.refresh()} back={back} loadingLabel="Loading image…" />
   }
 
-  if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} />
+  if (deleted) return <ImageDeleted repository={repository} result={deleted} crumbs={crumbs} />
+  const deleteImage = <DeleteImageButton repository={data.repository} digest={data.digest} tags={null} onDeleted={setDeleted} />
+  if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} deleteImage={deleteImage} />
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
   const steps = data.history.length
   return (
@@ -62,6 +67,7 @@ export function ImageView({ repository, tag, data, error }: { repository: string
           <div className="flex flex-wrap items-center gap-2">
             <ArchiveDownload repository={data.repository} tag={data.tag} platforms={[]} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={afterDelete} />
+            {deleteImage}
           </div>
         }
       />

@@ -74,7 +74,7 @@ export function PlatformTable({ repository, platforms }: { repository: string; p
   )
 }
 
-export function IndexView({ data, crumbs, onDeleted }: { data: IndexDetail; crumbs: ReactNode; onDeleted: () => void }) {
+export function IndexView({ data, crumbs, onDeleted, deleteImage }: { data: IndexDetail; crumbs: ReactNode; onDeleted: () => void; deleteImage?: ReactNode }) {
   const downloadable = [...new Set(data.platforms.filter((p) => p.available && p.platform.os && p.platform.architecture).map((p) => platformLabel(p.platform)))]
   return (
     <div className="space-y-6">
@@ -95,6 +95,7 @@ export function IndexView({ data, crumbs, onDeleted }: { data: IndexDetail; crum
           <div className="flex max-w-full flex-wrap items-start gap-2">
             <ArchiveDownload repository={data.repository} tag={data.tag} platforms={downloadable} />
             <DeleteTagButton variant="button" repository={data.repository} tag={data.tag} digest={data.digest} onDeleted={onDeleted} />
+            {deleteImage}
           </div>
         }
       />

@@ -3,6 +3,7 @@
 import type { Services } from '../services'
 import { listRepositories, listTags, getTagDetail, type RepositorySort } from '../registry/queries'
 import { getImageByDigest } from './image-by-digest'
+import { listUntaggedImages } from './untagged-images'
 import { consoleServices } from './services'
 import { asPlainJson } from './plain-json'
 import { visibleScope } from '../auth/visibility'
@@ -55,4 +56,11 @@ export const publicRepositoryNames = (names: string[]) =>
     if (!names.length) return { data: [] as string[], error: null }
     const rows = await s.db.repository.findMany({ where: { name: { in: names }, public: true }, select: { name: true } })
     return { data: rows.map((r) => r.name), error: null }
+  })
+
+/** The repository's images no tag points to (the repository page lists them under its tags). */
+export const untaggedImagesData = (repository: string) =>
+  withServices(async (s) => {
+    const list = await listUntaggedImages(s, repository)
+    return list ? { data: asPlainJson(list), error: null } : fail(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
   })

@@ -172,7 +172,7 @@ describe.skipIf(!suite.present)('console', () => {
     await expect.poll(() => rowNames('repository-row')).toEqual(['team/untagged'])
   })
 
-  it('shows a repository’s tags and deletes them after confirmation, back to the list after the last', async () => {
+  it('shows a repository’s tags and deletes them after confirmation; after the last the page lists the untagged images', async () => {
     await uploadViaApi(fixtures.files.web) // example.test/web:2.0 and :latest
     const web = await apiJson('/api/repositories/example.test/web/tags')
     await openPage('/repositories/example.test/web')
@@ -200,9 +200,15 @@ describe.skipIf(!suite.present)('console', () => {
 
     await page.getByRole('button', { name: 'Delete tag example.test/web:2.0' }).click()
     await page.getByRole('dialog', { name: 'Delete example.test/web:2.0?' }).getByRole('button', { name: 'Delete tag' }).click()
-    await page.waitForURL(suite.server.url + '/')
+    // the page stays: the images are untagged now, pullable by digest until garbage collection deletes them
+    await page.getByRole('heading', { name: 'This repository has no tags' }).waitFor()
+    const untagged = await page.getByTestId('untagged-image').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-digest')))
+    expect(untagged.sort()).toEqual([...new Set(web.tags.map((t: any) => t.digest))].sort())
+    expect(page.url()).toBe(suite.server.url + '/repositories/example.test/web')
+    // and so does the repository in the list (_catalog agrees: it holds manifests)
+    await page.goto(suite.server.url + '/')
     await page.getByTestId('repository-row').first().waitFor()
-    expect(await rowNames('repository-row')).not.toContain('example.test/web')
+    expect(await rowNames('repository-row')).toContain('example.test/web')
   })
 
   it('deletes a tag from the image page', async () => {
@@ -211,9 +217,9 @@ describe.skipIf(!suite.present)('console', () => {
     await page.waitForURL('**/repositories/basic/-/tags/latest')
     await page.getByRole('button', { name: 'Delete tag basic:latest' }).click()
     await page.getByRole('dialog', { name: 'Delete basic:latest?' }).getByRole('button', { name: 'Delete tag' }).click()
-    await page.waitForURL(suite.server.url + '/')
-    await page.getByTestId('repository-row').first().waitFor()
-    await expect(rowNames('repository-row')).resolves.toEqual(['example.test/busybox', 'team/untagged'])
+    // back to the repository, where the image is listed as untagged
+    await page.waitForURL(suite.server.url + '/repositories/basic')
+    await page.getByTestId('untagged-image').first().waitFor()
     expect((await api('/api/repositories/basic/tags/latest')).status).toBe(404)
   })
 

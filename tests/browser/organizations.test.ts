@@ -106,7 +106,8 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
 
     // the upload page sends the chosen organization; the archive's name is placed under it
     await page.goto(suite.server.url + '/upload')
-    await page.getByLabel('Upload into organization').fill(ORG)
+    // an administrator's picker is a free-text field; until the session is read it is the members' <select>
+    await page.locator('input#upload-organization').fill(ORG)
     await expect(page.getByTestId('organization-picker').textContent()).resolves.toContain(`registry.example.com:5000/team/app:v1 → ${ORG}/team/app:v1`)
     const uploadUrl = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/uploads' && !r.url().includes('dryRun'))
     await page.getByTestId('file-input').setInputFiles(archiveFile)

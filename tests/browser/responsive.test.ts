@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
+import { overflowingElements } from '../helpers/layout'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { shortDigest } from '../../lib/format'
 
@@ -84,23 +85,7 @@ async function open(viewport: keyof typeof VIEWPORTS, p: string) {
   await page.goto(suite.server.url + p)
 }
 
-/** Elements sticking out to the right of the viewport, unless a scroll box of theirs clips them. */
-const overflowing = () =>
-  page.evaluate(() => {
-    const out: string[] = []
-    const vw = window.innerWidth
-    for (const el of Array.from(document.querySelectorAll('body *'))) {
-      const r = el.getBoundingClientRect()
-      if (r.width === 0 || r.right <= vw + 0.5) continue
-      let clipped = false
-      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-        const s = getComputedStyle(a)
-        if (s.overflowX !== 'visible' && a.getBoundingClientRect().right <= vw + 0.5) clipped = true
-      }
-      if (!clipped) out.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class') ?? '').slice(0, 60)} right=${Math.round(r.right)}`)
-    }
-    return out
-  })
+const overflowing = () => overflowingElements(page)
 
 async function checkLayout(name: string, viewport: keyof typeof VIEWPORTS) {
   await page.waitForLoadState('networkidle')
@@ -124,6 +109,7 @@ const PAGES: [name: string, path: () => string, ready: () => Promise<unknown>][]
   ['tokens', () => '/tokens', () => page.getByTestId('token-row').nth(1).waitFor()],
   ['users', () => '/users', () => page.getByTestId('user-row').nth(1).waitFor()],
   ['audit', () => '/audit', () => page.getByTestId('audit-row').first().waitFor()],
+  ['storage', () => '/storage', () => page.getByTestId('job-counts').first().waitFor()],
 ]
 
 describe.skipIf(!suite.present)('console at phone and desktop width', () => {
@@ -248,11 +234,11 @@ const lowContrast = () =>
   })
 
 describe.skipIf(!suite.present)('contrast, server rendering, prefetching, confirmations', () => {
-  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404, upload and account pages', async () => {
+  it('every text meets WCAG AA contrast (4.5:1, 3:1 for large text) on the list, tags, image, digest, 404, upload, account and storage pages', async () => {
     await open('desktop', '/?pageSize=3') // pagination counts shown
     await page.getByRole('navigation', { name: 'Pagination' }).waitFor()
     const found: string[] = (await lowContrast()).map((b) => `list: ${b}`)
-    for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found', 'organizations', 'organization', 'tokens', 'users', 'audit'].includes(n))) {
+    for (const [name, p, ready] of PAGES.filter(([n]) => ['tags', 'image', 'digest', 'not-found', 'organizations', 'organization', 'tokens', 'users', 'audit', 'storage'].includes(n))) {
       await page.goto(suite.server.url + p())
       await ready()
       found.push(...(await lowContrast()).map((b) => `${name}: ${b}`))

@@ -42,7 +42,7 @@ describe.skipIf(!suite.present)('signing in', () => {
     await page.getByTestId('file-input').waitFor({ state: 'attached' })
     await expect(page.getByTestId('user-menu').textContent()).resolves.toContain(ADMIN_USER)
     // administrators see the account pages in the header
-    for (const name of ['Organizations', 'Tokens', 'Users', 'Audit']) await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).waitFor()
+    for (const name of ['Organizations', 'Tokens', 'Users', 'Audit', 'Storage']) await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).waitFor()
     const cookie = (await page.context().cookies()).find((c) => c.name === 'stowage_session')!
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
 
@@ -68,8 +68,8 @@ describe.skipIf(!suite.present)('signing in', () => {
       await page.getByTestId('user-menu').waitFor()
       pages.push(page)
     }
-    // a user who is not an administrator: no Users/Audit links
-    await expect(pages[0].getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).count()).resolves.toBe(0)
+    // a user who is not an administrator: no Users/Audit/Storage links
+    for (const name of ['Users', 'Audit', 'Storage']) await expect(pages[0].getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).count()).resolves.toBe(0)
     await pages[0].getByTestId('user-menu').click()
     await pages[0].getByRole('menuitem', { name: 'Sign out everywhere' }).click()
     await pages[0].waitForURL(url('/sign-in'))

@@ -49,9 +49,9 @@ export type BrowserTests = {
 
 /**
  * Registers the file's hooks: before all tests the full server and Chromium start (together), then
- * `setup` runs; after all, `cleanup` runs and both stop. Call once at the top of a browser test file.
+ * `setup` runs (`env` makes the server's extra environment first: a database, settings); after all, `cleanup` runs and both stop. Call once at the top of a browser test file (or of a describe block: the hooks are then that block's).
  */
-export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: () => unknown; timeout?: number } = {}): BrowserTests {
+export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: () => unknown; timeout?: number; env?: () => Promise<Record<string, string>> } = {}): BrowserTests {
   const present = hasChromium()
   let server: FullServer | undefined
   let browser: Browser | undefined
@@ -59,7 +59,7 @@ export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: (
 
   beforeAll(async () => {
     if (!present) return
-    ;[server, browser] = await Promise.all([startFullServer(), launchChromium()])
+    ;[server, browser] = await Promise.all([opts.env ? opts.env().then((env) => startFullServer({ env })) : startFullServer(), launchChromium()])
     await opts.setup?.()
   }, opts.timeout)
 

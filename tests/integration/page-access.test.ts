@@ -31,6 +31,7 @@ const PAGES: Record<string, { sample: string; audience: 'anyone' | 'signed-in' |
   'tokens/page.tsx': { sample: '/tokens', audience: 'signed-in' },
   'audit/page.tsx': { sample: '/audit', audience: 'signed-in' },
   'users/page.tsx': { sample: '/users', audience: 'admin' },
+  'storage/page.tsx': { sample: '/storage', audience: 'admin' },
 }
 
 function pageFiles(dir = fileURLToPath(new URL('../../app', import.meta.url)), prefix = ''): string[] {

@@ -180,4 +180,18 @@ describe('console routes', () => {
     expect(parseRepositoryPath(['a', '-', 'layers', 'x'])).toBeNull()
     expect(parseRepositoryPath(['a', '-', 'tags', 'x', 'y'])).toBeNull()
   })
+  it('opens an image by sha256 or sha512 digest, nothing else', () => {
+    const sha256 = `sha256:${'a'.repeat(64)}`
+    const sha512 = `sha512:${'b'.repeat(128)}`
+    expect(parseRepositoryPath(['a', 'b', '-', 'digests', sha256])).toEqual({ repository: 'a/b', tag: null, digest: sha256 })
+    expect(parseRepositoryPath(['a', '-', 'digests', encodeURIComponent(sha512)])).toEqual({ repository: 'a', tag: null, digest: sha512 })
+    expect(parseRepositoryPath(['a', '-', 'digests', `sha512:${'b'.repeat(64)}`])).toBeNull()
+    expect(parseRepositoryPath(['a', '-', 'digests', `md5:${'c'.repeat(32)}`])).toBeNull()
+  })
+  it('builds the lifecycle API addresses', () => {
+    expect(api.manifest('a/b', `sha256:${'a'.repeat(64)}`)).toBe(`/api/repositories/a/b/manifests/sha256:${'a'.repeat(64)}`)
+    expect(api.gc(false)).toBe('/api/gc?dryRun=false')
+    expect(api.repositoryRetention('a b/c')).toBe('/api/repositories/a%20b/c/retention')
+    expect(api.retentionRun(true, { organization: 'acme' })).toBe('/api/retention/run?dryRun=true&organization=acme')
+  })
 })

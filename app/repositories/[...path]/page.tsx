@@ -8,7 +8,7 @@ import { parseRepositoryPath, repositoryHref, tagHref, digestHref } from '@/comp
 import { RepositoryView } from '@/components/repository-view'
 import { ImageView } from '@/components/image/image-view'
 import { DigestView } from '@/components/image/digest-view'
-import { imageByDigestData, publicRepositoryNames, tagDetailData, tagListData } from '@/lib/console/page-data'
+import { imageByDigestData, publicRepositoryNames, tagDetailData, tagListData, untaggedImagesData } from '@/lib/console/page-data'
 import { requirePageAccess } from '@/lib/console/page-auth'
 
 export const dynamic = 'force-dynamic'
@@ -38,6 +38,6 @@ export default async function RepositoryPage({ params, searchParams }: Props) {
     // key: a different tag is a different page (no stale state carried across).
     return <ImageView key={`${route.repository}:${route.tag}`} repository={route.repository} tag={route.tag} data={data} error={error} />
   }
-  const [{ data, error }, publicNames] = await Promise.all([tagListData(route.repository), publicRepositoryNames([route.repository])])
-  return <RepositoryView key={route.repository} repository={route.repository} data={data} error={error} isPublic={!!publicNames.data?.length} />
+  const [{ data, error }, publicNames, untagged] = await Promise.all([tagListData(route.repository), publicRepositoryNames([route.repository]), untaggedImagesData(route.repository)])
+  return <RepositoryView key={route.repository} repository={route.repository} data={data} error={error} isPublic={!!publicNames.data?.length} untagged={untagged.data} />
 }
