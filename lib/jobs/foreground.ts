@@ -12,8 +12,9 @@ export interface ForegroundGate {
 
 /**
  * The background side of the gate: a CPU-heavy task calls `turn()` between chunks. While foreground work
- * runs, only one background task (the one holding the slot) keeps going; the others wait until the slot
- * is free or the foreground is quiet. `turn()` answers undefined (no await needed) when it may go on.
+ * runs, only the background tasks holding one of the gate's slots keep going (none by default: on two
+ * cores one gzip measurement took a whole core from the upload); the others wait until a slot is free or
+ * the foreground is quiet. `turn()` answers undefined (no await needed) when it may go on.
  */
 export interface BackgroundPacer {
   turn(): Promise<void> | undefined
@@ -28,11 +29,15 @@ export type Foreground = ForegroundGate & {
   waiting(): number
 }
 
-/** `prioritize: false` counts foreground work but never holds background work back (benchmark comparison). */
-export function createForegroundGate(opts: { prioritize?: boolean } = {}): Foreground {
+/**
+ * `slots`: background tasks that may go on while foreground work runs (default 0).
+ * `prioritize: false` counts foreground work but never holds background work back (benchmark comparison).
+ */
+export function createForegroundGate(opts: { prioritize?: boolean; slots?: number } = {}): Foreground {
   const prioritize = opts.prioritize ?? true
+  const slots = opts.slots ?? 0
   let active = 0
-  let slot: object | null = null
+  const holders = new Set<object>()
   let quietWaiters: (() => void)[] = []
   let paceWaiters: (() => void)[] = []
   let waitingCount = 0
@@ -65,9 +70,9 @@ export function createForegroundGate(opts: { prioritize?: boolean } = {}): Foreg
     pacer() {
       const me = {}
       const mayGo = () => {
-        if (!prioritize || active === 0 || slot === me) return true
-        if (slot === null) {
-          slot = me
+        if (!prioritize || active === 0 || holders.has(me)) return true
+        if (holders.size < slots) {
+          holders.add(me)
           return true
         }
         return false
@@ -83,9 +88,7 @@ export function createForegroundGate(opts: { prioritize?: boolean } = {}): Foreg
           })()
         },
         done() {
-          if (slot !== me) return
-          slot = null
-          wakePacers()
+          if (holders.delete(me)) wakePacers()
         },
       }
     },

@@ -1,5 +1,5 @@
-// The foreground gate: counts foreground work, and while any runs lets one background task go on
-// (the slot) and holds the others at their next chunk until the slot is free or the foreground quiet.
+// The foreground gate: counts foreground work, and while any runs holds background tasks at their next
+// chunk (all of them, or all but those holding one of its slots) until a slot is free or the foreground quiet.
 import { describe, it, expect } from 'vitest'
 import { createForegroundGate, backgroundPacer } from '../../lib/jobs/foreground'
 
@@ -35,8 +35,20 @@ describe('foreground gate', () => {
     expect([p1.turn(), p2.turn(), p1.turn()]).toEqual([undefined, undefined, undefined])
   })
 
-  it('keeps one background task going while foreground work runs and holds the others', async () => {
+  it('holds every background task while foreground work runs (no slots by default)', async () => {
     const gate = createForegroundGate()
+    const leave = gate.enter()
+    const [p1, p2] = [gate.pacer(), gate.pacer()]
+    const [w1, w2] = [p1.turn(), p2.turn()]
+    expect(gate.waiting()).toBe(2)
+    expect([await settled(w1), await settled(w2)]).toEqual([false, false])
+    leave()
+    expect([await settled(w1), await settled(w2)]).toEqual([true, true])
+    expect(gate.waiting()).toBe(0)
+  })
+
+  it('with one slot, keeps one background task going while foreground work runs and holds the others', async () => {
+    const gate = createForegroundGate({ slots: 1 })
     const leave = gate.enter()
     const [p1, p2, p3] = [gate.pacer(), gate.pacer(), gate.pacer()]
     expect(p1.turn()).toBeUndefined() // takes the slot
