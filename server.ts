@@ -7,14 +7,14 @@ import { startupLine, setupLine } from './lib/http/listen-address'
 import { ConfigError } from './lib/config'
 import { projectRoot } from './lib/paths'
 import { publishConsoleServices } from './lib/console/services'
-import { createLogger, logFormatFrom } from './lib/ops/logger'
+import { createLogger, logFormatFrom, logLevelFrom } from './lib/ops/logger'
 import { sendConsoleToLogger } from './lib/ops/console-to-logger'
 
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
 async function main() {
   // every line of output is a JSON record (STOWAGE_LOG_FORMAT=pretty: readable lines for a terminal)
-  const logger = createLogger({ format: logFormatFrom(process.env) })
+  const logger = createLogger({ format: logFormatFrom(process.env), level: logLevelFrom(process.env) })
   sendConsoleToLogger(logger)
   const runtime = await boot(process.env, (m) => logger.info(m))
   // server-rendered console pages read through the same services as the API

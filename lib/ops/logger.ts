@@ -13,13 +13,23 @@ export function logFormatFrom(env: Record<string, string | undefined>): LogForma
   return v
 }
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** STOWAGE_LOG_LEVEL (default info; debug adds the lines of successful /healthz and /readyz probes). */
+export function logLevelFrom(env: Record<string, string | undefined>): string {
+  const v = (env.STOWAGE_LOG_LEVEL || 'info').toLowerCase()
+  if (!LEVELS.includes(v)) throw new ConfigError([`STOWAGE_LOG_LEVEL must be one of ${LEVELS.join(', ')}, not "${v.slice(0, 20)}"`])
+  return v
+}
+
 /** `write` gets each record as one line without its newline (default: stdout). */
-export function createLogger(opts: { write?: (line: string) => void; format?: LogFormat } = {}): Logger {
+export function createLogger(opts: { write?: (line: string) => void; format?: LogFormat; level?: string } = {}): Logger {
   const write = opts.write ?? ((line: string) => void process.stdout.write(line + '\n'))
   const pretty = opts.format === 'pretty'
   const destination = { write: (record: string) => write(pretty ? prettyLine(record) : record.trimEnd()) }
   return pino(
     {
+      level: opts.level ?? 'info',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
