@@ -45,6 +45,8 @@ export function beginExchange(services: Services, metrics: StowageMetrics, req: 
   const socket = req.socket
   const writtenBefore = socket.bytesWritten
   const pathname = (req.url ?? '/').split('?')[0]
+  // read now: a closed socket no longer knows its peer
+  const client = clientAddress(services, req)
   res.once('close', async () => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const bytesOut = socket.bytesWritten - writtenBefore
@@ -68,7 +70,7 @@ export function beginExchange(services: Services, metrics: StowageMetrics, req: 
       bytesIn,
       bytesOut,
       durationMs: Math.round(seconds * 1000),
-      client: clientAddress(services, req),
+      client,
       ...(user ? { user } : {}),
       ...(code ? { code } : {}),
       // e.g. a client that stopped sending once it had read an early rejection, or one that vanished
