@@ -7,11 +7,16 @@ import { startupLine, setupLine } from './lib/http/listen-address'
 import { ConfigError } from './lib/config'
 import { projectRoot } from './lib/paths'
 import { publishConsoleServices } from './lib/console/services'
+import { createLogger, logFormatFrom, logLevelFrom } from './lib/ops/logger'
+import { sendConsoleToLogger } from './lib/ops/console-to-logger'
 
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
 async function main() {
-  const runtime = await boot()
+  // every line of output is a JSON record (STOWAGE_LOG_FORMAT=pretty: readable lines for a terminal)
+  const logger = createLogger({ format: logFormatFrom(process.env), level: logLevelFrom(process.env) })
+  sendConsoleToLogger(logger)
+  const runtime = await boot(process.env, (m) => logger.info(m))
   // server-rendered console pages read through the same services as the API
   publishConsoleServices(runtime.services)
   const dev = process.env.STOWAGE_DEV === '1'
@@ -19,13 +24,13 @@ async function main() {
   await app.prepare()
   const pages = app.getRequestHandler()
   runtime.services.http = { uploadIdleMs: runtime.config.uploadIdleSeconds * 1000, rejectDrainBytes: runtime.config.rejectDrainBytes }
-  // one line per request on stdout (method, path, status, bytes, ms, the code of a rejected upload)
+  // one JSON line per request (lib/ops/exchange.ts: id, method, route, status, bytes, ms, user, the code of a rejected upload)
   // HTTPS when STOWAGE_TLS_CERT/KEY are set (checked readable PEM files at configuration time)
   const tlsPaths = runtime.config.tls
   const tls = tlsPaths ? { cert: fs.readFileSync(tlsPaths.certPath), key: fs.readFileSync(tlsPaths.keyPath) } : undefined
-  const { address, scheme, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, dev, tls, log: (line) => console.log(line) })
-  console.log(startupLine(address, scheme))
-  if (runtime.setupToken) console.log(setupLine(address, runtime.setupToken, scheme))
+  const { address, scheme, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, dev, tls, log: logger })
+  logger.info(startupLine(address, scheme))
+  if (runtime.setupToken) logger.info(setupLine(address, runtime.setupToken, scheme))
   const stop = async () => {
     await close()
     await runtime.shutdown()

@@ -16,6 +16,7 @@ import { parseTrustedProxies } from './http/client-address'
 import { openRedis } from './limits/redis'
 import { createRateLimiter } from './limits/rate-limit'
 import { createSignInThrottle } from './limits/sign-in-throttle'
+import { createOps } from './ops/ops'
 
 export type Runtime = {
   config: Config
@@ -65,6 +66,7 @@ export async function boot(
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
     rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, log }),
     lifecycle: config.lifecycle,
+    ops: createOps({ metricsToken: config.metricsToken }),
   }
   const firstAdmin = await ensureFirstAdmin(db, config.admin)
   if (firstAdmin.kind === 'created') log(`created the administrator "${firstAdmin.user}" (STOWAGE_ADMIN_PASSWORD)`)

@@ -58,6 +58,8 @@ export type Config = {
   redisUrl: string | null
   /** garbage collection, retention and expiry (lib/lifecycle/settings.ts) */
   lifecycle: LifecycleSettings
+  /** STOWAGE_METRICS_TOKEN: bearer token /metrics requires (null = this machine only, lib/ops/metrics-access.ts) */
+  metricsToken: string | null
 }
 
 export class ConfigError extends Error {
@@ -154,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tls: tlsPaths(env, problems),
     pushRatePerSecond: int('STOWAGE_PUSH_RATE_LIMIT', 20, 0, 1_000_000),
     redisUrl: env.REDIS_URL || null,
+    metricsToken: env.STOWAGE_METRICS_TOKEN || null,
     lifecycle: {
       gcGraceSeconds: int('STOWAGE_GC_GRACE_SECONDS', defaultLifecycle.gcGraceSeconds, 0),
       gcIntervalSeconds: int('STOWAGE_GC_INTERVAL_SECONDS', defaultLifecycle.gcIntervalSeconds, 0),
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uploadLeaseSeconds: defaultLifecycle.uploadLeaseSeconds,
     },
   }
+  if (config.metricsToken && !/^[\x21-\x7e]{16,}$/.test(config.metricsToken)) problems.push('STOWAGE_METRICS_TOKEN must be at least 16 printable characters without spaces')
   if (config.redisUrl && !/^rediss?:\/\/[^/]+/.test(config.redisUrl)) problems.push('REDIS_URL must be redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://…')
   const adminProblem = userNameProblem(config.admin.user) ?? (config.admin.password === null ? null : passwordProblem(config.admin.password))
   if (adminProblem) problems.push(`STOWAGE_ADMIN_USER/STOWAGE_ADMIN_PASSWORD: ${adminProblem}`)

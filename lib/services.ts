@@ -10,6 +10,7 @@ import type { RateLimiter } from './limits/rate-limit'
 import type { JobQueue } from './jobs/job-queue'
 import type { ForegroundGate } from './jobs/foreground'
 import type { LifecycleSettings } from './lifecycle/settings'
+import type { Ops } from './ops/ops'
 
 export type Services = {
   db: Db
@@ -31,4 +32,6 @@ export type Services = {
   foreground?: ForegroundGate
   /** grace periods, expiry ages, schedules (defaults in lib/lifecycle/settings.ts) */
   lifecycle?: Partial<LifecycleSettings>
+  /** metrics, the /metrics token, readiness timeouts (lib/ops); the front door creates one when absent */
+  ops?: Ops
 }

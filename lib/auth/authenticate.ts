@@ -32,6 +32,11 @@ export function principalOf(services: Services, req: IncomingMessage): Promise<P
   return p
 }
 
+/** The principal already resolved for this request, if any; never authenticates (the request log). */
+export function resolvedPrincipal(req: IncomingMessage): Promise<Principal> | undefined {
+  return resolved.get(req)
+}
+
 async function authenticate(services: Services, req: IncomingMessage): Promise<Principal> {
   const header = req.headers.authorization
   if (header) {

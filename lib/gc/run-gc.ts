@@ -62,6 +62,7 @@ export async function runGc(services: Services, opts: GcOptions): Promise<GcResu
     const running = await services.db.gcRun.findFirst({ where: { state: 'running' }, orderBy: { id: 'desc' }, select: { id: true } })
     throw new GcBusyError(running?.id ?? null)
   }
+  services.ops?.metrics.gcRunFinished(held.value)
   return held.value
 }
 

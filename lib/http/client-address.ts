@@ -30,7 +30,7 @@ export function parseTrustedProxies(list: string): net.BlockList {
 
 const peerAddress = (req: IncomingMessage) => (req.socket?.remoteAddress ?? '').replace(/^::ffff:/, '')
 
-function fromTrustedProxy(services: Services, req: IncomingMessage) {
+export function fromTrustedProxy(services: Services, req: IncomingMessage) {
   const list = services.network?.trustedProxies
   if (!list) return false
   const peer = peerAddress(req)

@@ -12,6 +12,7 @@ import { auditRoutes } from './audit-routes'
 import { gcRoutes } from './gc-routes'
 import { jobRoutes } from './job-routes'
 import { retentionRoutes } from './retention-routes'
+import { nameRoute, apiRouteLabel } from '../ops/route-label'
 
 /** Every console API route, in matching order. */
 export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes]
@@ -45,7 +46,10 @@ async function route(ctx: ApiCtx) {
   for (const r of apiRoutes) {
     const m = r.pattern.exec(path)
     if (!m) continue
-    if (r.method === method) return r.handle(ctx, m)
+    if (r.method === method) {
+      nameRoute(ctx.req, apiRouteLabel(r))
+      return r.handle(ctx, m)
+    }
     allowed.push(r.method)
   }
   if (allowed.length) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `use ${[...new Set(allowed)].join(', ')}`)

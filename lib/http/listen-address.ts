@@ -29,5 +29,5 @@ export function startupLine(address: AddressInfo, scheme: Scheme = 'http'): stri
 /** The one-time link that creates the first administrator (printed when no user exists). */
 export function setupLine(address: AddressInfo, token: string, scheme: Scheme = 'http'): string {
   const { url } = describeListening(address, scheme)
-  return `No user exists yet. Create the first administrator here (one-time link): ${url}/setup?token=${token}\n(or start with STOWAGE_ADMIN_PASSWORD=... to create user "admin" without the link)`
+  return `No user exists yet. Create the first administrator here (one-time link): ${url}/setup?token=${token} (or start with STOWAGE_ADMIN_PASSWORD=... to create user "admin" without the link)`
 }

@@ -8,7 +8,10 @@ import type { Services } from '../services'
 import { handleConsoleApi, isConsoleApi } from './console-api'
 import { handleRegistryApi, isRegistryApi } from '../oci/registry-api'
 import { watchBodyIdleness } from './idle-watchdog'
-import { logRequest, type LogLine } from './request-log'
+import { createLogger, type Logger } from '../ops/logger'
+import { beginExchange } from '../ops/exchange'
+import { isOpsPath, handleOps } from '../ops/ops-routes'
+import { createOps } from '../ops/ops'
 import { httpSettings } from './http-settings'
 import { describeListening } from './listen-address'
 import { applyDataHeaders, applyPageHeaders } from './page-headers'
@@ -20,12 +23,19 @@ export type RunningServer = { server: http.Server | https.Server; port: number; 
 /** PEM certificate (chain) and private key: the server speaks HTTPS only (STOWAGE_TLS_CERT / STOWAGE_TLS_KEY). */
 export type TlsFiles = { cert: string | Buffer; key: string | Buffer }
 
-export function createRequestHandler(services: Services, pages?: PageHandler, log?: LogLine, opts: { dev?: boolean } = {}) {
+/** Where request log lines go: a logger, or a function given each JSON line (tests). */
+export type LogLine = (line: string) => void
+
+export function createRequestHandler(services: Services, pages?: PageHandler, log?: Logger | LogLine, opts: { dev?: boolean } = {}) {
   const { uploadIdleMs } = httpSettings(services.http)
+  const { metrics } = (services.ops ??= createOps())
+  const logger = typeof log === 'function' ? createLogger({ write: log }) : (log ?? null)
   return (req: IncomingMessage, res: ServerResponse) => {
-    if (log) logRequest(req, res, log)
+    // request id, body byte count, metrics and the JSON log line when the exchange ends (lib/ops/exchange.ts)
+    beginExchange(services, metrics, req, res, logger)
     watchBodyIdleness(req, uploadIdleMs)
     const pathname = (req.url ?? '/').split('?')[0]
+    if (isOpsPath(pathname)) return void handleOps(services, req, res, pathname)
     if (isRegistryApi(pathname) || isConsoleApi(pathname)) {
       applyDataHeaders(res)
       return void (isRegistryApi(pathname) ? handleRegistryApi(services, req, res) : handleConsoleApi(services, req, res))
@@ -47,7 +57,7 @@ export function createRequestHandler(services: Services, pages?: PageHandler, lo
  */
 const SOCKET_HIGH_WATER_MARK = 256 * 1024
 
-export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: LogLine; tls?: TlsFiles; dev?: boolean }): Promise<RunningServer> {
+export async function listen(services: Services, opts: { port: number; host: string; pages?: PageHandler; log?: Logger | LogLine; tls?: TlsFiles; dev?: boolean }): Promise<RunningServer> {
   const handler = createRequestHandler(services, opts.pages, opts.log, { dev: opts.dev })
   const server = opts.tls ? createTlsServer(opts.tls, handler) : http.createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, handler)
   // Multi-GB uploads over slow links take longer than Node's default 300 s request timeout; a body that

@@ -19,6 +19,7 @@ import { organizationOf } from '../auth/account-names'
 import type { Action, Resource } from '../http/authorize'
 import { rateLimitMessage } from '../limits/rate-limit'
 import { tenancyError } from './tenancy'
+import { nameRoute, registryRouteLabel } from '../ops/route-label'
 
 export function isRegistryApi(pathname: string) {
   return pathname === '/v2' || pathname.startsWith('/v2/')
@@ -30,6 +31,7 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
   try {
     const route = parseRoute(url.pathname)
     if (!route) throw new OciError('UNSUPPORTED', `no registry API endpoint at ${url.pathname.slice(0, 200)}`, { status: 404 })
+    nameRoute(req, registryRouteLabel(route))
     await dispatch(ctx, route)
   } catch (caught) {
     // sign-in throttling → 429; quota and organization refusals → DENIED / NAME_INVALID

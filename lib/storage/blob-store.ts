@@ -38,6 +38,8 @@ export interface BlobStore {
   abortMultipart(key: string, uploadId: string): Promise<void>
   /** Unfinished multipart uploads under a prefix, to collect the parts of writes a crash cut off. */
   listMultipartUploads?(prefix: string): AsyncIterable<{ key: string; uploadId: string; initiated: Date | null }>
+  /** Resolves when the bucket answers (readiness, lib/ops/readiness.ts); throws when it is unreachable or gone. */
+  probe?(signal?: AbortSignal): Promise<void>
   /** A time-limited URL from which a client can read the object directly (drivers that can sign). */
   readUrl?(key: string, expiresInSeconds: number): Promise<string>
 }

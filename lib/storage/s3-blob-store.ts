@@ -4,6 +4,7 @@ import {
   S3Client,
   GetObjectCommand,
   HeadObjectCommand,
+  HeadBucketCommand,
   DeleteObjectsCommand,
   ListObjectsV2Command,
   CreateBucketCommand,
@@ -94,6 +95,10 @@ export class S3BlobStore implements BlobStore {
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
     )
     return out.Body as Readable
+  }
+
+  async probe(signal?: AbortSignal) {
+    await this.send<any>(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal as any })
   }
 
   async stat(key: string) {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, it, expect, afterAll } from 'vitest'
 import { browserTests, newPage } from '../helpers/browser'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
+import { requestLines } from '../helpers/log-lines'
 
 const suite = browserTests({ timeout: 120_000 })
 const DESKTOP = { width: 1280, height: 900 }
@@ -54,7 +55,7 @@ fetch(${JSON.stringify(target)}, { method: 'POST', mode: 'no-cors', credentials:
     await Promise.all([page.waitForURL(target), page.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit())])
     expect(await page.textContent('body')).toContain('cross-origin request refused')
     // both requests reached the server and were refused
-    await expect.poll(() => suite.server.output().slice(logBefore).match(/POST \/api\/uploads 403/g)?.length ?? 0).toBe(2)
+    await expect.poll(() => requestLines(suite.server.output().slice(logBefore), { method: 'POST', route: '/api/uploads', status: 403 }).length).toBe(2)
     const tag = await json(await suite.server.fetch('/api/repositories/victim/app/tags/1.0'))
     expect(tag.status).toBe(200)
     expect(tag.body.digest).toBe(kept)

@@ -11,6 +11,10 @@ import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { ZIP_HEAD } from '../helpers/stream-archive'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
 
+/** The parsed JSON request lines (lib/ops/exchange.ts) matching `fields`. */
+const requestLines = (lines: string[], fields: Record<string, unknown>) =>
+  lines.map((l) => JSON.parse(l)).filter((r) => r.msg === 'request' && Object.entries(fields).every(([k, v]) => r[k] === v))
+
 const MB = 1024 * 1024
 const IDLE_MS = 1500
 
@@ -69,7 +73,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     expect(failed.errorCode).toBe('CLIENT_IDLE')
     expect(failed.errorMessage).toContain('1.5 s')
     expect(await snapshot(reg.stack)).toEqual(before)
-    await waitFor(async () => lines.some((l) => /^POST \/api\/uploads - \d+B \d+ms CLIENT_IDLE/.test(l)), `the log line in:\n${lines.join('\n')}`)
+    await waitFor(async () => requestLines(lines, { method: 'POST', route: '/api/uploads', status: null, code: 'CLIENT_IDLE', incomplete: true }).length > 0, `the log line in:\n${lines.join('\n')}`)
   })
 
   it('closes an upload that stops in the middle of a layer and deletes what it staged', async () => {
@@ -130,7 +134,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     expect(r.answer).toMatch(/^HTTP\/1\.1 415 /)
     expect(r.answer).toContain('Connection: close')
     expect(r.answer).toContain('"code":"NOT_A_TAR"')
-    await waitFor(async () => lines.some((l) => /^POST \/api\/uploads 415 \d+B \d+ms NOT_A_TAR$/.test(l)), 'the log line')
+    await waitFor(async () => requestLines(lines, { method: 'POST', path: '/api/uploads', status: 415, code: 'NOT_A_TAR', bytesIn: total }).length > 0, 'the log line')
   })
 
   it('stops reading past STOWAGE_REJECT_DRAIN_BYTES and closes the connection', async () => {
@@ -141,9 +145,9 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     expect(r.error).not.toBeNull()
   })
 
-  it('logs one line per request, without the query', async () => {
+  it('logs one JSON line per request, without the query', async () => {
     await fetch(`${reg.url}/api/repositories?q=secret-token`)
-    await waitFor(async () => lines.some((l) => /^GET \/api\/repositories 200 \d+B \d+ms$/.test(l)), 'the log line')
+    await waitFor(async () => requestLines(lines, { method: 'GET', path: '/api/repositories', route: '/api/repositories', status: 200 }).length > 0, 'the log line')
     expect(lines.join('\n')).not.toContain('secret-token')
   })
 })
