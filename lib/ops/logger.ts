@@ -1,14 +1,14 @@
 // The process's logger (pino): one JSON object per line on stdout, for log shippers. STOWAGE_LOG_FORMAT=
-// pretty renders the same records as short human lines for a terminal (no extra package: a few lines
-// here); the default is json, so nothing depends on a TTY.
+// pretty renders the same records as short human lines (no extra package: a few lines here). Default:
+// pretty when stdout is a terminal (a newcomer's `npm start`), json otherwise (services, CI, log shippers).
 import pino from 'pino'
 import { ConfigError } from '../config'
 
 export type Logger = pino.Logger
 export type LogFormat = 'json' | 'pretty'
 
-export function logFormatFrom(env: Record<string, string | undefined>): LogFormat {
-  const v = (env.STOWAGE_LOG_FORMAT || 'json').toLowerCase()
+export function logFormatFrom(env: Record<string, string | undefined>, terminal = process.stdout.isTTY === true): LogFormat {
+  const v = (env.STOWAGE_LOG_FORMAT || (terminal ? 'pretty' : 'json')).toLowerCase()
   if (v !== 'json' && v !== 'pretty') throw new ConfigError([`STOWAGE_LOG_FORMAT must be json or pretty, not "${v.slice(0, 20)}"`])
   return v
 }

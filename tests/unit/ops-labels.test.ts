@@ -46,7 +46,9 @@ describe('log formats', () => {
     expect(line).toBe('11:00:01.123 INFO  request route=/v2/*/blobs/* status=200')
   })
   it('accepts json or pretty, and the pino levels', () => {
-    expect(logFormatFrom({})).toBe('json')
+    expect(logFormatFrom({}, false)).toBe('json')
+    expect(logFormatFrom({}, true)).toBe('pretty') // a terminal: a person reads it
+    expect(logFormatFrom({ STOWAGE_LOG_FORMAT: 'json' }, true)).toBe('json')
     expect(logFormatFrom({ STOWAGE_LOG_FORMAT: 'pretty' })).toBe('pretty')
     expect(() => logFormatFrom({ STOWAGE_LOG_FORMAT: 'xml' })).toThrow(ConfigError)
     expect(logLevelFrom({ STOWAGE_LOG_LEVEL: 'debug' })).toBe('debug')
