@@ -132,7 +132,8 @@ const CONFIG_TYPES = new Set<string>([MediaType.ociConfig, MediaType.dockerConfi
 async function readPlatform(services: Services, repository: string, config: Descriptor) {
   if (!CONFIG_TYPES.has(config.mediaType) || config.size > services.limits.maxJsonBytes) return null
   const link = await services.db.repositoryBlob.findFirst({ where: { digest: config.digest, repository: { name: repository } }, include: { blob: true } })
-  if (!link || Number(link.blob.size) !== config.size) return null // verifyReferences reports it
+  // blob null: garbage collection deleted link and blob between Prisma's two queries (no transaction here)
+  if (!link?.blob || Number(link.blob.size) !== config.size) return null // verifyReferences reports it
   const chunks: Buffer[] = []
   try {
     for await (const c of await services.store.read(link.blob.objectKey)) chunks.push(c as Buffer)
