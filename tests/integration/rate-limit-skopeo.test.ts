@@ -12,6 +12,7 @@ import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { startRegistry, type Registry } from '../helpers/http-stack'
 import { seedUser, seedOrganization, basic, PASSWORD } from '../helpers/accounts'
 import { createRateLimiter } from '../../lib/limits/rate-limit'
+import { requestLines } from '../helpers/log-lines'
 
 const run = promisify(execFile)
 
@@ -41,8 +42,8 @@ describe.skipIf(!hasSkopeo())('push rate limit: skopeo retries and completes', (
     const started = Date.now()
     const { stderr } = await run('skopeo', ['copy', '--retry-times', '5', '--dest-tls-verify=false', '--dest-creds', `pusher:${PASSWORD}`, `docker-archive:${file}`, `docker://${reg.host}/load/app:1`], { timeout: 120_000 })
     const seconds = (Date.now() - started) / 1000
-    const writes = lines.filter((l) => /^(POST|PUT|PATCH|DELETE) \/v2\//.test(l))
-    const refused = writes.filter((l) => / 429 /.test(l))
+    const writes = requestLines(lines.join('\n')).filter((l) => l.method !== 'GET' && l.method !== 'HEAD' && l.path.startsWith('/v2/'))
+    const refused = writes.filter((l) => l.status === 429)
     const copyRetries = (stderr.match(/retrying in/g) ?? []).length
     console.log(`skopeo push of 8 layers at 3 writes/s: ${seconds.toFixed(1)} s, ${writes.length} write requests, ${refused.length} answered 429, ${copyRetries} whole-copy retries`)
     expect(refused.length).toBeGreaterThan(0)
