@@ -4,28 +4,14 @@
 // so the stall measured is Stowage's. `npx tsx bench/expiry.ts`. Not a test: it asserts nothing.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { createDatabase } from '../tests/helpers/stack'
-import { migrateDatabase } from '../lib/db/migrate'
-import { openDatabase } from '../lib/db/client'
-import { openS3Store } from '../lib/storage/open-store'
-import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
-import { defaultLimits } from '../lib/config'
 import { runExpiry } from '../lib/lifecycle/expire'
 import { registerStaged } from '../lib/registry/staging'
 import { recordMultipart } from '../lib/lifecycle/multipart-records'
+import { startBenchStack } from './harness'
 
 for (const provider of ['sqlite', 'postgresql'] as const) {
   // the object store in its own process (as the embedded one runs): the delay measured is Stowage's alone
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'expiry-measure-'))
-  const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
-  const database = await createDatabase(provider, dir)
-  await migrateDatabase(database.url)
-  const db = await openDatabase(database.url)
-  const store = await openS3Store({ endpoint: s3.endpoint, bucket: 'layers', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
-  const stack = { db, store, limits: defaultLimits, close: async () => { await db.$disconnect(); await s3.stop(); await database.drop(); fs.rmSync(dir, { recursive: true, force: true }) } }
+  const stack = await startBenchStack(provider, 'expiry')
   const FAILED = 500, LIVE = 300, MULTI = 200
   // warm-up on a few rows: query plans are compiled once per process, not part of a run's cost
   await stack.db.upload.create({ data: { id: 'warm-up', state: 'failed' } })

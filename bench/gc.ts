@@ -7,70 +7,23 @@
 // in production (in-process, its own work would count as our stall).
 // `npm run bench:gc [-- --blobs 1000,5000 --providers sqlite,postgresql]`. Not a test: time is only reported.
 import { randomBytes, createHash } from 'node:crypto'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { createDatabase } from '../tests/helpers/stack'
-import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
-import { openS3Store } from '../lib/storage/open-store'
-import { openDatabase } from '../lib/db/client'
-import { migrateDatabase } from '../lib/db/migrate'
-import { defaultLimits } from '../lib/config'
-import type { Services } from '../lib/services'
 import { insertRows } from '../lib/registry/bulk-sql'
 import { newObjectKey } from '../lib/registry/staging'
 import { runGc, type GcResult } from '../lib/gc/run-gc'
 import type { DbProvider } from '../lib/db/provider'
+import { arg, measured, startBenchStack, type BenchStack, type Measured } from './harness'
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : fallback
-}
 const providers = arg('providers', 'sqlite,postgresql').split(',') as DbProvider[]
 const sizes = arg('blobs', '1000,5000').split(',').map(Number)
 const OBJECT_BYTES = 1024
 const REPOSITORIES = 10
 
-/** Runs fn while sampling the event loop every 5 ms; the longest gap beyond that is the worst stall. */
-async function measured<T>(fn: () => Promise<T>): Promise<{ ms: number; stallMs: number; value: T }> {
-  let worst = 0
-  let last = performance.now()
-  const timer = setInterval(() => {
-    const now = performance.now()
-    worst = Math.max(worst, now - last - 5)
-    last = now
-  }, 5)
-  const t0 = performance.now()
-  try {
-    const value = await fn()
-    return { ms: performance.now() - t0, stallMs: Math.max(0, worst), value }
-  } finally {
-    clearInterval(timer)
-  }
-}
-
-type Stack = Services & { close(): Promise<void>; storeDeleteMs: number }
+type Stack = BenchStack & { storeDeleteMs: number }
 
 async function startStack(provider: DbProvider): Promise<Stack> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-gc-'))
-  const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
-  const database = await createDatabase(provider, dir)
-  await migrateDatabase(database.url)
-  const db = await openDatabase(database.url)
-  const store = await openS3Store({ endpoint: s3.endpoint, bucket: 'layers', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
+  const stack: Stack = Object.assign(await startBenchStack(provider, 'gc'), { storeDeleteMs: 0 })
+  const store = stack.store
   // the time spent in the store's DeleteObjects calls, to tell the store's cost from garbage collection's
-  const stack: Stack = {
-    db,
-    store,
-    limits: defaultLimits,
-    storeDeleteMs: 0,
-    async close() {
-      await db.$disconnect()
-      await s3.stop()
-      await database.drop()
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
   const deleteObjects = store.delete.bind(store)
   store.delete = async (keys) => {
     const t0 = performance.now()
@@ -121,7 +74,7 @@ async function objectCount(stack: Stack) {
   return n
 }
 
-const line = (provider: string, n: number, what: string, r: { ms: number; stallMs: number; value: GcResult }, storeMs: number) =>
+const line = (provider: string, n: number, what: string, r: Measured<GcResult>, storeMs: number) =>
   `| ${provider} | ${n.toLocaleString('en')} | ${what} | ${(r.ms / 1000).toFixed(2)} s | ${(storeMs / 1000).toFixed(2)} s | ${Math.round((n / (r.ms - storeMs)) * 1000).toLocaleString('en')} | ${r.stallMs.toFixed(0)} ms | ${r.value.blobsDeleted} blobs, ${r.value.objectsDeleted} objects, ${r.value.bytesFreed.toLocaleString('en')} B |`
 
 const rows: string[] = []
