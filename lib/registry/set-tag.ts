@@ -35,6 +35,34 @@ export async function lockRepositories(tx: Tx, repositoryIds: number[]): Promise
   }
 }
 
+/** One change of a tag, as the tag history (TagEvent) records it. */
+export type TagEvent = {
+  repositoryId: number
+  tag: string
+  manifestDigest: string
+  action: 'set' | 'delete'
+  source: SetTag['source'] | 'retention'
+  uploadId?: string | null
+}
+
+/** Appends tag changes to the history in one statement (the one TagEvent writer); `at` is their time. */
+export async function recordTagEvents(tx: Tx, events: TagEvent[], at: Date): Promise<void> {
+  await insertRows(
+    tx,
+    'TagEvent',
+    [
+      ['repositoryId', 'int'],
+      ['tag', 'text'],
+      ['manifestDigest', 'text'],
+      ['action', 'text'],
+      ['source', 'text'],
+      ['uploadId', 'text'],
+      ['createdAt', 'timestamp'],
+    ],
+    events.map((e) => [e.repositoryId, e.tag, e.manifestDigest, e.action, e.source, e.uploadId ?? null, at]),
+  )
+}
+
 export async function setTag(tx: Tx, t: SetTag): Promise<TagMove> {
   return (await setTags(tx, [t]))[0]
 }
@@ -73,7 +101,7 @@ export async function setTags(tx: Tx, moves: SetTag[]): Promise<TagMove[]> {
 
   const results: TagMove[] = []
   const final = new Map<string, SetTag>()
-  const events: { repositoryId: number; tag: string; manifestDigest: string; action: string; source: string; uploadId: string | null }[] = []
+  const events: TagEvent[] = []
   for (const m of moves) {
     const k = key(m.repositoryId, m.tag)
     const current = state.get(k)
@@ -83,7 +111,7 @@ export async function setTags(tx: Tx, moves: SetTag[]): Promise<TagMove[]> {
     if (status === 'unchanged') continue
     state.set(k, { manifestId: m.manifestId, digest: m.manifestDigest })
     final.set(k, m)
-    events.push({ repositoryId: m.repositoryId, tag: m.tag, manifestDigest: m.manifestDigest, action: 'set', source: m.source, uploadId: m.uploadId ?? null })
+    events.push({ repositoryId: m.repositoryId, tag: m.tag, manifestDigest: m.manifestDigest, action: 'set', source: m.source, uploadId: m.uploadId })
   }
 
   const now = new Date()
@@ -112,19 +140,6 @@ export async function setTags(tx: Tx, moves: SetTag[]): Promise<TagMove[]> {
       await tx.tag.updateMany({ where: { repositoryId: u.repositoryId, name: { in: part } }, data: { manifestId: u.manifestId, updatedAt: now } })
     }
   }
-  await insertRows(
-    tx,
-    'TagEvent',
-    [
-      ['repositoryId', 'int'],
-      ['tag', 'text'],
-      ['manifestDigest', 'text'],
-      ['action', 'text'],
-      ['source', 'text'],
-      ['uploadId', 'text'],
-      ['createdAt', 'timestamp'],
-    ],
-    events.map((e) => [e.repositoryId, e.tag, e.manifestDigest, e.action, e.source, e.uploadId, now]),
-  )
+  await recordTagEvents(tx, events, now)
   return results
 }

@@ -4,8 +4,8 @@
 // Deleting removes rows only: garbage collection frees the bytes later.
 import type { Services } from '../services'
 import { Prisma } from '../db/generated/sqlite/client'
-import { insertRows, isPostgres } from '../registry/bulk-sql'
-import { lockRepositories } from '../registry/set-tag'
+import { isPostgres } from '../registry/bulk-sql'
+import { lockRepositories, recordTagEvents } from '../registry/set-tag'
 import { transaction } from '../oci/transaction'
 import { filterUntagged, untaggedWhere, type UntaggedManifest } from './untagged'
 
@@ -27,19 +27,10 @@ export async function deleteTagsIfUnchanged(services: Services, repositoryId: nu
     const still = tags.filter((t) => now.get(t.name) === t.manifestId)
     if (!still.length) return []
     await tx.tag.deleteMany({ where: { repositoryId, name: { in: still.map((t) => t.name) } } })
-    const at = new Date()
-    await insertRows(
+    await recordTagEvents(
       tx,
-      'TagEvent',
-      [
-        ['repositoryId', 'int'],
-        ['tag', 'text'],
-        ['manifestDigest', 'text'],
-        ['action', 'text'],
-        ['source', 'text'],
-        ['createdAt', 'timestamp'],
-      ],
-      still.map((t) => [repositoryId, t.name, t.digest, 'delete', 'retention', at]),
+      still.map((t) => ({ repositoryId, tag: t.name, manifestDigest: t.digest, action: 'delete', source: 'retention' })),
+      new Date(),
     )
     return still
   })
