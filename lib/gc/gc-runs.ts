@@ -1,8 +1,9 @@
 // The GcRun rows as the console API shows them (GET /api/gc/runs, GET /api/storage's lastRun).
 import type { Db } from '../db/client'
 import type { GcRepositoryResult } from './run-gc'
+import { totalsOfRecord, type GcTotals } from './gc-tally'
 
-export type GcRunView = {
+export type GcRunView = GcTotals & {
   id: number
   dryRun: boolean
   trigger: string
@@ -10,11 +11,6 @@ export type GcRunView = {
   state: string
   startedAt: string
   finishedAt: string | null
-  manifestsDeleted: number
-  linksDeleted: number
-  blobsDeleted: number
-  objectsDeleted: number
-  bytesFreed: number
   repositories: GcRepositoryResult[]
   errors: string[]
 }
@@ -45,11 +41,7 @@ export function gcRunView(row: GcRunRow): GcRunView {
     state: row.state,
     startedAt: row.startedAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
-    manifestsDeleted: row.manifestsDeleted,
-    linksDeleted: row.linksDeleted,
-    blobsDeleted: row.blobsDeleted,
-    objectsDeleted: row.objectsDeleted,
-    bytesFreed: Number(row.bytesFreed),
+    ...totalsOfRecord(row),
     repositories,
     errors: row.error && !errors.includes(row.error) ? [row.error, ...errors] : errors,
   }

@@ -1,6 +1,25 @@
 // What one run deleted (or, dry, would delete): totals, per repository, and the errors it met.
 import type { GcRepositoryResult } from './run-gc'
 
+/** The counts a run reports, records (GcRun) and shows (GET /api/gc/runs), under one set of names. */
+export type GcTotals = {
+  manifestsDeleted: number
+  linksDeleted: number
+  blobsDeleted: number
+  objectsDeleted: number
+  /** bytes of the deleted (dry run: deletable) objects */
+  bytesFreed: number
+}
+
+/** The totals of a recorded run (bytesFreed is a BigInt column). */
+export const totalsOfRecord = (row: Omit<GcTotals, 'bytesFreed'> & { bytesFreed: bigint | number }): GcTotals => ({
+  manifestsDeleted: row.manifestsDeleted,
+  linksDeleted: row.linksDeleted,
+  blobsDeleted: row.blobsDeleted,
+  objectsDeleted: row.objectsDeleted,
+  bytesFreed: Number(row.bytesFreed),
+})
+
 const MAX_ERRORS = 50
 /** Links deleted this run remembered for the per-repository blob figures; beyond this, blobs count in the totals only. */
 const MAX_REMEMBERED_LINKS = 200_000
@@ -55,6 +74,10 @@ export class GcTally {
 
   error(step: string, e: unknown) {
     if (this.errors.length < MAX_ERRORS) this.errors.push(`${step}: ${e instanceof Error ? e.message : String(e)}`.slice(0, 500))
+  }
+
+  totals(): GcTotals {
+    return { manifestsDeleted: this.manifests, linksDeleted: this.links, blobsDeleted: this.blobs, objectsDeleted: this.objects, bytesFreed: this.bytes }
   }
 
   repositories(): GcRepositoryResult[] {

@@ -5,7 +5,7 @@
 import type { Services } from '../services'
 import { withLease, type HeldLease } from '../db/leases'
 import { lifecycleOf } from '../lifecycle/settings'
-import { GcTally } from './gc-tally'
+import { GcTally, type GcTotals } from './gc-tally'
 import type { GcContext } from './gc-context'
 import { finishRunRecord, startRunRecord } from './run-record'
 import { STEP_WORK } from './steps'
@@ -18,19 +18,13 @@ export type GcStep = (typeof GC_STEPS)[number]
 export type GcRepositoryResult = { repository: string; manifests: number; links: number; blobs: number; bytes: number; repositoryRemoved?: boolean }
 
 /** What POST /api/gc answers and GcRun records. A dry run counts what a real run would free. */
-export type GcResult = {
+export type GcResult = GcTotals & {
   runId: number
   dryRun: boolean
   trigger: 'schedule' | 'manual'
   startedAt: string
   finishedAt: string
   state: 'done' | 'failed'
-  manifestsDeleted: number
-  linksDeleted: number
-  blobsDeleted: number
-  objectsDeleted: number
-  /** bytes of the deleted (dry run: deletable) objects */
-  bytesFreed: number
   repositories: GcRepositoryResult[]
   errors: string[]
 }
@@ -118,11 +112,7 @@ async function runHoldingLease(services: Services, opts: GcOptions, lease: HeldL
     startedAt: record.startedAt.toISOString(),
     finishedAt: (finished.finishedAt ?? new Date()).toISOString(),
     state,
-    manifestsDeleted: tally.manifests,
-    linksDeleted: tally.links,
-    blobsDeleted: tally.blobs,
-    objectsDeleted: tally.objects,
-    bytesFreed: tally.bytes,
+    ...tally.totals(),
     repositories: tally.repositories(),
     errors: tally.errors,
   }

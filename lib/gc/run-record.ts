@@ -17,10 +17,7 @@ export async function finishRunRecord(db: Db, id: number, state: 'done' | 'faile
     data: {
       state,
       finishedAt: new Date(),
-      manifestsDeleted: tally.manifests,
-      linksDeleted: tally.links,
-      blobsDeleted: tally.blobs,
-      objectsDeleted: tally.objects,
+      ...tally.totals(),
       bytesFreed: BigInt(tally.bytes),
       result: JSON.stringify({ repositories: tally.repositories(), errors: tally.errors }),
       error: state === 'failed' ? (tally.errors[0] ?? 'failed') : null,
