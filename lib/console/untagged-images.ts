@@ -3,6 +3,7 @@
 // signature or SBOM lives with its image). They stay pullable by digest until
 // garbage collection (after the grace period) or retention deletes them, or someone deletes them by digest.
 import type { Services } from '../services'
+import { untaggedWhere } from '../gc/untagged'
 
 export const UNTAGGED_SHOWN = 50
 
@@ -13,7 +14,8 @@ export async function listUntaggedImages(services: Services, repository: string)
   const repo = await services.db.repository.findUnique({ where: { name: repository }, select: { id: true } })
   if (!repo) return null
   const rows = await services.db.manifest.findMany({
-    where: { repositoryId: repo.id, subjectDigest: null, tags: { none: {} }, parents: { none: {} } },
+    // untagged by GC's rule (lib/gc/untagged.ts), of any age; referrers are shown with their subject
+    where: { ...untaggedWhere(repo.id), subjectDigest: null },
     select: { digest: true, mediaType: true, os: true, architecture: true, variant: true, createdAt: true },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: UNTAGGED_SHOWN + 1,

@@ -8,28 +8,21 @@ import { insertRows } from '../registry/bulk-sql'
 import type { Services } from '../services'
 import { deleteInTransaction, lockRow, lockRows, type Tx } from './row-locks'
 import type { BlobCandidate, LinkCandidate, ManifestCandidate, RepositoryCandidate } from './candidates'
+import { filterUntagged, untaggedBeforeWhere } from './untagged'
 
 type Db = Services['db']
 
-/** Untagged since within the grace: created then, or a tag that ever pointed at it changed then. */
-async function manifestInGrace(tx: Tx, m: { repositoryId: number; digest: string; createdAt: Date }, cutoff: Date): Promise<boolean> {
-  if (m.createdAt > cutoff) return true
-  const tags = await tx.tagEvent.findMany({ where: { repositoryId: m.repositoryId, manifestDigest: m.digest }, select: { tag: true }, distinct: ['tag'] })
-  if (!tags.length) return false
-  const recent = await tx.tagEvent.findFirst({ where: { repositoryId: m.repositoryId, tag: { in: tags.map((t) => t.tag) }, createdAt: { gt: cutoff } }, select: { id: true } })
-  return recent !== null
-}
-
-export function deleteManifest(db: Db, c: ManifestCandidate, cutoff: Date) {
+/**
+ * Deletes one manifest if it is still untagged since at or before the cutoff (untagged.ts, re-checked
+ * under the locks); garbage collection's manifests step and retention's untaggedDays both delete here.
+ */
+export function deleteManifest(db: Db, c: Pick<ManifestCandidate, 'id' | 'repositoryId' | 'digest'>, cutoff: Date) {
   return deleteInTransaction(db, async (tx) => {
     await lockRepositories(tx, [c.repositoryId])
     await lockRow(tx, 'Manifest', 'id', c.id)
-    const m = await tx.manifest.findUnique({ where: { id: c.id }, select: { repositoryId: true, digest: true, createdAt: true, subjectDigest: true } })
-    if (!m) return false
-    if (await tx.tag.findFirst({ where: { manifestId: c.id }, select: { name: true } })) return false
-    if (await tx.manifestChild.findFirst({ where: { childId: c.id }, select: { parentId: true } })) return false
-    if (m.subjectDigest && (await tx.manifest.findUnique({ where: { repositoryId_digest: { repositoryId: m.repositoryId, digest: m.subjectDigest } }, select: { id: true } }))) return false
-    if (await manifestInGrace(tx, m, cutoff)) return false
+    // new statements after the locks: on PostgreSQL they see everything committed before them
+    const row = await tx.manifest.findFirst({ where: { ...untaggedBeforeWhere(c.repositoryId, cutoff), id: c.id, digest: c.digest }, select: { id: true, digest: true, subjectDigest: true } })
+    if (!row || !(await filterUntagged(tx, c.repositoryId, [row], cutoff)).length) return false
     await tx.manifest.delete({ where: { id: c.id } }) // cascades its ManifestBlob rows and its ManifestChild rows as parent
     return true
   })

@@ -7,7 +7,8 @@ import { Prisma } from '../db/generated/sqlite/client'
 import { isPostgres } from '../registry/bulk-sql'
 import { lockRepositories, recordTagEvents } from '../registry/set-tag'
 import { transaction } from '../oci/transaction'
-import { filterUntagged, untaggedWhere, type UntaggedManifest } from './untagged'
+import { deleteManifest } from '../gc/delete-rows'
+import type { UntaggedManifest } from '../gc/untagged'
 
 export type DoomedTag = { name: string; manifestId: number; digest: string }
 
@@ -36,21 +37,7 @@ export async function deleteTagsIfUnchanged(services: Services, repositoryId: nu
   })
 }
 
-/** Deletes one manifest if it still qualifies for the untaggedDays rule; false when it no longer does (or is gone). */
+/** Deletes one manifest if it is still untagged since at or before the cutoff (GC's rule and delete); false when it no longer is (or is gone). */
 export async function deleteUntaggedManifest(services: Services, repositoryId: number, m: UntaggedManifest, cutoff: Date): Promise<boolean> {
-  try {
-    return await transaction(services, async (tx) => {
-      await lockRepositories(tx, [repositoryId])
-      // PostgreSQL: lock the row, then re-check in new statements (each sees what committed before the lock)
-      if (isPostgres(tx)) await tx.$queryRaw`SELECT "id" FROM "Manifest" WHERE "id" = ${m.id} FOR UPDATE`
-      const row = await tx.manifest.findFirst({ where: { ...untaggedWhere(repositoryId, cutoff), id: m.id, digest: m.digest }, select: { id: true, digest: true, subjectDigest: true } })
-      if (!row || !(await filterUntagged(tx, repositoryId, [row], cutoff)).length) return false
-      await tx.manifest.delete({ where: { id: row.id } })
-      return true
-    })
-  } catch (e) {
-    // a tag or an index row that references it appeared meanwhile (foreign key): it is not ours to delete
-    if ((e as { code?: string })?.code === 'P2003') return false
-    throw e
-  }
+  return (await deleteManifest(services.db, { id: m.id, repositoryId, digest: m.digest }, cutoff)) === 'deleted'
 }

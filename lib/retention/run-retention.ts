@@ -1,7 +1,7 @@
 // Entry point of retention policies: applies them (all, one, or those of an organization or a
 // repository), or in a dry run lists exactly what applying them would delete. Per repository a policy
 // covers: tags matching keepPattern are kept; of the others the keepLatest most recently updated are
-// kept and the rest deleted; with untaggedDays, manifests untagged for longer (untagged.ts) are deleted
+// kept and the rest deleted; with untaggedDays, manifests untagged for longer (lib/gc/untagged.ts) are deleted
 // by digest. Both lists are evaluated from one state of the repository before anything is deleted, so a
 // dry run and a real run started on the same state list the same deletions. Each policy runs under its
 // own lease, so two instances never apply the same policy at once. Deletes remove rows only; garbage
@@ -13,7 +13,7 @@ import { recordAudit } from '../audit/audit-log'
 import { lifecycleOf } from '../lifecycle/settings'
 import { compileGlob } from './glob'
 import { planTagDeletions, type TagRule } from './plan-tags'
-import { findUntaggedManifests } from './untagged'
+import { findUntaggedManifests } from '../gc/untagged'
 import { deleteTagsIfUnchanged, deleteUntaggedManifest, type DoomedTag } from './deletions'
 import { policiesToRun, coveredRepositories, type PolicyRun, type CoveredRepository, type RetentionScope } from './coverage'
 

@@ -11,7 +11,7 @@ import { request, sha256, oneLayerImage, OCI_MANIFEST, reopen } from './oci-supp
 import { runRetention, type RetentionDeletion } from '../../lib/retention/run-retention'
 import { acquireLease } from '../../lib/db/leases'
 import { deleteTagsIfUnchanged, deleteUntaggedManifest } from '../../lib/retention/deletions'
-import { findUntaggedManifests } from '../../lib/retention/untagged'
+import { findUntaggedManifests } from '../../lib/gc/untagged'
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const DAY_MS = 86_400_000
