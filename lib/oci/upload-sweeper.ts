@@ -2,6 +2,8 @@
 // mid-push. A session idle longer than STOWAGE_UPLOAD_SESSION_EXPIRY_SECONDS (and not being written to:
 // its write lease ran out) is cancelled: its multipart upload aborted, its objects deleted, its row gone.
 // Objects of sessions that vanished otherwise are expiry's (lib/lifecycle/expire-staged.ts).
+// Run only by expiry (lib/lifecycle/expire.ts: at start, after leases and every
+// STOWAGE_EXPIRY_INTERVAL_SECONDS, once across instances), never on a push's request path.
 import type { Services } from '../services'
 import { lifecycleOf } from '../lifecycle/settings'
 import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
@@ -29,15 +31,4 @@ export async function sweepUploadSessions(services: Services, opts: { now?: Date
     }
     await yieldToEventLoop()
   }
-}
-
-const lastSweep = new WeakMap<object, number>()
-const SWEEP_EVERY_MS = 10 * 60 * 1000
-
-/** Sweeps at most every few minutes per running instance; called when a new upload starts. */
-export async function sweepUploadSessionsOccasionally(services: Services) {
-  const last = lastSweep.get(services.db) ?? 0
-  if (Date.now() - last < SWEEP_EVERY_MS) return
-  lastSweep.set(services.db, Date.now())
-  await sweepUploadSessions(services).catch((e) => console.error('upload session sweep failed:', (e as Error).message))
 }

@@ -14,7 +14,6 @@ import { findLinkedBlob, linkBlob } from './blob-links'
 import { acquireSession, cancelSession, createSession, loadSession, releaseSession, type UploadSession } from './upload-session'
 import { appendToSession, SizeLimitExceeded, type AppendLimits } from './chunk-writer'
 import { finishSession } from './upload-finish'
-import { sweepUploadSessionsOccasionally } from './upload-sweeper'
 import { ensurePushTarget } from './tenancy'
 import { inForeground } from '../jobs/foreground'
 
@@ -51,7 +50,6 @@ export async function startUpload(ctx: Ctx, name: string) {
   await ensurePushTarget(ctx, name) // an administrator's push creates a missing organization
   if (mount !== null && (await tryMount(ctx, name, mount, url.searchParams.get('from')))) return
   if (digest !== null) return inForeground(ctx.services.foreground, () => monolithicUpload(ctx, name, digest))
-  await sweepUploadSessionsOccasionally(ctx.services)
   const session = await createSession(ctx.services, name)
   // a mount that could not be done is followed by a push of the same blob: hash in its algorithm
   startRunningDigest(ctx.services, session.id, requested ?? (mount ? algorithmOf(mount) : DEFAULT_ALGORITHM))
