@@ -9,7 +9,8 @@
 // once initiated longer ago than that, unless a push session names them.
 import type { Services } from '../services'
 import { lifecycleOf } from './settings'
-import { forgetMultipart, PUSH_SESSION_OWNER_PREFIX } from './multipart-records'
+import { forgetMultipart } from './multipart-records'
+import { pushSessionOf } from './push-session-owner'
 import { KEY_PREFIX } from '../registry/staging'
 import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
 
@@ -28,18 +29,17 @@ async function abortRecorded(services: Services, cutoff: Date): Promise<number> 
     if (!rows.length) return aborted
     after = rows[rows.length - 1].uploadId
 
-    const isPush = (ownerId: string) => ownerId.startsWith(PUSH_SESSION_OWNER_PREFIX)
-    const sessionIds = [...new Set(rows.filter((r) => isPush(r.ownerId)).map((r) => r.ownerId.slice(PUSH_SESSION_OWNER_PREFIX.length)))]
+    const sessionIds = [...new Set(rows.flatMap((r) => pushSessionOf(r.ownerId) ?? []))]
     const sessions = new Map(
       (await db.blobUploadSession.findMany({ where: { id: { in: sessionIds } }, select: { id: true, multipartId: true } })).map((s) => [s.id, s.multipartId]),
     )
-    const uploadIds = [...new Set(rows.filter((r) => !isPush(r.ownerId)).map((r) => r.ownerId))]
+    const uploadIds = [...new Set(rows.filter((r) => pushSessionOf(r.ownerId) === null).map((r) => r.ownerId))]
     const uploads = new Map((await db.upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, state: true } })).map((u) => [u.id, u.state]))
 
     for (const r of rows) {
       let abandoned: boolean
-      if (isPush(r.ownerId)) {
-        const sessionId = r.ownerId.slice(PUSH_SESSION_OWNER_PREFIX.length)
+      const sessionId = pushSessionOf(r.ownerId)
+      if (sessionId !== null) {
         abandoned = !sessions.has(sessionId) || (sessions.get(sessionId) !== r.uploadId && r.createdAt < cutoff)
       } else {
         const state = uploads.get(r.ownerId)

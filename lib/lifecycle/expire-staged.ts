@@ -10,7 +10,7 @@ import type { Services } from '../services'
 import { lifecycleOf } from './settings'
 import { discardStaged } from '../registry/staging'
 import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
-import { STAGING_OWNER_PREFIX } from '../oci/upload-session'
+import { pushSessionOf } from './push-session-owner'
 
 export async function expireStagedObjects(services: Services, opts: { now?: Date } = {}): Promise<number> {
   const { db } = services
@@ -23,13 +23,14 @@ export async function expireStagedObjects(services: Services, opts: { now?: Date
     if (!rows.length) return collected
     after = rows[rows.length - 1].objectKey
 
-    const sessionIds = [...new Set(rows.filter((r) => r.ownerId.startsWith(STAGING_OWNER_PREFIX)).map((r) => r.ownerId.slice(STAGING_OWNER_PREFIX.length)))]
+    const sessionIds = [...new Set(rows.flatMap((r) => pushSessionOf(r.ownerId) ?? []))]
     const liveSessions = new Set((await db.blobUploadSession.findMany({ where: { id: { in: sessionIds } }, select: { id: true } })).map((s) => s.id))
-    const uploadIds = [...new Set(rows.filter((r) => !r.ownerId.startsWith(STAGING_OWNER_PREFIX)).map((r) => r.ownerId))]
+    const uploadIds = [...new Set(rows.filter((r) => pushSessionOf(r.ownerId) === null).map((r) => r.ownerId))]
     const uploads = new Map((await db.upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, state: true } })).map((u) => [u.id, u.state]))
 
     const gone = rows.filter((r) => {
-      if (r.ownerId.startsWith(STAGING_OWNER_PREFIX)) return !liveSessions.has(r.ownerId.slice(STAGING_OWNER_PREFIX.length)) && r.createdAt < cutoff
+      const sessionId = pushSessionOf(r.ownerId)
+      if (sessionId !== null) return !liveSessions.has(sessionId) && r.createdAt < cutoff
       const state = uploads.get(r.ownerId)
       if (state === undefined) return r.createdAt < cutoff // unknown owner
       return state !== 'receiving'

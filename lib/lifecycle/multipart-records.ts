@@ -5,9 +5,8 @@
 import type { Services } from '../services'
 import type { MultipartHooks } from '../storage/blob-store'
 
-/** Owner of the multipart upload of a registry push session (lib/oci/chunk-writer.ts). */
-export const PUSH_SESSION_OWNER_PREFIX = 'oci-upload:'
-export const pushSessionOwner = (sessionId: string) => PUSH_SESSION_OWNER_PREFIX + sessionId
+/** Owner of the multipart upload of a registry push session (lib/oci/chunk-writer.ts): push-session-owner.ts. */
+export { pushSessionOwner } from './push-session-owner'
 
 export async function recordMultipart(db: Services['db'], uploadId: string, objectKey: string, ownerId: string) {
   await db.multipartUpload.create({ data: { uploadId, objectKey, ownerId } })

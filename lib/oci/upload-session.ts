@@ -6,6 +6,7 @@ import type { Services } from '../services'
 import { discardAllStagedOf, newObjectKey } from '../registry/staging'
 import { OciError } from './errors'
 import { forgetMultipart } from '../lifecycle/multipart-records'
+import { pushSessionOwner } from '../lifecycle/push-session-owner'
 import { forgetRunningDigest } from './upload-digests'
 
 export type UploadPart = { number: number; etag: string; size: number }
@@ -24,8 +25,8 @@ export type UploadSession = {
 /** A PATCH or PUT holds the session this long after its last progress; a crashed one frees it then. */
 export const LEASE_MS = 10 * 60 * 1000
 
-export const STAGING_OWNER_PREFIX = 'blob-upload:'
-export const stagingOwnerOf = (sessionId: string) => STAGING_OWNER_PREFIX + sessionId
+// the session's staged objects and its multipart record share one owner id (lib/lifecycle/push-session-owner.ts)
+export const stagingOwnerOf = pushSessionOwner
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export const leaseUntil = () => new Date(Date.now() + LEASE_MS)

@@ -4,7 +4,8 @@
 //    multipart uploads) and the parts are gone; before that, nothing of it is touched;
 //  - an upload whose instance renews its lease is never collected, however long it takes; one that is
 //    collected anyway (its lease seemed to run out) fails with UPLOAD_INTERRUPTED and commits nothing;
-//  - registry upload sessions expire by the configured age, a recent one stays;
+//  - registry upload sessions expire by the configured age, a recent one stays; a multipart record of
+//    the older owner prefix ("oci-upload:") is still recognised;
 //  - staged objects: a live upload's kept, a vanished session's and an unknown owner's by age.
 import path from 'node:path'
 import { spawn } from 'node:child_process'
@@ -155,7 +156,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     }
     const old = await started('expiry/old')
     const recent = await started('expiry/recent')
-    expect(await db.multipartUpload.findUnique({ where: { uploadId: old.session.multipartId! } })).toMatchObject({ ownerId: `oci-upload:${old.session.id}` })
+    expect(await db.multipartUpload.findUnique({ where: { uploadId: old.session.multipartId! } })).toMatchObject({ ownerId: `blob-upload:${old.session.id}` })
     // idle for two hours (and its write lease long gone)
     await db.blobUploadSession.update({ where: { id: old.session.id }, data: { updatedAt: new Date(Date.now() - 2 * 3600_000), lockedUntil: null } })
 
@@ -172,6 +173,27 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     expect(await runExpiry({ ...reg.stack, lifecycle: { uploadSessionExpirySeconds: 60 } })).toMatchObject({ uploadSessions: 1 })
     expect((await request(reg.url + recent.location)).status).toBe(404)
     expect(multipartDirs(reg.stack)).toEqual([])
+  }, 120_000)
+
+  it('recognises a push session multipart record written by the older version ("oci-upload:"): kept while its session lives, aborted once it is gone', async () => {
+    const { db } = reg.stack
+    const location = locationPath(await request(`${reg.url}/v2/expiry/older/blobs/uploads/`, { method: 'POST' }))
+    expect((await request(reg.url + location, { method: 'PATCH', body: randomBytes(9 * MiB), headers: { 'Content-Range': `0-${9 * MiB - 1}` } })).status).toBe(202)
+    const session = await db.blobUploadSession.findFirstOrThrow({ where: { repository: 'expiry/older' } })
+    await db.multipartUpload.update({ where: { uploadId: session.multipartId! }, data: { ownerId: `oci-upload:${session.id}` } })
+    expect(await runExpiry(reg.stack)).toMatchObject({ multipartUploads: 0 })
+    expect(partFiles(reg.stack, session.multipartId!).length).toBe(1)
+    // the session row went but its upload was not aborted (a crash between the two)
+    await db.blobUploadSession.delete({ where: { id: session.id } })
+    expect(await runExpiry(reg.stack)).toMatchObject({ multipartUploads: 1 })
+    expect(partFiles(reg.stack, session.multipartId!)).toEqual([])
+    expect(await db.multipartUpload.count({ where: { uploadId: session.multipartId! } })).toBe(0)
+    // its staged objects carry the same owner id, collected by age like any vanished session's
+    const owner = { ownerId: `blob-upload:${session.id}` }
+    expect(await db.stagedObject.count({ where: owner })).toBeGreaterThan(0)
+    await db.stagedObject.updateMany({ where: owner, data: { createdAt: new Date(Date.now() - 120_000) } })
+    await runExpiry({ ...reg.stack, lifecycle: { stagedExpirySeconds: 60 } })
+    expect(await db.stagedObject.count({ where: owner })).toBe(0)
   }, 120_000)
 
   it("collects staged objects by their owner: a live upload's kept, an expired lease's, a vanished session's and an unknown owner's taken", async () => {
