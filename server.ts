@@ -16,7 +16,7 @@ async function main() {
   // every line of output is a JSON record (STOWAGE_LOG_FORMAT=pretty: readable lines for a terminal)
   const logger = createLogger({ format: logFormatFrom(process.env), level: logLevelFrom(process.env) })
   sendConsoleToLogger(logger)
-  const runtime = await boot(process.env, (m) => logger.info(m))
+  const runtime = await boot(process.env, (m, fields) => (fields ? logger.info(fields, m) : logger.info(m)))
   // server-rendered console pages read through the same services as the API
   publishConsoleServices(runtime.services)
   const dev = process.env.STOWAGE_DEV === '1'

@@ -1,5 +1,6 @@
 // Start-up: validate configuration, start the embedded S3 server when no S3 is configured, migrate
 // the database, collect what a crash left behind (expiry), start background jobs (measurement, GC, retention, expiry).
+import type { JobLog } from './jobs/handlers'
 import os from 'node:os'
 import fs from 'node:fs'
 import { loadConfig, type Config } from './config'
@@ -31,7 +32,8 @@ export type Runtime = {
 
 export async function boot(
   env: Record<string, string | undefined> = process.env,
-  log = (m: string) => console.log(m),
+  /** fields: a structured record's (the expiry job's line) */
+  log: JobLog = (m) => console.log(m),
   opts: { embeddedS3?: Pick<EmbeddedS3Options, 'restartDelaysMs'> } = {},
 ): Promise<Runtime> {
   const config = loadConfig(env, os.cpus().length)

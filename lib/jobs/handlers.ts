@@ -4,9 +4,12 @@ import type { JobQueue } from './job-queue'
 import { measureBlob } from '../analysis/blob-analysis'
 import { runGc, GcBusyError } from '../gc/run-gc'
 import { runRetention } from '../retention/run-retention'
-import { runExpiry } from '../lifecycle/expire'
+import { expiryLogFields, runExpiry } from '../lifecycle/expire'
 
-export async function registerJobHandlers(services: Services, jobs: JobQueue, opts: { measureConcurrency: number }) {
+/** A log line: a message and, for a structured record, its fields (pino: logger.info(fields, msg)). */
+export type JobLog = (msg: string, fields?: Record<string, unknown>) => void
+
+export async function registerJobHandlers(services: Services, jobs: JobQueue, opts: { measureConcurrency: number; log: JobLog }) {
   await jobs.work('blob.measure', { concurrency: opts.measureConcurrency }, (data, job) => measureBlob(services, data.digest, job))
   await jobs.work('gc.run', { concurrency: 1 }, async (data) => {
     try {
@@ -20,6 +23,9 @@ export async function registerJobHandlers(services: Services, jobs: JobQueue, op
     await runRetention(services, { dryRun: false, policyId: data.policyId })
   })
   await jobs.work('expiry.run', { concurrency: 1 }, async () => {
-    await runExpiry(services)
+    const t0 = performance.now()
+    const collected = await runExpiry(services)
+    // one line per run, also when nothing was collected: it shows the job runs
+    opts.log('expiry run', expiryLogFields(collected, performance.now() - t0))
   })
 }

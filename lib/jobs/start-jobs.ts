@@ -3,14 +3,14 @@
 import type { Services } from '../services'
 import type { JobQueue } from './job-queue'
 import { openJobQueue, type QueueOptions } from './open-queue'
-import { registerJobHandlers } from './handlers'
+import { registerJobHandlers, type JobLog } from './handlers'
 import { startSchedule, type Schedule } from './schedule'
 import { reconcileMeasurements } from '../analysis/blob-analysis'
 import { createForegroundGate } from './foreground'
 
 export type RunningJobs = { jobs: JobQueue; stop(): Promise<void> }
 
-export type StartJobsOptions = QueueOptions & {
+export type StartJobsOptions = Omit<QueueOptions, 'log'> & {
   databaseUrl: string
   /** blob.measure jobs at a time in this process */
   measureConcurrency: number
@@ -18,15 +18,15 @@ export type StartJobsOptions = QueueOptions & {
   schedule?: boolean
   /** false: foreground work does not hold measurements back (benchmark comparison) */
   prioritizeForeground?: boolean
-  log?: (m: string) => void
+  log?: JobLog
 }
 
 /** Sets `services.jobs` and `services.foreground` (unless one is set already) and starts working. */
 export async function startJobs(services: Services, opts: StartJobsOptions): Promise<RunningJobs> {
-  const log = opts.log ?? ((m: string) => console.log(m))
+  const log: JobLog = opts.log ?? ((m, fields) => console.log(fields ? `${m} ${JSON.stringify(fields)}` : m))
   const jobs = openJobQueue(opts.databaseUrl, services.db, opts)
   services.foreground ??= createForegroundGate({ prioritize: opts.prioritizeForeground ?? true })
-  await registerJobHandlers(services, jobs, { measureConcurrency: opts.measureConcurrency })
+  await registerJobHandlers(services, jobs, { measureConcurrency: opts.measureConcurrency, log })
   await jobs.start()
   services.jobs = jobs
   let schedule: Schedule | null = null

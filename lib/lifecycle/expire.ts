@@ -7,11 +7,20 @@
 import type { Services } from '../services'
 import { withLease } from '../db/leases'
 import { collectInterruptedUploads } from '../registry/staging'
-import { sweepUploadSessions } from '../oci/upload-sweeper'
+import { cancelExpiredSessions } from '../oci/upload-sweeper'
 import { expireStagedObjects } from './expire-staged'
 import { expireMultipartUploads } from './expire-multipart'
 
-export type ExpiryResult = { uploadSessions: number; stagedObjects: number; multipartUploads: number; uploads: number }
+export type ExpiryResult = {
+  /** archive uploads whose receiving instance died (lease ran out), now failed */
+  uploads: number
+  /** registry upload sessions idle too long, cancelled */
+  uploadSessions: number
+  /** the bytes those sessions had received (the only sizes known: staged objects and parts carry none) */
+  uploadSessionBytes: number
+  stagedObjects: number
+  multipartUploads: number
+}
 
 const EXPIRY_LEASE_MS = 60_000
 
@@ -21,12 +30,12 @@ export async function runExpiry(services: Services): Promise<ExpiryResult> {
     // order matters: failing an interrupted upload first makes its staged objects and multipart
     // uploads "owned by a finished upload", which the later steps take
     const interrupted = await collectInterruptedUploads(services, { now })
-    const uploadSessions = await sweepUploadSessions(services, { now })
+    const sessions = await cancelExpiredSessions(services, { now })
     const stagedObjects = interrupted.objects + (await expireStagedObjects(services, { now }))
     const multipartUploads = await expireMultipartUploads(services, { now })
-    return { uploads: interrupted.uploads, uploadSessions, stagedObjects, multipartUploads }
+    return { uploads: interrupted.uploads, uploadSessions: sessions.sessions, uploadSessionBytes: sessions.bytes, stagedObjects, multipartUploads }
   })
-  return ran?.value ?? { uploads: 0, uploadSessions: 0, stagedObjects: 0, multipartUploads: 0 }
+  return ran?.value ?? { uploads: 0, uploadSessions: 0, uploadSessionBytes: 0, stagedObjects: 0, multipartUploads: 0 }
 }
 
 /** One line for the log, or null when nothing was collected. */
@@ -38,4 +47,9 @@ export function describeExpiry(r: ExpiryResult): string | null {
     r.multipartUploads && `${r.multipartUploads} unfinished multipart uploads`,
   ].filter(Boolean)
   return parts.length ? `expiry collected ${parts.join(', ')}` : null
+}
+
+/** The fields of the expiry job's one structured log line (lib/jobs/handlers.ts). */
+export function expiryLogFields(r: ExpiryResult, ms: number) {
+  return { job: 'expiry.run', ...r, ms: Math.round(ms) }
 }

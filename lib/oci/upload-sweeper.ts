@@ -11,23 +11,29 @@ import { cancelSession } from './upload-session'
 
 /** Cancels the expired sessions; returns how many. */
 export async function sweepUploadSessions(services: Services, opts: { now?: Date } = {}): Promise<number> {
+  return (await cancelExpiredSessions(services, opts)).sessions
+}
+
+/** Cancels the expired sessions; how many, and the bytes they had received (their parts and tail objects). */
+export async function cancelExpiredSessions(services: Services, opts: { now?: Date } = {}): Promise<{ sessions: number; bytes: number }> {
   const now = opts.now ?? new Date()
   const cutoff = new Date(now.getTime() - lifecycleOf(services).uploadSessionExpirySeconds * 1000)
   const expired = { updatedAt: { lt: cutoff }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] }
-  let cancelled = 0
+  const cancelled = { sessions: 0, bytes: 0 }
   let after = ''
   for (;;) {
     const batch = await services.db.blobUploadSession.findMany({
       where: { id: { gt: after }, ...expired },
       orderBy: { id: 'asc' },
       take: BATCH,
-      select: { id: true, objectKey: true, multipartId: true },
+      select: { id: true, objectKey: true, multipartId: true, receivedBytes: true },
     })
     if (!batch.length) return cancelled
     after = batch[batch.length - 1].id
     for (const s of batch) {
       await cancelSession(services, s)
-      cancelled++
+      cancelled.sessions++
+      cancelled.bytes += Number(s.receivedBytes)
     }
     await yieldToEventLoop()
   }

@@ -5,7 +5,7 @@
 //  - an upload whose instance renews its lease is never collected, however long it takes; one that is
 //    collected anyway (its lease seemed to run out) fails with UPLOAD_INTERRUPTED and commits nothing;
 //  - registry upload sessions expire by the configured age, a recent one stays; a multipart record of
-//    the older owner prefix ("oci-upload:") is still recognised;
+//    the older owner prefix ("oci-upload:") is still recognised; the expiry.run job logs one structured line;
 //  - staged objects: a live upload's kept, a vanished session's and an unknown owner's by age.
 import path from 'node:path'
 import { spawn } from 'node:child_process'
@@ -19,6 +19,7 @@ import { request, locationPath } from './oci-support'
 import { waitFor, isRunning } from './store-outage-support'
 import { multipartDirs, partFiles } from './expiry-support'
 import { runExpiry } from '../../lib/lifecycle/expire'
+import { startJobs } from '../../lib/jobs/start-jobs'
 import { importArchive } from '../../lib/archive/import-archive'
 import { collectInterruptedUploads, registerStaged } from '../../lib/registry/staging'
 import type { Services } from '../../lib/services'
@@ -81,7 +82,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
 
       // its lease has not run out yet: for all anyone knows the instance is alive
       if ((await stack.db.upload.findUniqueOrThrow({ where: { id: upload.id } })).leaseUntil! > new Date()) {
-        expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, stagedObjects: 0, multipartUploads: 0 })
+        expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, uploadSessionBytes: 0, stagedObjects: 0, multipartUploads: 0 })
         expect(partFiles(stack, record.uploadId).length).toBeGreaterThanOrEqual(2)
       }
 
@@ -96,7 +97,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
       expect(await stack.db.stagedObject.count({ where: { ownerId: upload.id } })).toBe(0)
       expect(await stack.db.upload.findUnique({ where: { id: upload.id } })).toMatchObject({ state: 'failed', errorCode: 'INTERRUPTED' })
       // a second run finds nothing left
-      expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, stagedObjects: 0, multipartUploads: 0 })
+      expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, uploadSessionBytes: 0, stagedObjects: 0, multipartUploads: 0 })
     } finally {
       if (isRunning(child.pid!)) child.kill('SIGKILL')
     }
@@ -118,7 +119,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     // past the first lease: only renewals keep it alive
     await waitFor('the first lease to have run out', () => Date.now() > first.leaseUntil!.getTime() + 500, 10_000)
     expect((await db.upload.findUniqueOrThrow({ where: { id: first.id } })).leaseUntil!.getTime()).toBeGreaterThan(first.leaseUntil!.getTime())
-    expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, stagedObjects: 0, multipartUploads: 0 })
+    expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, uploadSessionBytes: 0, stagedObjects: 0, multipartUploads: 0 })
 
     body.end(archive.subarray(12 * MiB))
     const result = await importing
@@ -160,7 +161,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     // idle for two hours (and its write lease long gone)
     await db.blobUploadSession.update({ where: { id: old.session.id }, data: { updatedAt: new Date(Date.now() - 2 * 3600_000), lockedUntil: null } })
 
-    expect(await runExpiry(services)).toMatchObject({ uploadSessions: 1, multipartUploads: 0 }) // aborted with its session
+    expect(await runExpiry(services)).toMatchObject({ uploadSessions: 1, uploadSessionBytes: 9 * MiB, multipartUploads: 0 }) // aborted with its session
     expect((await request(reg.url + old.location)).status).toBe(404)
     expect((await request(reg.url + recent.location)).status).toBe(204)
     expect(partFiles(reg.stack, old.session.multipartId!)).toEqual([])
@@ -173,6 +174,33 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     expect(await runExpiry({ ...reg.stack, lifecycle: { uploadSessionExpirySeconds: 60 } })).toMatchObject({ uploadSessions: 1 })
     expect((await request(reg.url + recent.location)).status).toBe(404)
     expect(multipartDirs(reg.stack)).toEqual([])
+  }, 120_000)
+
+  it('the expiry.run job logs what it collected as one structured line', async () => {
+    const { db } = reg.stack
+    const location = locationPath(await request(`${reg.url}/v2/expiry/logged/blobs/uploads/`, { method: 'POST' }))
+    expect((await request(reg.url + location, { method: 'PATCH', body: randomBytes(MiB), headers: { 'Content-Range': `0-${MiB - 1}` } })).status).toBe(202)
+    await db.blobUploadSession.updateMany({ where: { repository: 'expiry/logged' }, data: { updatedAt: new Date(Date.now() - 2 * 24 * 3600_000), lockedUntil: null } })
+    const lines: { msg: string; fields?: Record<string, unknown> }[] = []
+    const jobs = await startJobs(reg.stack, {
+      databaseUrl: reg.stack.databaseUrl,
+      measureConcurrency: 1,
+      schedule: false,
+      local: { pollMs: 50 },
+      pgBoss: { pollingIntervalSeconds: 0.5, stopTimeoutMs: 5000 },
+      log: (msg, fields) => void lines.push({ msg, fields }),
+    })
+    try {
+      await jobs.jobs.send('expiry.run', {})
+      await waitFor('the expiry job to log', async () => lines.some((l) => l.msg === 'expiry run'))
+    } finally {
+      await jobs.stop()
+    }
+    const logged = lines.filter((l) => l.msg === 'expiry run')
+    expect(logged).toHaveLength(1)
+    expect(logged[0].fields).toMatchObject({ job: 'expiry.run', uploads: 0, uploadSessions: 1, uploadSessionBytes: MiB, stagedObjects: 0, multipartUploads: 0 })
+    expect(logged[0].fields!.ms).toEqual(expect.any(Number))
+    expect((await request(reg.url + location)).status).toBe(404)
   }, 120_000)
 
   it('recognises a push session multipart record written by the older version ("oci-upload:"): kept while its session lives, aborted once it is gone', async () => {
@@ -211,7 +239,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     const unknown = await staged('someone-else')
 
     // with the default age (an hour) only the expired lease's goes: its upload is proven dead
-    expect(await runExpiry(reg.stack)).toEqual({ uploads: 1, uploadSessions: 0, stagedObjects: 1, multipartUploads: 0 })
+    expect(await runExpiry(reg.stack)).toEqual({ uploads: 1, uploadSessions: 0, uploadSessionBytes: 0, stagedObjects: 1, multipartUploads: 0 })
     expect(await store.stat(expired)).toBeNull()
     for (const key of [live, vanished, unknown]) expect(await store.stat(key)).not.toBeNull()
 
