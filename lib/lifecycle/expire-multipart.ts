@@ -10,7 +10,7 @@
 import type { Services } from '../services'
 import { lifecycleOf } from './settings'
 import { forgetMultipart } from './multipart-records'
-import { pushSessionOf } from './push-session-owner'
+import { lookUpOwners } from './owners'
 import { KEY_PREFIX } from '../registry/staging'
 import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
 
@@ -29,22 +29,15 @@ async function abortRecorded(services: Services, cutoff: Date): Promise<number> 
     if (!rows.length) return aborted
     after = rows[rows.length - 1].uploadId
 
-    const sessionIds = [...new Set(rows.flatMap((r) => pushSessionOf(r.ownerId) ?? []))]
-    const sessions = new Map(
-      (await db.blobUploadSession.findMany({ where: { id: { in: sessionIds } }, select: { id: true, multipartId: true } })).map((s) => [s.id, s.multipartId]),
-    )
-    const uploadIds = [...new Set(rows.filter((r) => pushSessionOf(r.ownerId) === null).map((r) => r.ownerId))]
-    const uploads = new Map((await db.upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, state: true } })).map((u) => [u.id, u.state]))
-
+    const ownerOf = await lookUpOwners(db, rows.map((r) => r.ownerId))
     for (const r of rows) {
-      let abandoned: boolean
-      const sessionId = pushSessionOf(r.ownerId)
-      if (sessionId !== null) {
-        abandoned = !sessions.has(sessionId) || (sessions.get(sessionId) !== r.uploadId && r.createdAt < cutoff)
-      } else {
-        const state = uploads.get(r.ownerId)
-        abandoned = state === undefined ? r.createdAt < cutoff : state !== 'receiving'
-      }
+      const owner = ownerOf(r.ownerId)
+      const abandoned =
+        owner.kind === 'upload'
+          ? owner.state !== 'receiving'
+          : owner.kind === 'session'
+            ? !owner.live || (owner.multipartId !== r.uploadId && r.createdAt < cutoff)
+            : r.createdAt < cutoff // unknown owner
       if (!abandoned) continue
       const outcome = await abort(services, r.objectKey, r.uploadId)
       if (outcome) await forgetMultipart(db, r.uploadId) // a failed abort keeps the record: next run

@@ -10,7 +10,7 @@ import type { Services } from '../services'
 import { lifecycleOf } from './settings'
 import { discardStaged } from '../registry/staging'
 import { BATCH, yieldToEventLoop } from '../registry/bulk-sql'
-import { pushSessionOf } from './push-session-owner'
+import { lookUpOwners } from './owners'
 
 export async function expireStagedObjects(services: Services, opts: { now?: Date } = {}): Promise<number> {
   const { db } = services
@@ -23,17 +23,12 @@ export async function expireStagedObjects(services: Services, opts: { now?: Date
     if (!rows.length) return collected
     after = rows[rows.length - 1].objectKey
 
-    const sessionIds = [...new Set(rows.flatMap((r) => pushSessionOf(r.ownerId) ?? []))]
-    const liveSessions = new Set((await db.blobUploadSession.findMany({ where: { id: { in: sessionIds } }, select: { id: true } })).map((s) => s.id))
-    const uploadIds = [...new Set(rows.filter((r) => pushSessionOf(r.ownerId) === null).map((r) => r.ownerId))]
-    const uploads = new Map((await db.upload.findMany({ where: { id: { in: uploadIds } }, select: { id: true, state: true } })).map((u) => [u.id, u.state]))
-
+    const ownerOf = await lookUpOwners(db, rows.map((r) => r.ownerId))
     const gone = rows.filter((r) => {
-      const sessionId = pushSessionOf(r.ownerId)
-      if (sessionId !== null) return !liveSessions.has(sessionId) && r.createdAt < cutoff
-      const state = uploads.get(r.ownerId)
-      if (state === undefined) return r.createdAt < cutoff // unknown owner
-      return state !== 'receiving'
+      const owner = ownerOf(r.ownerId)
+      if (owner.kind === 'upload') return owner.state !== 'receiving'
+      if (owner.kind === 'session' && owner.live) return false
+      return r.createdAt < cutoff // a vanished session's, or an unknown owner's
     })
     await discardStaged(
       services,
