@@ -12,6 +12,7 @@ import { runRetention, type RetentionDeletion } from '../../lib/retention/run-re
 import { acquireLease } from '../../lib/db/leases'
 import { deleteTagsIfUnchanged, deleteUntaggedManifest } from '../../lib/retention/deletions'
 import { findUntaggedManifests } from '../../lib/gc/untagged'
+import { listUntaggedImages } from '../../lib/console/untagged-images'
 
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const DAY_MS = 86_400_000
@@ -305,6 +306,19 @@ describe.each(providers)('retention policies (%s)', (provider) => {
     await db().tagEvent.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 2 * DAY_MS) } })
     expect(await deleteUntaggedManifest(reg.stack, id, planned, cutoff)).toBe(true)
     expect(await db().manifest.count({ where: { repositoryId: id } })).toBe(0)
+  }, 60_000)
+
+  it('the console lists as untagged what the untaggedDays rule and garbage collection call untagged (one rule, lib/gc/untagged.ts)', async () => {
+    const img = await push.image('rule/shared', null)
+    const id = await repositoryId('rule/shared')
+    await db().manifest.updateMany({ where: { repositoryId: id }, data: { createdAt: new Date(Date.now() - 10 * DAY_MS) } })
+    const cutoff = new Date(Date.now() - DAY_MS)
+    const listed = async () => (await listUntaggedImages(reg.stack, 'rule/shared'))!.images.map((m) => m.digest)
+    expect(await listed()).toEqual([img.digest])
+    expect((await findUntaggedManifests(db(), id, cutoff)).map((m) => m.digest)).toEqual([img.digest])
+    await push.manifest('rule/shared', 'now-tagged', img.manifest)
+    expect(await listed()).toEqual([])
+    expect(await findUntaggedManifests(db(), id, cutoff)).toEqual([])
   }, 60_000)
 
   it('two instances running the policies at once delete each tag once between them', async () => {
