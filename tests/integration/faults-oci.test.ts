@@ -35,7 +35,7 @@ describe.each(providers)('registry API under object store faults (%s)', (provide
 
   it('chunked push: reset part uploads → 503 UNAVAILABLE; once the store is back the client resumes the session', async () => {
     const before = await snapshot(reg.stack)
-    const blob = randomBytes(20 * MiB)
+    const blob = randomBytes(17 * MiB)
     const start = await request(`${reg.url}/v2/faults/chunked/blobs/uploads/`, { method: 'POST' })
     expect(start.status).toBe(202)
     let location = locationPath(start)
@@ -45,7 +45,7 @@ describe.each(providers)('registry API under object store faults (%s)', (provide
 
     // every part upload of the next chunk is reset: the SDK's retry does not get past it
     reg.proxy.add({ method: 'PUT', key: /partNumber=/, action: { kind: 'reset' } })
-    const failed = await request(reg.url + location, { method: 'PATCH', body: blob.subarray(9 * MiB, 18 * MiB), headers: { 'Content-Range': `${9 * MiB}-${18 * MiB - 1}` } })
+    const failed = await request(reg.url + location, { method: 'PATCH', body: blob.subarray(9 * MiB), headers: { 'Content-Range': `${9 * MiB}-${blob.length - 1}` } })
     const err = await errorOf(failed)
     expect(err.status).toBe(503)
     expect(err.code).toBe('UNAVAILABLE')
@@ -60,7 +60,7 @@ describe.each(providers)('registry API under object store faults (%s)', (provide
     expect(status.status).toBe(204)
     const stored = rangeEnd(status) + 1
     expect(stored).toBeGreaterThanOrEqual(9 * MiB)
-    expect(stored).toBeLessThanOrEqual(18 * MiB)
+    expect(stored).toBeLessThan(blob.length)
     const rest = await request(reg.url + locationPath(status), { method: 'PATCH', body: blob.subarray(stored), headers: { 'Content-Range': `${stored}-${blob.length - 1}` } })
     expect(rest.status).toBe(202)
     const done = await request(`${reg.url}${locationPath(rest)}${locationPath(rest).includes('?') ? '&' : '?'}digest=${sha256(blob)}`, { method: 'PUT' })
@@ -80,7 +80,9 @@ describe.each(providers)('registry API under object store faults (%s)', (provide
     expect(err.message).toMatch(/object store failed \(it answered 503/)
     expect((await fetch(`${reg.url}/v2/faults/mono/blobs/${sha256(blob)}`, { method: 'HEAD' })).status).toBe(404)
     const after = await afterExpiry(reg, before.objects)
-    expect(after.objects).toEqual(before.objects)
+    // GC (grace 0) may also take blobs earlier tests pushed without a manifest; nothing new may stay
+    expect(after.objects.filter((k) => !before.objects.includes(k))).toEqual([])
+    expect(after.unnamed).toEqual([])
     expect(after.staged).toBe(0)
     expect(after.multipartParts).toBe(0)
     // the client's retry, the store being fine again
@@ -96,7 +98,7 @@ describe.each(providers)('registry API under object store faults (%s)', (provide
     const keyOf = async (digest: string) => (await reg.stack.db.blob.findUniqueOrThrow({ where: { digest } })).objectKey
 
     // every GET of a's object is cut after 1 MiB
-    reg.proxy.add({ method: 'GET', key: new RegExp(`^${await keyOf(sha256(a))}$`), action: { kind: 'reset-mid-body', afterBytes: MiB } })
+    reg.proxy.add({ method: 'GET', key: new RegExp(`^${await keyOf(sha256(a))}\\b`), action: { kind: 'reset-mid-body', afterBytes: MiB } })
     const cut = await fetch(`${reg.url}/v2/faults/pull-a/blobs/${sha256(a)}`, { signal: AbortSignal.timeout(15_000) })
     expect(cut.status).toBe(200)
     const outcome = await cut.arrayBuffer().then(

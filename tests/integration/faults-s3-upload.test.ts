@@ -38,6 +38,7 @@ describe.each(providers)('console uploads under object store faults (%s)', (prov
     expect(visible.manifests).toBe(before.manifests)
     const after = await afterExpiry(reg, before.objects)
     expect(after.objects).toEqual(before.objects)
+    expect(after.unnamed).toEqual([])
     expect(after.blobs).toEqual(before.blobs)
     expect(after.staged).toBe(0)
     expect(after.multipartParts).toBe(0)

@@ -47,14 +47,30 @@ export async function faultyRegistry(provider: DbProvider, tuning: Partial<S3Cli
  * finished after Stowage had given up on them (a timeout) and had already discarded their rows; only the
  * orphan sweep of GC (after STOWAGE_GC_GRACE_SECONDS) takes those.
  */
-export async function afterExpiry(reg: FaultyRegistry, known: string[]) {
+export async function afterExpiry(reg: FaultyRegistry, known: string[]): Promise<Awaited<ReturnType<typeof snapshot>> & { multipartParts: number; unnamedAfterExpiry: string[]; unnamed: string[] }> {
   await reg.proxy.settled()
   reg.proxy.clear()
   const lifecycle = { ...reg.services.lifecycle, stagedExpirySeconds: 0, multipartExpirySeconds: 0, uploadSessionExpirySeconds: 0, gcGraceSeconds: 0 }
   await runExpiry({ ...reg.services, lifecycle })
   const unnamedAfterExpiry = (await snapshot(reg.stack)).objects.filter((k) => !known.includes(k))
   await runGc({ ...reg.services, lifecycle }, { dryRun: false, trigger: 'manual' })
-  return { ...(await snapshot(reg.stack)), multipartParts: multipartLeftovers(reg.stack.s3Dir).length, unnamedAfterExpiry }
+  const after = await snapshot(reg.stack)
+  return { ...after, multipartParts: multipartLeftovers(reg.stack.s3Dir).length, unnamedAfterExpiry, unnamed: await unnamedObjects(reg.stack, after.objects) }
+}
+
+/** Objects no row names (what nothing but GC's orphan sweep would ever delete). */
+async function unnamedObjects(stack: Stack, keys: string[]) {
+  const db = stack.db
+  const named = new Set<string>()
+  for (const r of await db.blob.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.stagedObject.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.multipartUpload.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.objectTombstone.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
+  for (const r of await db.blobUploadSession.findMany({ select: { objectKey: true, tailKey: true } })) {
+    named.add(r.objectKey)
+    if (r.tailKey) named.add(r.tailKey)
+  }
+  return keys.filter((k) => !named.has(k))
 }
 
 export async function consoleUpload(url: string, archive: Buffer) {
