@@ -18,7 +18,7 @@ const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024'])
 // driver adapter error kinds (@prisma/driver-adapter-utils) for the same situations
 const ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections'])
 const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '08006', '08003', '08001'])
-const MESSAGES = /Server has closed the connection|Connection terminated|connection.*(closed|terminated|ended)|Can't reach database server|terminating connection due to administrator command/i
+const MESSAGES = /Server has closed the connection|Connection terminated|connection.*(closed|terminated|ended)|Can't reach database server|terminating connection due to administrator command|timeout exceeded when trying to connect/i
 
 /** Whether an error from the database client means the database could not be reached or went away. */
 export function isDatabaseUnavailable(e: unknown): boolean {

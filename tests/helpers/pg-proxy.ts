@@ -18,6 +18,8 @@ export type PgProxy = {
    * are destroyed before the message reaches the server. Resolves the returned promise at the first cut.
    */
   cutOn(text: string, count?: number): Promise<void>
+  /** while true, new connections are accepted and never answered (a server that hangs) */
+  blackhole: boolean
   /** connections cut by cutOn so far */
   cuts: number
   close(): Promise<void>
@@ -30,7 +32,14 @@ export async function pgProxy(target: { host: string; port: number }): Promise<P
   let port = 0
   let cuts = 0
 
+  let blackhole = false
   const onClient = (client: net.Socket) => {
+    if (blackhole) {
+      sockets.add(client)
+      client.on('error', () => {})
+      client.on('close', () => sockets.delete(client))
+      return
+    }
     const upstream = net.connect(target.port, target.host)
     for (const s of [client, upstream]) {
       sockets.add(s)
@@ -101,6 +110,12 @@ export async function pgProxy(target: { host: string; port: number }): Promise<P
           },
         })
       })
+    },
+    get blackhole() {
+      return blackhole
+    },
+    set blackhole(v: boolean) {
+      blackhole = v
     },
     get cuts() {
       return cuts

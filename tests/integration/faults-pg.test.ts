@@ -22,7 +22,10 @@ describe.skipIf(!providers.includes('postgresql'))('PostgreSQL connections reset
   beforeAll(async () => {
     stack = await startStack('postgresql')
     proxy = await pgProxy({ host: '127.0.0.1', port: Number(new URL(stack.databaseUrl).port || 5432) })
-    db = await openDatabase(proxy.urlFor(stack.databaseUrl))
+    // a 1 s connection timeout (the URL's connect_timeout) for the test of a server that never answers
+    const url = new URL(proxy.urlFor(stack.databaseUrl))
+    url.searchParams.set('connect_timeout', '1')
+    db = await openDatabase(url.toString())
     server = await listen({ ...stack, db }, { port: 0, host: '127.0.0.1' })
   }, 60_000)
   afterAll(async () => {
@@ -76,5 +79,20 @@ describe.skipIf(!providers.includes('postgresql'))('PostgreSQL connections reset
     await refusing
     const again = await request(`${server.url}/v2/pg/refused/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })
     expect(again.status).toBe(201)
+  })
+
+  it('a server that accepts connections and never answers: requests fail with 503 after the connect timeout, not hang', async () => {
+    proxy.resetAll() // the pool's open connections go; new ones hang
+    proxy.blackhole = true
+    try {
+      const res = await fetch(`${server.url}/v2/pg/first/tags/list`, { signal: AbortSignal.timeout(15_000) })
+      const body = await res.json()
+      expect(res.status).toBe(503)
+      expect(body.errors[0].code).toBe('UNAVAILABLE')
+    } finally {
+      proxy.blackhole = false
+    }
+    proxy.resetAll()
+    expect((await fetch(`${server.url}/v2/pg/first/tags/list`)).status).toBe(200)
   })
 })
