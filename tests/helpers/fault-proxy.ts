@@ -41,7 +41,7 @@ export type FaultProxy = {
   bucketGone: boolean
   seen: SeenRequest[]
   /** resolves once no request is in the proxy (a delayed write has reached the store or failed) */
-  settled(): Promise<void>
+  settled(ms?: number): Promise<void>
   /** how many requests a fault kind was applied to */
   hits(kind: SeenRequest['fault']): number
   close(): Promise<void>
@@ -155,7 +155,13 @@ export async function faultProxy(target: string, opts: { bucket?: string } = {})
       bucketGone = v
     },
     seen,
-    settled: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => onSettled.push(r))),
+    settled: (ms = 10_000) =>
+      inFlight === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`the fault proxy still has ${inFlight} requests after ${ms} ms`)), ms)
+            onSettled.push(() => (clearTimeout(timer), resolve()))
+          }),
     hits: (kind) => seen.filter((s) => s.fault === kind).length,
     async close() {
       for (const s of sockets) s.destroy()
