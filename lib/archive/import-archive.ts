@@ -100,7 +100,8 @@ async function importInForeground(services: Services, req: ImportRequest): Promi
     req.body.destroy()
     // Let writes in flight settle first, or an object could land after its deletion.
     await Promise.allSettled(pendingWrites)
-    await discardAllStagedOf(services, uploadId).catch(() => {}) // the sweeper retries whatever remains
+    // the sweeper retries whatever remains; after a store failure it deletes the keys once more (late writes)
+    await discardAllStagedOf(services, uploadId, { keepRows: error.code === 'STORAGE_UNAVAILABLE' }).catch(() => {})
     await services.db.upload
       .update({
         where: { id: uploadId },
