@@ -5,6 +5,7 @@ import { userNameProblem } from './auth/account-names'
 import { passwordProblem } from './auth/passwords'
 import { parseTrustedProxies } from './http/client-address'
 import { type LifecycleSettings, defaultLifecycle } from './lifecycle/settings'
+import { type S3ClientTuning, defaultS3ClientTuning } from './storage/s3-client-options'
 
 export type S3Settings = {
   endpoint?: string // unset = start the embedded S3-compatible server
@@ -13,6 +14,8 @@ export type S3Settings = {
   accessKeyId: string
   secretAccessKey: string
   forcePathStyle: boolean
+  /** timeouts and attempts of the S3 client (lib/storage/s3-client-options.ts) */
+  tuning?: Partial<S3ClientTuning>
 }
 
 export type Limits = {
@@ -133,6 +136,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accessKeyId: env.S3_ACCESS_KEY_ID || 'S3RVER',
       secretAccessKey: env.S3_SECRET_ACCESS_KEY || 'S3RVER',
       forcePathStyle: bool('S3_FORCE_PATH_STYLE', true),
+      tuning: {
+        connectTimeoutMs: 1000 * int('S3_CONNECT_TIMEOUT_SECONDS', defaultS3ClientTuning.connectTimeoutMs / 1000, 1, 3600),
+        requestTimeoutMs: 1000 * int('S3_REQUEST_TIMEOUT_SECONDS', defaultS3ClientTuning.requestTimeoutMs / 1000, 1, 24 * 3600),
+        maxAttempts: int('S3_MAX_ATTEMPTS', defaultS3ClientTuning.maxAttempts, 1, 20),
+      },
     },
     limits: {
       maxLayerBytes: int('STOWAGE_MAX_LAYER_BYTES', defaultLimits.maxLayerBytes, 1),

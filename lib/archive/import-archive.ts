@@ -19,6 +19,7 @@ import { registerStaged, discardStaged, discardAllStagedOf } from '../registry/s
 import { commitIndexImport } from '../registry/commit-index'
 import { storedIndexManifests } from '../registry/index-manifest'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { isDatabaseUnavailable, DATABASE_UNAVAILABLE_MESSAGE } from '../db/db-errors'
 import { placeInOrganization } from '../auth/account-names'
 import { isQuotaExceeded, type QuotaExceeded } from '../accounts/quotas'
 import { measureLater } from '../analysis/blob-analysis'
@@ -99,7 +100,8 @@ async function importInForeground(services: Services, req: ImportRequest): Promi
     req.body.destroy()
     // Let writes in flight settle first, or an object could land after its deletion.
     await Promise.allSettled(pendingWrites)
-    await discardAllStagedOf(services, uploadId).catch(() => {}) // the sweeper retries whatever remains
+    // the sweeper retries whatever remains; after a store failure it deletes the keys once more (late writes)
+    await discardAllStagedOf(services, uploadId, { keepRows: error.code === 'STORAGE_UNAVAILABLE' }).catch(() => {})
     await services.db.upload
       .update({
         where: { id: uploadId },
@@ -325,6 +327,7 @@ function toImportError(e: unknown, signal?: AbortSignal): ImportError {
   if (isImportError(e)) return e
   if (isQuotaExceeded(e)) return quotaImportError(e)
   if (isStoreUnavailable(e)) return new ImportError('STORAGE_UNAVAILABLE', e.message, 503) // not the client's doing
+  if (isDatabaseUnavailable(e)) return new ImportError('DATABASE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE, 503)
   const msg = String((e as Error)?.message ?? e)
   if ((e as any)?.code === 'ECONNRESET' || /aborted/i.test(msg)) {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Services } from '../services'
 import { ApiError, sendConsoleError } from './respond'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { isDatabaseUnavailable, DATABASE_UNAVAILABLE_MESSAGE } from '../db/db-errors'
 import { ThrottledError } from '../auth/auth-settings'
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { repositoryRoutes } from './repository-routes'
@@ -33,6 +34,7 @@ export async function handleConsoleApi(services: Services, req: IncomingMessage,
       return sendConsoleError(res, new ApiError(429, 'TOO_MANY_REQUESTS', e.message))
     }
     if (isStoreUnavailable(e) && !res.headersSent) return sendConsoleError(res, new ApiError(503, 'STORAGE_UNAVAILABLE', e.message))
+    if (isDatabaseUnavailable(e) && !res.headersSent) return sendConsoleError(res, new ApiError(503, 'DATABASE_UNAVAILABLE', DATABASE_UNAVAILABLE_MESSAGE))
     console.error('console api error', e)
     if (!res.headersSent) sendConsoleError(res, new ApiError(500, 'INTERNAL', 'internal server error'))
     else res.destroy()

@@ -13,6 +13,7 @@ import { startUpload, patchUpload, finishUpload, uploadStatus, cancelUpload } fr
 import { listTags, listCatalog } from './listings'
 import { listReferrers } from './referrers'
 import { isStoreUnavailable } from '../storage/store-errors'
+import { isDatabaseUnavailable, DATABASE_UNAVAILABLE_MESSAGE } from '../db/db-errors'
 import { ThrottledError } from '../auth/auth-settings'
 import { handleTokenRequest } from './token-endpoint'
 import { organizationOf } from '../auth/account-names'
@@ -37,16 +38,22 @@ export async function handleRegistryApi(services: Services, req: IncomingMessage
     // sign-in throttling → 429; quota and organization refusals → DENIED / NAME_INVALID
     const e = caught instanceof ThrottledError ? throttled(caught) : tenancyError(caught)
     const gone = isClientGone(e, res)
-    if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : e)
+    const dbDown = !isOciError(e) && isDatabaseUnavailable(e)
+    if (!isOciError(e) && !gone) console.error('registry api error', req.method, url.pathname, isStoreUnavailable(e) ? e.message : dbDown ? DATABASE_UNAVAILABLE_MESSAGE : e)
     if (res.headersSent || gone) return void res.destroy() // mid-stream: the client sees a broken download
-    sendOciError(req, res, isOciError(e) ? e : isStoreUnavailable(e) ? storeUnavailable(e) : new OciError('UNKNOWN', 'internal server error'))
+    sendOciError(
+      req,
+      res,
+      isOciError(e) ? e : isStoreUnavailable(e) ? storeUnavailable(e) : dbDown ? unavailable(DATABASE_UNAVAILABLE_MESSAGE) : new OciError('UNKNOWN', 'internal server error'),
+    )
   }
 }
 
 // sign-in throttling (Basic credentials here, or the token endpoint): the spec's 429 code
 const throttled = (e: ThrottledError) => new OciError('TOOMANYREQUESTS', e.message, { headers: { 'Retry-After': String(e.retryAfterSeconds) } })
 
-const storeUnavailable = (e: Error) => new OciError('UNAVAILABLE', e.message, { headers: { 'Retry-After': '5' } })
+const storeUnavailable = (e: Error) => unavailable(e.message)
+const unavailable = (message: string) => new OciError('UNAVAILABLE', message, { headers: { 'Retry-After': '5' } })
 
 const isClientGone = (e: unknown, res: ServerResponse) => {
   const code = (e as { code?: string })?.code

@@ -16,19 +16,24 @@ export async function registerStaged(services: Services, ownerId: string): Promi
   return key
 }
 
-/** Deletes staged objects (bucket first, then the rows, so a crash in between leaves them sweepable). */
-export async function discardStaged(services: Services, keys: string[]) {
+/**
+ * Deletes staged objects (bucket first, then the rows, so a crash in between leaves them sweepable).
+ * `keepRows`: after the store failed (a timeout), a write Stowage gave up on may still land later; the
+ * rows stay so that the next expiry run deletes the keys again, instead of leaving an object no row names.
+ */
+export async function discardStaged(services: Services, keys: string[], opts: { keepRows?: boolean } = {}) {
   if (!keys.length) return
   await services.store.delete(keys)
-  await services.db.stagedObject.deleteMany({ where: { objectKey: { in: keys } } })
+  if (!opts.keepRows) await services.db.stagedObject.deleteMany({ where: { objectKey: { in: keys } } })
 }
 
 /** Deletes every staged object of `ownerId`; returns how many there were. */
-export async function discardAllStagedOf(services: Services, ownerId: string): Promise<number> {
+export async function discardAllStagedOf(services: Services, ownerId: string, opts: { keepRows?: boolean } = {}): Promise<number> {
   const rows = await services.db.stagedObject.findMany({ where: { ownerId }, select: { objectKey: true } })
   await discardStaged(
     services,
     rows.map((r) => r.objectKey),
+    opts,
   )
   return rows.length
 }

@@ -19,7 +19,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import type { BlobStore, ByteRange, WriteOptions } from './blob-store'
 import type { S3Settings } from '../config'
 import { PartBufferPool, writeInParts } from './part-writer'
-import { StoreUnavailableError, isConnectionFailure } from './store-errors'
+import { StoreUnavailableError, isConnectionFailure, storeFaultMessage } from './store-errors'
+import { s3ClientOptions } from './s3-client-options'
 
 export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
 /** Parts being sent per object while the next one fills: a streamed write holds (this + 1) × 8 MiB. */
@@ -37,6 +38,7 @@ export function createS3Client(s: S3Settings & { endpoint: string }) {
     // verbatim (silent corruption). Checksums only when an operation requires them works everywhere.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    ...s3ClientOptions(s.tuning),
   })
 }
 
@@ -59,6 +61,9 @@ export class S3BlobStore implements BlobStore {
       return (await this.client.send(command as any, opts)) as T
     } catch (e) {
       if (isConnectionFailure(e)) throw new StoreUnavailableError(this.unavailableMessage, { cause: e })
+      // the store answered, but with its own failure (5xx after the retries, the bucket gone): not the client's
+      const fault = storeFaultMessage(e, this.bucket)
+      if (fault) throw new StoreUnavailableError(fault, { cause: e })
       throw e
     }
   }

@@ -35,3 +35,21 @@ export function isConnectionFailure(e: unknown): boolean {
   }
   return false
 }
+
+/**
+ * What to tell a caller when the store answered with a failure of its own rather than about the request:
+ * a 5xx that the SDK's retries did not get past, or a bucket that no longer exists. Null for answers that
+ * are about the request (404 NoSuchKey, 403, 400...), which callers handle themselves.
+ */
+export function storeFaultMessage(e: unknown, bucket: string): string | null {
+  const err = e as any
+  if (err?.name === 'NoSuchBucket' || err?.Code === 'NoSuchBucket') {
+    return `the object store has no bucket "${bucket}" (it was deleted or is not reachable); try again once it is back`
+  }
+  const status = err?.$metadata?.httpStatusCode
+  if (typeof status === 'number' && status >= 500) {
+    const code = typeof err?.name === 'string' && /^[A-Za-z]+$/.test(err.name) && err.name !== 'Error' ? ` ${err.name}` : ''
+    return `the object store failed (it answered ${status}${code}); try again in a moment`
+  }
+  return null
+}
