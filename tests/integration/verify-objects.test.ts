@@ -13,14 +13,23 @@ import { request, sha256 } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 import type { BlobStore } from '../../lib/storage/blob-store'
 import type { Services } from '../../lib/services'
+import { sweepUploadSessions } from '../../lib/oci/upload-sweeper'
 
 /**
  * The stack's real store, except that while `armed`, an object written with exactly `size` bytes is
  * deleted right after its write succeeded: the bytes were stored, then vanished before the commit.
  */
 function vanishingStore(store: BlobStore) {
-  const control = { size: -1, armed: false, vanished: [] as string[] }
+  const control = { size: -1, armed: false, vanished: [] as string[], afterStat: null as null | ((key: string) => Promise<void>) }
   const s = Object.create(store) as BlobStore
+  // and `afterStat` runs right after a HEAD (the commit check's), before the caller sees its answer
+  s.stat = async (key) => {
+    const size = await store.stat(key)
+    const hook = control.afterStat
+    control.afterStat = null
+    await hook?.(key)
+    return size
+  }
   s.write = async (key, body, opts) => {
     await store.write(key, body, opts)
     if (control.armed && (await store.stat(key)) === control.size) {
@@ -93,4 +102,24 @@ describe.each(providers)('a commit checks that its objects are stored (%s)', (pr
     expect(pulled.status).toBe(200)
     expect(Buffer.from(await pulled.arrayBuffer()).equals(blob)).toBe(true)
   }, 120_000)
+
+  // Another instance's sweep of idle upload sessions, run while this one finishes a push.
+  const sweepDuring = async (repository: string, leaseRanOut: boolean) => {
+    const session = await reg.stack.db.blobUploadSession.findFirstOrThrow({ where: { repository } })
+    if (leaseRanOut) {
+      await reg.stack.db.blobUploadSession.update({ where: { id: session.id }, data: { lockedUntil: new Date(Date.now() - 1000), updatedAt: new Date(Date.now() - 3600_000) } })
+    }
+    return sweepUploadSessions({ ...reg.stack, lifecycle: { uploadSessionExpirySeconds: 60 } })
+  }
+
+  it('a sweep by another instance leaves a push that is being finished alone', async () => {
+    const blob = randomBytes(64 * 1024 + 5)
+    let swept = -1
+    control.afterStat = async () => void (swept = await sweepDuring('race/leased', false))
+    const res = await request(`${reg.url}/v2/race/leased/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob })
+    expect(res.status).toBe(201)
+    expect(swept).toBe(0) // the finishing request holds the session's lease
+    const pulled = await fetch(`${reg.url}/v2/race/leased/blobs/${sha256(blob)}`)
+    expect(Buffer.from(await pulled.arrayBuffer()).equals(blob)).toBe(true)
+  }, 60_000)
 })
