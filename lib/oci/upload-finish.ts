@@ -9,22 +9,23 @@ import { cancelSession, stagingOwnerOf, type UploadSession } from './upload-sess
 import { finishedDigest, forgetRunningDigest } from './upload-digests'
 import { commitPushedBlob } from './blob-links'
 import { algorithmOf, newHash, type DigestAlgorithm } from './digest-algorithms'
+import { verifyObjects, ObjectsNotStoredError } from '../registry/verify-objects'
 
 export async function finishSession(services: Services, session: UploadSession, expectedDigest: string) {
   try {
     const key = await assemble(services, session)
-    const stored = await services.store.stat(key)
-    if (stored !== session.receivedBytes) {
-      throw new OciError('BLOB_UPLOAD_INVALID', `the assembled blob has ${stored} bytes but ${session.receivedBytes} were received`, { status: 500 })
-    }
+    await verifyPushedObject(services, key, session, expectedDigest)
     // verified in the algorithm the client names now, whatever the session was started with
     const algorithm = algorithmOf(expectedDigest)
-    const digest = finishedDigest(services, session.id, session.receivedBytes, algorithm) ?? (await digestOfObject(services, key, algorithm))
+    const known = finishedDigest(services, session.id, session.receivedBytes, algorithm)
+    const digest = known ?? (await digestOfObject(services, key, algorithm))
     if (digest !== expectedDigest) {
       throw new OciError('DIGEST_INVALID', `the uploaded content has digest ${digest}, not ${expectedDigest}`, {
         detail: { expected: expectedDigest, actual: digest, size: session.receivedBytes },
       })
     }
+    // again just before the row is written: reading the blob back for its digest can take long
+    if (!known) await verifyPushedObject(services, key, session, expectedDigest)
     await commitPushedBlob(services, { repository: session.repository, digest, size: session.receivedBytes, objectKey: key, sessionId: session.id })
     forgetRunningDigest(services, session.id)
     // the tail objects and, when the blob was stored already, the new object
@@ -32,6 +33,16 @@ export async function finishSession(services: Services, session: UploadSession, 
   } catch (e) {
     await cancelSession(services, session).catch(() => {})
     throw e
+  }
+}
+
+/** The assembled object is in the store with every byte received (lib/registry/verify-objects.ts), or the push fails. */
+async function verifyPushedObject(services: Services, key: string, session: UploadSession, digest: string) {
+  try {
+    await verifyObjects(services.store, [{ key, size: session.receivedBytes, digest }])
+  } catch (e) {
+    if (!(e instanceof ObjectsNotStoredError)) throw e
+    throw new OciError('BLOB_UPLOAD_INVALID', `the upload failed on the server: ${e.message}; nothing was stored, upload the blob again`, { status: 500 })
   }
 }
 

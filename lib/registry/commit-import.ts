@@ -10,6 +10,7 @@ import { setTags, lockRepositories, type TagStatus } from './set-tag'
 import { chunks, insertRows, yieldToEventLoop, type SqlValue } from './bulk-sql'
 import { confirmUploadForCommit } from '../lifecycle/upload-lease'
 import { enforceQuotas } from '../accounts/quotas'
+import { verifyImportObjects } from './verify-objects'
 
 export type CommitBlob = { digest: string; size: number; key: string }
 export type CommitLayer = CommitBlob & { sourceDigest: string | null; packedSize: number }
@@ -36,6 +37,9 @@ export type CommitOutcome = { tags: TagResult[]; adoptedKeys: Set<string> }
 const RETRIES = 5
 
 export async function commitImport(services: Services, uploadId: string, images: CommitImage[]): Promise<CommitOutcome> {
+  // Every object a new row may adopt is there, whole; the upload's lease (confirmed in the transaction)
+  // then guarantees no other instance's sweep deleted one since (a swept upload fails to commit).
+  await verifyImportObjects(services.store, images.flatMap((img) => [img.config, ...img.layers]))
   for (let attempt = 1; ; attempt++) {
     try {
       return await services.db.$transaction(

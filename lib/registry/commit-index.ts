@@ -11,6 +11,7 @@ import { lockRepositories, setTag } from './set-tag'
 import { insertChildLinks } from './manifest-children'
 import { confirmUploadForCommit } from '../lifecycle/upload-lease'
 import { enforceQuotas } from '../accounts/quotas'
+import { verifyImportObjects } from './verify-objects'
 
 export type CommitIndexChild = CommitImage & { manifestMediaType: string }
 
@@ -25,6 +26,8 @@ export type CommitIndex = {
 const RETRIES = 5
 
 export async function commitIndexImport(services: Services, uploadId: string, plan: CommitIndex): Promise<{ tags: TagResult[]; adoptedKeys: Set<string> }> {
+  // as commitImport: every object a new row may adopt is there, whole, before the transaction
+  await verifyImportObjects(services.store, plan.children.flatMap((c) => [c.config, ...c.layers]))
   for (let attempt = 1; ; attempt++) {
     try {
       return await services.db.$transaction(

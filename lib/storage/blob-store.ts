@@ -21,7 +21,7 @@ export interface BlobStore {
   read(key: string, range?: ByteRange): Promise<Readable>
   /** Object size in bytes, or null when it does not exist. */
   stat(key: string): Promise<number | null>
-  /** Deletes the objects; missing ones are not an error. */
+  /** Deletes the objects; missing ones are not an error, keys the store refused to delete are (it throws naming them). */
   delete(keys: string[]): Promise<void>
   /** All keys under a prefix, with when each was last written when the store tells (garbage collection's grace). */
   list(prefix: string): AsyncIterable<{ key: string; size: number; lastModified?: Date }>

@@ -21,6 +21,7 @@ import type { S3Settings } from '../config'
 import { PartBufferPool, writeInParts } from './part-writer'
 import { StoreUnavailableError, isConnectionFailure, storeFaultMessage } from './store-errors'
 import { s3ClientOptions } from './s3-client-options'
+import { failedDeletes, ObjectsNotDeletedError, type DeleteFailure } from './delete-result'
 
 export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
 /** Parts being sent per object while the next one fills: a streamed write holds (this + 1) × 8 MiB. */
@@ -116,14 +117,19 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** Deletes the keys (a missing one is no error); throws ObjectsNotDeletedError naming the keys still stored. */
   async delete(keys: string[]) {
+    const failures: DeleteFailure[] = []
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000)
       if (!batch.length) continue
-      await this.send<any>(
+      // Quiet: the answer lists only the keys that failed, which a 200 does not rule out
+      const out = await this.send<any>(
         new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       )
+      failures.push(...failedDeletes(out.Errors))
     }
+    if (failures.length) throw new ObjectsNotDeletedError(failures)
   }
 
   async *list(prefix: string) {

@@ -9,14 +9,7 @@ import type { Stack } from './stack'
 export type Instance = { services: Services; server: RunningServer; url: string; close(): Promise<void> }
 
 /** The S3 settings of a test stack's bucket (tests/helpers/stack.ts), for another client of it. */
-export const s3SettingsOf = (stack: Pick<Stack, 's3Endpoint'>) => ({
-  endpoint: stack.s3Endpoint,
-  bucket: 'layers',
-  region: 'us-east-1',
-  accessKeyId: 'S3RVER',
-  secretAccessKey: 'S3RVER',
-  forcePathStyle: true,
-})
+export const s3SettingsOf = (stack: Pick<Stack, 's3'>) => stack.s3
 
 /**
  * A Stowage server with its own services: its own database client (own connection pool) and its own S3

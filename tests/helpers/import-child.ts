@@ -1,7 +1,7 @@
 // A Stowage instance in a child process that imports a generated archive and stops sending it in the
 // middle of a big layer, so a test can kill it (-9) while a multipart upload has parts in the store.
 // Started by tests/integration/expiry.test.ts through tsx; settings from the environment:
-//   IMPORT_CHILD_DATABASE_URL, IMPORT_CHILD_S3_ENDPOINT, IMPORT_CHILD_LEASE_SECONDS,
+//   IMPORT_CHILD_DATABASE_URL, S3_* (the stack's bucket: s3EnvOf), IMPORT_CHILD_LEASE_SECONDS,
 //   IMPORT_CHILD_LAYER_BYTES (announced size of the layer), IMPORT_CHILD_SEND_BYTES (sent, then it hangs).
 import { PassThrough } from 'node:stream'
 import { randomBytes } from 'node:crypto'
@@ -10,6 +10,7 @@ import { openS3Store } from '../../lib/storage/open-store'
 import { defaultLimits } from '../../lib/config'
 import { importArchive } from '../../lib/archive/import-archive'
 import { tarHeader } from '../integration/store-outage-support'
+import { s3SettingsFromEnv } from './test-s3'
 
 const env = (name: string) => {
   const v = process.env[name]
@@ -18,14 +19,7 @@ const env = (name: string) => {
 }
 
 const db = await openDatabase(env('IMPORT_CHILD_DATABASE_URL'))
-const store = await openS3Store({
-  endpoint: env('IMPORT_CHILD_S3_ENDPOINT'),
-  bucket: 'layers',
-  region: 'us-east-1',
-  accessKeyId: 'S3RVER',
-  secretAccessKey: 'S3RVER',
-  forcePathStyle: true,
-})
+const store = await openS3Store(s3SettingsFromEnv())
 const services = { db, store, limits: defaultLimits, lifecycle: { uploadLeaseSeconds: Number(env('IMPORT_CHILD_LEASE_SECONDS')) } }
 
 const body = new PassThrough()

@@ -1,5 +1,7 @@
 // A real stack for integration tests: s3rver (in-process, random port, temp dir) and a fresh
-// database, SQLite or PostgreSQL, migrated with the project's own migrations.
+// database, SQLite or PostgreSQL, migrated with the project's own migrations. With TEST_S3_* set
+// (tests/helpers/test-s3.ts, `npm run test:ceph`) the stack uses that S3 service instead of s3rver,
+// in a bucket of its own that is emptied and deleted at close.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,6 +17,7 @@ import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
 import type { DbProvider } from '../../lib/db/provider'
 import { sharedFixture } from './shared-fixtures'
 import { optionalPart } from './optional'
+import { externalS3, randomBucketName, s3rverSettings, s3EnvOf, deleteTestBucket, type TestS3Settings } from './test-s3'
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
 /**
@@ -28,8 +31,15 @@ export type Stack = Services & {
   provider: DbProvider
   databaseUrl: string
   s3Endpoint: string
-  /** s3rver's directory (its bucket folder and the parts of unfinished multipart uploads are in it) */
-  s3Dir: string
+  /** the bucket's settings, for another client of it (another instance, a child process: s3EnvOf) */
+  s3: TestS3Settings
+  /** S3_* variables of the bucket (s3EnvOf), for child processes and boot() */
+  s3Env: Record<string, string>
+  /**
+   * s3rver's directory (its bucket folder and the parts of unfinished multipart uploads are in it);
+   * null on an external S3 service (TEST_S3_*): tests that look into it skip there (requireS3Dir)
+   */
+  s3Dir: string | null
   close(): Promise<void>
 }
 
@@ -61,18 +71,13 @@ export async function createDatabase(provider: DbProvider, dir: string): Promise
 
 export async function startStack(provider: DbProvider, limits: Partial<Limits> = {}): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-test-'))
-  const s3 = await startS3(path.join(dir, 's3'))
+  const external = externalS3()
+  const s3 = external ? null : await startS3(path.join(dir, 's3'))
+  const s3Settings: TestS3Settings = external ? { ...external, bucket: randomBucketName() } : s3rverSettings(s3!.endpoint)
   const database = await createDatabase(provider, dir)
   await migrateDatabase(database.url)
   const db = await openDatabase(database.url)
-  const store = await openS3Store({
-    endpoint: s3.endpoint,
-    bucket: 'layers',
-    region: 'us-east-1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    forcePathStyle: true,
-  })
+  const store = await openS3Store(s3Settings) // creates the bucket when it is not there
   return {
     db,
     store,
@@ -82,15 +87,28 @@ export async function startStack(provider: DbProvider, limits: Partial<Limits> =
     auth: { openAccess: true },
     provider,
     databaseUrl: database.url,
-    s3Endpoint: s3.endpoint,
-    s3Dir: path.join(dir, 's3'),
+    s3Endpoint: s3Settings.endpoint,
+    s3: s3Settings,
+    s3Env: s3EnvOf(s3Settings),
+    s3Dir: s3 ? path.join(dir, 's3') : null,
     async close() {
       await db.$disconnect()
-      await s3.server.close()
+      if (s3) await s3.server.close()
+      else await deleteTestBucket(store)
       await database.drop()
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * s3rver's directory of a stack, for the tests that look into it; on an external S3 service (TEST_S3_*)
+ * null, and the test prints one line saying why it skips (call it as `if (!requireS3Dir(stack, what)) return`).
+ */
+export function requireS3Dir(stack: Pick<Stack, 's3Dir'>, what: string): string | null {
+  if (stack.s3Dir) return stack.s3Dir
+  console.log(`skipped on external S3 (TEST_S3_ENDPOINT): ${what} looks into the embedded s3rver's folder`)
+  return null
 }
 
 /** Everything visible in the database and the bucket, to prove a failed upload changed nothing. */

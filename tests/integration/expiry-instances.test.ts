@@ -29,12 +29,15 @@ describe.each(providers)('a second instance starting during an upload (%s)', (pr
     const receiving = await waitFor('the upload to start', async () => db.upload.findFirst({ where: { state: 'receiving' } }).then((u) => !!u), 30_000).then(() =>
       db.upload.findFirstOrThrow({ where: { state: 'receiving' } }),
     )
-    await waitFor('a part of the layer on disk', () => multipartDirs(reg.stack).some((id) => partFiles(reg.stack, id).length > 0), 60_000)
+    await waitFor('a part of the layer in the store', async () => {
+      for (const id of await multipartDirs(reg.stack)) if ((await partFiles(reg.stack, id)).length > 0) return true
+      return false
+    }, 60_000)
     const staged = await db.stagedObject.findMany({ where: { ownerId: receiving.id } })
     expect(staged.length).toBeGreaterThan(0)
     const stored = [] as string[] // staged objects already written (the layer being written is still parts)
     for (const s of staged) if ((await reg.stack.store.stat(s.objectKey)) !== null) stored.push(s.objectKey)
-    const multipartBefore = multipartDirs(reg.stack)
+    const multipartBefore = await multipartDirs(reg.stack)
     expect(await db.multipartUpload.count({ where: { ownerId: receiving.id } })).toBe(1) // recorded before its first part
 
     const logs: string[] = []
@@ -44,7 +47,7 @@ describe.each(providers)('a second instance starting during an upload (%s)', (pr
       expect(await db.upload.findUnique({ where: { id: receiving.id } })).toMatchObject({ state: 'receiving', errorCode: null })
       expect(await db.stagedObject.count({ where: { ownerId: receiving.id } })).toBeGreaterThanOrEqual(staged.length)
       for (const key of stored) expect(await reg.stack.store.stat(key)).not.toBeNull()
-      expect(multipartDirs(reg.stack)).toEqual(expect.arrayContaining(multipartBefore))
+      expect(await multipartDirs(reg.stack)).toEqual(expect.arrayContaining(multipartBefore))
 
       const answer = await upload.release()
       expect(answer.status).toBe(201)
@@ -57,7 +60,7 @@ describe.each(providers)('a second instance starting during an upload (%s)', (pr
       }
       expect(await db.stagedObject.count()).toBe(0)
       expect(await db.multipartUpload.count()).toBe(0)
-      expect(multipartDirs(reg.stack)).toEqual([])
+      expect(await multipartDirs(reg.stack)).toEqual([])
     } finally {
       await second.close()
     }

@@ -10,6 +10,7 @@ import { boot, sweepLeftovers } from '../../lib/boot'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
 import { openDatabase } from '../../lib/db/client'
 import { s3rverUploadsRoot } from '../../lib/storage/s3rver'
+import { ListPartsCommand } from '@aws-sdk/client-s3'
 
 /** POSTs `archive` to the upload API, sending `holdAt` bytes now and the rest when `release()` is called. */
 export function heldUpload(url: string, archive: Buffer, holdAt: number) {
@@ -61,10 +62,7 @@ export async function startSecondInstance(stack: Stack, logs: string[]): Promise
     {
       STOWAGE_DATA_DIR: dataDir,
       DATABASE_URL: stack.databaseUrl,
-      S3_ENDPOINT: stack.s3Endpoint,
-      S3_BUCKET: 'layers',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      ...stack.s3Env,
     },
     log,
   )
@@ -80,14 +78,37 @@ export async function startSecondInstance(stack: Stack, logs: string[]): Promise
   }
 }
 
-/** Upload ids of the multipart uploads whose parts s3rver keeps on disk (one folder each). */
-export function multipartDirs(stack: Stack): string[] {
+/** Upload ids of the bucket's unfinished multipart uploads (s3rver: one folder each; else ListMultipartUploads). */
+export async function multipartDirs(stack: Stack): Promise<string[]> {
+  if (!stack.s3Dir) {
+    const ids: string[] = []
+    for await (const u of stack.store.listMultipartUploads('')) ids.push(u.uploadId)
+    return ids
+  }
   const root = s3rverUploadsRoot(stack.s3Dir, 'layers')
   return fs.existsSync(root) ? fs.readdirSync(root).filter((d) => /^[0-9a-f]{32}$/.test(d)) : []
 }
 
-/** Part files of one multipart upload on disk (s3rver names them by part number). */
-export function partFiles(stack: Stack, uploadId: string): string[] {
+/** Parts stored of one multipart upload (s3rver: its part files on disk, as it has no ListParts; else ListParts). */
+export async function partFiles(stack: Stack, uploadId: string): Promise<string[]> {
+  if (!stack.s3Dir) {
+    const record = await stack.db.multipartUpload.findFirst({ where: { uploadId } })
+    const key = record?.objectKey ?? (await keyOfUpload(stack, uploadId))
+    if (!key) return []
+    try {
+      const out = await stack.store.client.send(new ListPartsCommand({ Bucket: stack.store.bucket, Key: key, UploadId: uploadId }))
+      return (out.Parts ?? []).map((p) => String(p.PartNumber))
+    } catch (e: any) {
+      // an aborted or completed upload: NoSuchUpload on AWS, NoSuchKey on Ceph RGW
+      if (['NoSuchUpload', 'NoSuchKey', 'NotFound'].includes(e?.name) || e?.$metadata?.httpStatusCode === 404) return []
+      throw e
+    }
+  }
   const dir = path.join(s3rverUploadsRoot(stack.s3Dir, 'layers'), uploadId)
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^\d+$/.test(f)) : []
+}
+
+async function keyOfUpload(stack: Stack, uploadId: string) {
+  for await (const u of stack.store.listMultipartUploads('')) if (u.uploadId === uploadId) return u.key
+  return null
 }

@@ -52,7 +52,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
       env: {
         ...process.env,
         IMPORT_CHILD_DATABASE_URL: stack.databaseUrl,
-        IMPORT_CHILD_S3_ENDPOINT: stack.s3Endpoint,
+        ...stack.s3Env,
         IMPORT_CHILD_LEASE_SECONDS: '5',
         IMPORT_CHILD_LAYER_BYTES: String(64 * MiB),
         IMPORT_CHILD_SEND_BYTES: String(20 * MiB),
@@ -67,7 +67,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
         'a recorded multipart upload with two parts on disk',
         async () => {
           const r = await stack.db.multipartUpload.findFirst()
-          return !!r && partFiles(stack, r.uploadId).length >= 2
+          return !!r && (await partFiles(stack, r.uploadId)).length >= 2
         },
         90_000,
       ).then(() => stack.db.multipartUpload.findFirstOrThrow())
@@ -83,7 +83,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
       // its lease has not run out yet: for all anyone knows the instance is alive
       if ((await stack.db.upload.findUniqueOrThrow({ where: { id: upload.id } })).leaseUntil! > new Date()) {
         expect(await runExpiry(services)).toEqual({ uploads: 0, uploadSessions: 0, uploadSessionBytes: 0, stagedObjects: 0, multipartUploads: 0 })
-        expect(partFiles(stack, record.uploadId).length).toBeGreaterThanOrEqual(2)
+        expect((await partFiles(stack, record.uploadId)).length).toBeGreaterThanOrEqual(2)
       }
 
       // nobody renews it any more
@@ -91,8 +91,8 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
       const result = await runExpiry(services)
       expect(result).toMatchObject({ uploads: 1, multipartUploads: 1 })
       expect(result.stagedObjects).toBeGreaterThanOrEqual(1)
-      expect(multipartDirs(stack)).not.toContain(record.uploadId)
-      expect(partFiles(stack, record.uploadId)).toEqual([])
+      expect(await multipartDirs(stack)).not.toContain(record.uploadId)
+      expect(await partFiles(stack, record.uploadId)).toEqual([])
       expect(await stack.db.multipartUpload.count()).toBe(0)
       expect(await stack.db.stagedObject.count({ where: { ownerId: upload.id } })).toBe(0)
       expect(await stack.db.upload.findUnique({ where: { id: upload.id } })).toMatchObject({ state: 'failed', errorCode: 'INTERRUPTED' })
@@ -164,8 +164,8 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     expect(await runExpiry(services)).toMatchObject({ uploadSessions: 1, uploadSessionBytes: 9 * MiB, multipartUploads: 0 }) // aborted with its session
     expect((await request(reg.url + old.location)).status).toBe(404)
     expect((await request(reg.url + recent.location)).status).toBe(204)
-    expect(partFiles(reg.stack, old.session.multipartId!)).toEqual([])
-    expect(partFiles(reg.stack, recent.session.multipartId!).length).toBe(1)
+    expect(await partFiles(reg.stack, old.session.multipartId!)).toEqual([])
+    expect((await partFiles(reg.stack, recent.session.multipartId!)).length).toBe(1)
     expect(await db.multipartUpload.count({ where: { uploadId: old.session.multipartId! } })).toBe(0)
     expect(await db.stagedObject.count({ where: { ownerId: `blob-upload:${old.session.id}` } })).toBe(0)
 
@@ -173,7 +173,7 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     await db.blobUploadSession.update({ where: { id: recent.session.id }, data: { updatedAt: new Date(Date.now() - 120_000), lockedUntil: null } })
     expect(await runExpiry({ ...reg.stack, lifecycle: { uploadSessionExpirySeconds: 60 } })).toMatchObject({ uploadSessions: 1 })
     expect((await request(reg.url + recent.location)).status).toBe(404)
-    expect(multipartDirs(reg.stack)).toEqual([])
+    expect(await multipartDirs(reg.stack)).toEqual([])
   }, 120_000)
 
   it('the expiry.run job logs what it collected as one structured line', async () => {
@@ -210,11 +210,11 @@ describe.each(providers)('expiry of abandoned work (%s)', (provider) => {
     const session = await db.blobUploadSession.findFirstOrThrow({ where: { repository: 'expiry/older' } })
     await db.multipartUpload.update({ where: { uploadId: session.multipartId! }, data: { ownerId: `oci-upload:${session.id}` } })
     expect(await runExpiry(reg.stack)).toMatchObject({ multipartUploads: 0 })
-    expect(partFiles(reg.stack, session.multipartId!).length).toBe(1)
+    expect((await partFiles(reg.stack, session.multipartId!)).length).toBe(1)
     // the session row went but its upload was not aborted (a crash between the two)
     await db.blobUploadSession.delete({ where: { id: session.id } })
     expect(await runExpiry(reg.stack)).toMatchObject({ multipartUploads: 1 })
-    expect(partFiles(reg.stack, session.multipartId!)).toEqual([])
+    expect(await partFiles(reg.stack, session.multipartId!)).toEqual([])
     expect(await db.multipartUpload.count({ where: { uploadId: session.multipartId! } })).toBe(0)
     // its staged objects carry the same owner id, collected by age like any vanished session's
     const owner = { ownerId: `blob-upload:${session.id}` }

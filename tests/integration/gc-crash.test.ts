@@ -18,10 +18,10 @@ import { projectRoot } from '../../lib/paths'
 const child = path.join(projectRoot, 'tests/helpers/gc-child.ts')
 
 /** Runs GC in a child process that kills itself (SIGKILL) as `step` begins; resolves with how it ended. */
-function gcKilledAt(databaseUrl: string, s3Endpoint: string, step: GcStep): Promise<{ signal: string | null; stderr: string }> {
+function gcKilledAt(databaseUrl: string, s3Env: Record<string, string>, step: GcStep): Promise<{ signal: string | null; stderr: string }> {
   return new Promise((resolve) => {
     // tsx as a loader of this very process (its CLI would run the script in a grandchild)
-    execFile(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, DATABASE_URL: databaseUrl, S3_ENDPOINT: s3Endpoint, GC_KILL_AT: step }, timeout: 120_000 }, (err, _stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, DATABASE_URL: databaseUrl, ...s3Env, GC_KILL_AT: step }, timeout: 120_000 }, (err, _stdout, stderr) => {
       resolve({ signal: (err as { signal?: string } | null)?.signal ?? null, stderr })
     })
   })
@@ -83,7 +83,7 @@ describe.each(providers)('garbage collection killed at each step (%s)', (provide
     it(`killed at "${step}": everything visible stays intact, and the next run finishes`, async () => {
       const s = await scenario(`crash-${step}`)
 
-      const killed = await gcKilledAt(reg.stack.databaseUrl, reg.stack.s3Endpoint, step)
+      const killed = await gcKilledAt(reg.stack.databaseUrl, reg.stack.s3Env, step)
       expect(killed.signal, killed.stderr).toBe('SIGKILL')
       await visibleIntact()
       // a killed run leaves the state its finished steps made: after "blobs", tombstones await "objects"
