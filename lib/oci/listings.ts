@@ -44,7 +44,7 @@ export async function listCatalog(ctx: Ctx) {
   const { items, more } = await pageOfNames(page, MAX_PAGE, (after, limit) =>
     db.$queryRaw<{ name: string }[]>`
       SELECT r.name FROM "Repository" r
-      WHERE EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id)
+      WHERE EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id LIMIT 1)
         AND ${visible} ${after === null ? Prisma.empty : Prisma.sql`AND ${name} > ${after}`}
       ORDER BY ${name} LIMIT ${limit ?? MAX_PAGE + 1}`,
   )

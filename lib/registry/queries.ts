@@ -49,7 +49,9 @@ export async function listRepositories(services: Services, scope: VisibleScope, 
   // LIKE with its wildcards escaped: the fragment matches literally anywhere in the name
   const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   const visible = await visibleRepositorySql(services.db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))
-  const listed = Prisma.sql`EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id)
+  // LIMIT 1 inside EXISTS: SQLite 3.51 turns a plain EXISTS into a join and then counts OFFSET in joined
+  // rows (one per manifest), so page 2 repeated page 1; with LIMIT 1 it stays a one-row probe
+  const listed = Prisma.sql`EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id LIMIT 1)
       AND (CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\')
       AND ${visible}`
   const offset = (page - 1) * pageSize
