@@ -116,19 +116,20 @@ async function repositorySizes(services: Services, ids: number[]) {
 
 /** CTEs ending in `sizes (rid, size, unmeasured)` for the repositories whose ids `repositoryIds` selects. */
 function sizeCtes(repositoryIds: Prisma.Sql) {
+  // CROSS JOIN: SQLite joins in the written order (the page's repositories first, then index steps);
+  // with plain JOINs it scanned every Manifest and ManifestBlob row of the catalog. PostgreSQL plans it freely.
   return Prisma.sql`wanted (id) AS (${repositoryIds}), tagged AS (
-      SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM wanted w JOIN "Tag" t ON t."repositoryId" = w.id
+      SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM wanted w CROSS JOIN "Tag" t WHERE t."repositoryId" = w.id
     ), images AS (
       SELECT rid, mid FROM tagged
       UNION
-      SELECT tg.rid, child.id FROM tagged tg
-        JOIN "ManifestBlob" ref ON ref."manifestId" = tg.mid AND ref.role NOT IN ('layer', 'config')
-        JOIN "Manifest" child ON child."repositoryId" = tg.rid AND child.digest = ref.digest
+      SELECT tg.rid, child.id FROM tagged tg CROSS JOIN "ManifestBlob" ref CROSS JOIN "Manifest" child
+      WHERE ref."manifestId" = tg.mid AND ref.role NOT IN ('layer', 'config') AND child."repositoryId" = tg.rid AND child.digest = ref.digest
     ), layers AS (
-      SELECT DISTINCT i.rid, mb.digest FROM images i JOIN "ManifestBlob" mb ON mb."manifestId" = i.mid AND mb.role = 'layer'
+      SELECT DISTINCT i.rid, mb.digest FROM images i CROSS JOIN "ManifestBlob" mb WHERE mb."manifestId" = i.mid AND mb.role = 'layer'
     ), sizes AS (
       SELECT l.rid, CAST(SUM(b."uncompressedSize") AS BIGINT) AS size, COUNT(*) - COUNT(b."uncompressedSize") AS unmeasured
-      FROM layers l JOIN "Blob" b ON b.digest = l.digest GROUP BY l.rid
+      FROM layers l CROSS JOIN "Blob" b WHERE b.digest = l.digest GROUP BY l.rid
     )`
 }
 
