@@ -47,6 +47,7 @@ async function timeRequests(base: string, path: () => string, samples: number) {
 }
 
 const rows: string[] = []
+const gcSteps: string[] = []
 const line = (cells: (string | number)[]) => rows.push(`| ${cells.join(' | ')} |`)
 
 for (const provider of providers) {
@@ -91,11 +92,33 @@ for (const provider of providers) {
     }
 
     // the list while garbage collection walks the whole catalog (everything is referenced: it deletes nothing)
+    // per step: its time and the longest event-loop stall in it (sampled every 5 ms), to show which step blocks
     let gcMs = 0
+    const steps: { step: string; ms: number; stall: number }[] = []
+    let last = performance.now()
+    let stepStart = last
+    let worst = 0
+    const sampler = setInterval(() => {
+      const now = performance.now()
+      worst = Math.max(worst, now - last - 5)
+      last = now
+    }, 5)
     const gc = (async () => {
       const g0 = performance.now()
-      await runGc(stack, { dryRun: false, trigger: 'manual' })
+      await runGc(stack, {
+        dryRun: false,
+        trigger: 'manual',
+        onStep: (step) => {
+          const now = performance.now()
+          if (steps.length) Object.assign(steps[steps.length - 1], { ms: now - stepStart, stall: worst })
+          steps.push({ step, ms: 0, stall: 0 })
+          stepStart = now
+          worst = 0
+        },
+      })
+      if (steps.length) Object.assign(steps[steps.length - 1], { ms: performance.now() - stepStart, stall: worst })
       gcMs = performance.now() - g0
+      clearInterval(sampler)
     })()
     const during: number[] = []
     let done = false
@@ -108,6 +131,7 @@ for (const provider of providers) {
     await gc
     during.sort((a, b) => a - b)
     const p95 = percentile(during, 95)
+    gcSteps.push(`${provider}: ` + steps.map((x) => `${x.step} ${x.ms.toFixed(0)} ms (longest stall ${x.stall.toFixed(0)} ms)`).join(', '))
     line([provider, `repositories by name while GC runs (${(gcMs / 1000).toFixed(1)} s run)`, during.length, percentile(during, 50).toFixed(1), p95.toFixed(1), during[during.length - 1].toFixed(1), p95 < TARGET_MS ? 'yes' : '**no**'])
   } finally {
     await server.close()
@@ -119,3 +143,5 @@ console.log(`\nCatalog: ${REPOSITORIES.toLocaleString('en')} repositories × ${t
 console.log('| database | endpoint | requests | p50 ms | p95 ms | max ms | p95 < 50 ms |')
 console.log('| --- | --- | ---: | ---: | ---: | ---: | --- |')
 for (const r of rows) console.log(r)
+console.log('\nGarbage collection steps (time, longest event-loop stall):')
+for (const g of gcSteps) console.log(`- ${g}`)
