@@ -6,7 +6,7 @@ import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import type { TagList, UntaggedImages } from './api-client'
 import { UntaggedImagesSection } from './untagged-images'
-import { tagHref } from './routes'
+import { tagHref, repositoryHref } from './routes'
 import { Breadcrumbs } from './breadcrumbs'
 import { PendingPage, EmptyState, type Failure } from './page-states'
 import { MeasuredBytes } from './sizes'
@@ -16,6 +16,7 @@ import { DeleteTagButton } from './delete-tag-button'
 import { useRegistryHost } from './use-registry-host'
 import { useRefreshWhile } from './use-refresh-while'
 import { flash } from './flash'
+import { Pagination } from './pagination'
 import { VisibilityToggle } from './accounts/visibility-toggle'
 import { mayManage, useSession } from './accounts/use-session'
 import { RetentionSection } from './retention/retention-section'
@@ -52,7 +53,7 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
         <div className="min-w-0">
           <h1 className="text-2xl font-semibold tracking-tight break-all">{data.repository}</h1>
           <p className="mt-1 text-sm text-slate-600">
-            {data.tags.length} {data.tags.length === 1 ? 'tag' : 'tags'}
+            {data.total} {data.total === 1 ? 'tag' : 'tags'}
           </p>
           <div className="mt-2">
             <VisibilityToggle repository={data.repository} isPublic={isPublic} />
@@ -68,7 +69,7 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
         )}
       </div>
 
-      {data.tags.length === 0 ? (
+      {data.total === 0 ? (
         <EmptyState title="This repository has no tags" action={{ href: '/upload', label: 'Upload an image' }}>
           <p>
             {untagged?.images.length
@@ -129,6 +130,8 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
               ))}
             </tbody>
           </table>
+          {/* a repository may hold thousands of tags: newest first, a page at a time (?page=) */}
+          <Pagination page={data.page} pageSize={data.pageSize} total={data.total} hrefFor={(p) => (p > 1 ? `${repositoryHref(data.repository)}?page=${p}` : repositoryHref(data.repository))} />
         </div>
       )}
       {untagged && <UntaggedImagesSection repository={data.repository} list={untagged} />}

@@ -1,7 +1,7 @@
 // What the console's server components render first: the same read models the API answers, in the
 // API's JSON shapes, or the API's error for a missing repository/tag/image.
 import type { Services } from '../services'
-import { listRepositories, listTags, getTagDetail, type RepositorySort } from '../registry/queries'
+import { listRepositories, listTags, getTagDetail, TAG_PAGE_SIZE, type RepositorySort } from '../registry/queries'
 import { getImageByDigest } from './image-by-digest'
 import { listUntaggedImages } from './untagged-images'
 import { consoleServices } from './services'
@@ -27,9 +27,9 @@ export const repositoryListData = (q: string, page: number, pageSize: number, so
     return { data: asPlainJson(await listRepositories(s, scope, q, page, pageSize, sort)), error: null }
   })
 
-export const tagListData = (repository: string) =>
+export const tagListData = (repository: string, page = 1, pageSize = TAG_PAGE_SIZE) =>
   withServices(async (s) => {
-    const tags = await listTags(s, repository)
+    const tags = await listTags(s, repository, page, pageSize)
     return tags ? { data: asPlainJson(tags), error: null } : fail(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
   })
 

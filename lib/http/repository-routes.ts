@@ -7,7 +7,7 @@ import { ApiError, sendJson } from './respond'
 import { importArchive, quotaImportError } from '../archive/import-archive'
 import { dryRunUpload } from '../archive/dry-run'
 import { runUploadExchange } from './upload-exchange'
-import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
+import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, TAG_PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
 import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from './request-params'
 import { serveImageArchive } from '../registry/export-archive'
 import { pointTag } from './tag-pointer-api'
@@ -76,7 +76,10 @@ export const repositoryRoutes: ApiRoute[] = [
     async handle(ctx, m) {
       const repository = name(m[1])
       await allow(ctx, 'read', { kind: 'repository', name: repository })
-      const tags = await listTags(ctx.services, repository)
+      // ?page=&pageSize=: a repository may hold thousands of tags
+      const page = positiveIntParam(ctx.url, 'page', 1, MAX_PAGE_NUMBER)
+      const pageSize = positiveIntParam(ctx.url, 'pageSize', TAG_PAGE_SIZE, MAX_PAGE_SIZE)
+      const tags = await listTags(ctx.services, repository, page, pageSize)
       if (!tags) throw new ApiError(404, 'REPOSITORY_NOT_FOUND', `repository "${repository}" does not exist`)
       sendJson(ctx.res, 200, tags)
     },

@@ -15,26 +15,17 @@ export function parsePage(url: URL): Page {
 }
 
 /**
- * The entries after `last` (names sorted in code-point order), at most `n` (or `defaultSize` when the
- * client gave no n); `more` tells whether entries remain after this page.
+ * One page of names after `page.last`, read by `query(after, limit)` in byte order: at most `n` (or
+ * `defaultSize` when the client gave no n; null = all). One row more than the page is asked for, to tell
+ * whether entries remain after it (`more`) without counting them.
  */
-export function paginate(sorted: string[], page: Page, defaultSize: number | null): { items: string[]; more: boolean } {
-  const from = page.last === null ? 0 : firstAfter(sorted, page.last)
+export async function pageOfNames(page: Page, defaultSize: number | null, query: (after: string | null, limit: number | null) => Promise<{ name: string }[]>): Promise<{ items: string[]; more: boolean }> {
   const size = page.n ?? defaultSize
-  const rest = sorted.slice(from)
-  if (size === null || rest.length <= size) return { items: rest, more: false }
-  return { items: rest.slice(0, size), more: size > 0 }
-}
-
-function firstAfter(sorted: string[], last: string) {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid] <= last) lo = mid + 1
-    else hi = mid
-  }
-  return lo
+  if (size === 0) return { items: [], more: false }
+  const rows = await query(page.last, size === null ? null : size + 1)
+  const names = rows.map((r) => r.name)
+  if (size === null || names.length <= size) return { items: names, more: false }
+  return { items: names.slice(0, size), more: true }
 }
 
 /** Code-point order, the order the spec's "lexical" pagination needs (not the database's collation). */

@@ -3,6 +3,7 @@ import type { Services } from '../services'
 import { INDEX_MEDIA_TYPES } from './index-manifest'
 import { Prisma } from '../db/generated/sqlite/client'
 import { visibleRepositorySql, type VisibleScope } from '../auth/visibility'
+import { chunks } from './bulk-sql'
 
 export const PAGE_SIZE = 20
 
@@ -20,70 +21,116 @@ export type RepositorySort = (typeof REPOSITORY_SORTS)[number]
 
 export const isRepositorySort = (s: string | null | undefined): s is RepositorySort => (REPOSITORY_SORTS as readonly string[]).includes(s ?? '')
 
-type RepositoryRow = { name: string; tagCount: bigint | number; updatedAt: Date | string | number | null; size: bigint | number | null; unmeasured: bigint | number | null; total: bigint | number }
+type RepositoryRow = { id: number; name: string; updatedAt: Date | string | number | null }
+type StatsRow = { id: number; tagCount: bigint | number; updatedAt: Date | string | number | null }
+type SizeRow = { rid: number; size: bigint | number | null; unmeasured: bigint | number | null }
 
 /** A timestamp as the drivers return it from raw SQL (PostgreSQL: Date; SQLite: ISO text or epoch ms). */
 const dateOf = (v: Date | string | number | null) => (v === null ? null : v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v))
 
+// A repository's last update: its newest tag change, or its newest manifest while it has no tags. Two
+// index steps per repository (Tag(repositoryId, updatedAt), Manifest(repositoryId, createdAt)).
+const UPDATED_AT = Prisma.sql`COALESCE((SELECT MAX(t."updatedAt") FROM "Tag" t WHERE t."repositoryId" = r.id), (SELECT MAX(m."createdAt") FROM "Manifest" m WHERE m."repositoryId" = r.id))`
+
 /**
  * One page of repositories that hold at least one manifest (LISTED_REPOSITORY, lib/oci/listings.ts), filtered by a name fragment and sorted by name
- * (A→Z), last update (newest first) or size (largest first), in ONE query on SQLite and PostgreSQL.
+ * (A→Z), last update (newest first) or size (largest first), on SQLite and PostgreSQL.
  * size = uncompressed bytes of the repository's distinct layers that some tag references (directly, or
  * through the images of a tagged index): what its tagged images take in storage, each layer counted once.
  * `sizeComplete` is false while a pushed layer's uncompressed size is still being measured.
  * `scope`: which repositories the caller may see (lib/auth/visibility.ts); the others are not counted either.
+ *
+ * By name or last update, the page is chosen first and only its repositories are aggregated (tag counts,
+ * sizes): the cost follows the page, not the catalog. Sorting by size has no stored size to sort on, so it
+ * aggregates every matching repository: fine for hundreds, slow for thousands (see bench/catalog.ts).
  */
 export async function listRepositories(services: Services, scope: VisibleScope, q: string, page: number, pageSize = PAGE_SIZE, sort: RepositorySort = 'name') {
   const needle = q.toLowerCase()
   // LIKE with its wildcards escaped: the fragment matches literally anywhere in the name
   const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   const visible = await visibleRepositorySql(services.db, scope, Prisma.raw('r.name'), Prisma.raw('r.public'))
-  const rows = await services.db.$queryRaw<RepositoryRow[]>`
-    WITH tagged AS (
-      SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM "Tag" t
-    ), images AS (
-      SELECT rid, mid FROM tagged
-      UNION
-      SELECT tg.rid, child.id FROM tagged tg
-        JOIN "ManifestBlob" ref ON ref."manifestId" = tg.mid AND ref.role NOT IN ('layer', 'config')
-        JOIN "Manifest" child ON child."repositoryId" = tg.rid AND child.digest = ref.digest
-    ), layers AS (
-      SELECT DISTINCT i.rid, mb.digest FROM images i JOIN "ManifestBlob" mb ON mb."manifestId" = i.mid AND mb.role = 'layer'
-    ), sizes AS (
-      SELECT l.rid, CAST(SUM(b."uncompressedSize") AS BIGINT) AS size, COUNT(*) - COUNT(b."uncompressedSize") AS unmeasured
-      FROM layers l JOIN "Blob" b ON b.digest = l.digest GROUP BY l.rid
-    ), tagstats AS (
-      SELECT t."repositoryId" AS rid, COUNT(*) AS "tagCount", MAX(t."updatedAt") AS "updatedAt" FROM "Tag" t GROUP BY t."repositoryId"
-    ), manifeststats AS (
-      SELECT m."repositoryId" AS rid, MAX(m."createdAt") AS "createdAt" FROM "Manifest" m GROUP BY m."repositoryId"
-    )
-    SELECT r.name, COALESCE(ts."tagCount", 0) AS "tagCount", COALESCE(ts."updatedAt", ms."createdAt") AS "updatedAt", s.size, s.unmeasured, COUNT(*) OVER () AS total
-    FROM "Repository" r
-      JOIN manifeststats ms ON ms.rid = r.id
-      LEFT JOIN tagstats ts ON ts.rid = r.id
-      LEFT JOIN sizes s ON s.rid = r.id
-    WHERE (CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\')
-      AND ${visible}
-    ORDER BY
-      CASE WHEN CAST(${sort} AS TEXT) = 'size' THEN COALESCE(s.size, 0) END DESC,
-      CASE WHEN CAST(${sort} AS TEXT) = 'updated' THEN COALESCE(ts."updatedAt", ms."createdAt") END DESC,
-      r.name ASC
-    LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`
-  // a page past the end has no rows to carry the total: count once more (rare)
-  const total: number = rows.length ? Number(rows[0].total) : page > 1 ? (await listRepositories(services, scope, q, 1, 1, sort)).total : 0
+  // LIMIT 1 inside EXISTS: SQLite 3.51 turns a plain EXISTS into a join and then counts OFFSET in joined
+  // rows (one per manifest), so page 2 repeated page 1; with LIMIT 1 it stays a one-row probe
+  const listed = Prisma.sql`EXISTS (SELECT 1 FROM "Manifest" m WHERE m."repositoryId" = r.id LIMIT 1)
+      AND (CAST(${needle} AS TEXT) = '' OR r.name LIKE ${pattern} ESCAPE '\\')
+      AND ${visible}`
+  const offset = (page - 1) * pageSize
+  const [rows, [{ total }]] = await Promise.all([
+    sort === 'size' ? pageBySize(services, listed, pageSize, offset) : pageByNameOrUpdate(services, listed, sort, pageSize, offset),
+    services.db.$queryRaw<{ total: bigint | number }[]>`SELECT COUNT(*) AS total FROM "Repository" r WHERE ${listed}`,
+  ])
+  const ids = rows.map((r) => r.id)
+  const [stats, sizes] = await Promise.all([repositoryStats(services, ids), repositorySizes(services, ids)])
   return {
-    repositories: rows.map((r) => ({
-      name: r.name,
-      tagCount: Number(r.tagCount),
-      updatedAt: dateOf(r.updatedAt),
-      size: num(r.size) ?? 0,
-      sizeComplete: !Number(r.unmeasured ?? 0),
-    })),
+    repositories: rows.map((r) => {
+      const s = sizes.get(r.id)
+      return {
+        name: r.name,
+        tagCount: Number(stats.get(r.id)?.tagCount ?? 0),
+        updatedAt: dateOf(stats.get(r.id)?.updatedAt ?? r.updatedAt),
+        size: num(s?.size) ?? 0,
+        sizeComplete: !Number(s?.unmeasured ?? 0),
+      }
+    }),
     page,
     pageSize,
     sort,
-    total,
+    total: Number(total),
   }
+}
+
+/** The page's repositories by name (the name index) or by last update (two index steps per repository). */
+function pageByNameOrUpdate(services: Services, listed: Prisma.Sql, sort: 'name' | 'updated', limit: number, offset: number) {
+  return sort === 'name'
+    ? services.db.$queryRaw<RepositoryRow[]>`SELECT r.id, r.name, NULL AS "updatedAt" FROM "Repository" r WHERE ${listed} ORDER BY r.name ASC LIMIT ${limit} OFFSET ${offset}`
+    : services.db.$queryRaw<RepositoryRow[]>`
+        SELECT id, name, "updatedAt" FROM (SELECT r.id, r.name, ${UPDATED_AT} AS "updatedAt" FROM "Repository" r WHERE ${listed}) x
+        ORDER BY "updatedAt" DESC, name ASC LIMIT ${limit} OFFSET ${offset}`
+}
+
+/** The page's repositories by size: every matching repository's size is computed to sort them. */
+async function pageBySize(services: Services, listed: Prisma.Sql, limit: number, offset: number) {
+  const rows = await services.db.$queryRaw<(RepositoryRow & { size: bigint | number | null })[]>`
+    WITH ${sizeCtes(Prisma.sql`SELECT r.id FROM "Repository" r WHERE ${listed}`)}
+    SELECT r.id, r.name, NULL AS "updatedAt", COALESCE(s.size, 0) AS size FROM "Repository" r LEFT JOIN sizes s ON s.rid = r.id
+    WHERE ${listed}
+    ORDER BY COALESCE(s.size, 0) DESC, r.name ASC LIMIT ${limit} OFFSET ${offset}`
+  return rows
+}
+
+/** Tag count and last update of the page's repositories. */
+async function repositoryStats(services: Services, ids: number[]) {
+  if (!ids.length) return new Map<number, StatsRow>()
+  const rows = await services.db.$queryRaw<StatsRow[]>`
+    SELECT r.id, (SELECT COUNT(*) FROM "Tag" t WHERE t."repositoryId" = r.id) AS "tagCount", ${UPDATED_AT} AS "updatedAt"
+    FROM "Repository" r WHERE r.id IN (${Prisma.join(ids)})`
+  return new Map(rows.map((r) => [Number(r.id), r]))
+}
+
+/** Sizes of the page's repositories: their tags' images (and an index's platform images), each layer once. */
+async function repositorySizes(services: Services, ids: number[]) {
+  if (!ids.length) return new Map<number, SizeRow>()
+  const rows = await services.db.$queryRaw<SizeRow[]>`WITH ${sizeCtes(Prisma.sql`SELECT r.id FROM "Repository" r WHERE r.id IN (${Prisma.join(ids)})`)} SELECT rid, size, unmeasured FROM sizes`
+  return new Map(rows.map((r) => [Number(r.rid), r]))
+}
+
+/** CTEs ending in `sizes (rid, size, unmeasured)` for the repositories whose ids `repositoryIds` selects. */
+function sizeCtes(repositoryIds: Prisma.Sql) {
+  // CROSS JOIN: SQLite joins in the written order (the page's repositories first, then index steps);
+  // with plain JOINs it scanned every Manifest and ManifestBlob row of the catalog. PostgreSQL plans it freely.
+  return Prisma.sql`wanted (id) AS (${repositoryIds}), tagged AS (
+      SELECT DISTINCT t."repositoryId" AS rid, t."manifestId" AS mid FROM wanted w CROSS JOIN "Tag" t WHERE t."repositoryId" = w.id
+    ), images AS (
+      SELECT rid, mid FROM tagged
+      UNION
+      SELECT tg.rid, child.id FROM tagged tg CROSS JOIN "ManifestBlob" ref CROSS JOIN "Manifest" child
+      WHERE ref."manifestId" = tg.mid AND ref.role NOT IN ('layer', 'config') AND child."repositoryId" = tg.rid AND child.digest = ref.digest
+    ), layers AS (
+      SELECT DISTINCT i.rid, mb.digest FROM images i CROSS JOIN "ManifestBlob" mb WHERE mb."manifestId" = i.mid AND mb.role = 'layer'
+    ), sizes AS (
+      SELECT l.rid, CAST(SUM(b."uncompressedSize") AS BIGINT) AS size, COUNT(*) - COUNT(b."uncompressedSize") AS unmeasured
+      FROM layers l CROSS JOIN "Blob" b WHERE b.digest = l.digest GROUP BY l.rid
+    )`
 }
 
 type LayerRow = { digest: string; position: number; packedSize: bigint | null; blob: { size: bigint; uncompressedSize: bigint | null; compressedSize: bigint | null; analysisState: string; sourceDigest: string | null } }
@@ -129,17 +176,32 @@ export async function findRepository(services: Services, name: string) {
   return services.db.repository.findUnique({ where: { name } })
 }
 
-export async function listTags(services: Services, repository: string) {
+/** Tags per page of the console's tag list (a repository may hold thousands). */
+export const TAG_PAGE_SIZE = 50
+
+/**
+ * One page of a repository's tags, newest first (then by name), with what the console shows per tag.
+ * Only the page's tags and their manifests are read: the cost follows the page, not the repository.
+ */
+export async function listTags(services: Services, repository: string, page = 1, pageSize = TAG_PAGE_SIZE) {
   const repo = await findRepository(services, repository)
   if (!repo) return null
-  const tags = await services.db.tag.findMany({
-    where: { repositoryId: repo.id },
-    orderBy: { updatedAt: 'desc' },
-    include: { manifest: { include: { blobs: layerInclude } } },
-  })
+  const [tags, total] = await Promise.all([
+    services.db.tag.findMany({
+      where: { repositoryId: repo.id },
+      orderBy: [{ updatedAt: 'desc' }, { name: 'asc' }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+      include: { manifest: { include: { blobs: layerInclude } } },
+    }),
+    services.db.tag.count({ where: { repositoryId: repo.id } }),
+  ])
   const indexes = await describeIndexes(services, repo.id, tags.map((t) => t.manifest))
   return {
     repository: repo.name,
+    page,
+    pageSize,
+    total,
     tags: tags.map((t) => {
       const index = indexes.get(t.manifest.id)
       return {
@@ -163,9 +225,9 @@ type ManifestRow = { id: number; digest: string; mediaType: string; content: Uin
 async function describeIndexes(services: Services, repositoryId: number, manifests: ManifestRow[]) {
   const parsed = manifests.filter((m) => INDEX_MEDIA_TYPES.has(m.mediaType)).map((m) => ({ m, children: indexChildren(m.content) }))
   const wanted = [...new Set(parsed.flatMap((p) => p.children.map((c) => c.digest)))]
-  const rows = wanted.length
-    ? await services.db.manifest.findMany({ where: { repositoryId, digest: { in: wanted } }, include: { blobs: layerInclude } })
-    : []
+  // in batches: a page of indexes may name more platform images than an IN list should hold
+  const rows = []
+  for (const part of chunks(wanted)) rows.push(...(await services.db.manifest.findMany({ where: { repositoryId, digest: { in: part } }, include: { blobs: layerInclude } })))
   const byDigest = new Map(rows.map((r) => [r.digest, r]))
   const out = new Map<number, ReturnType<typeof indexSummary>>()
   for (const { m, children } of parsed) out.set(m.id, indexSummary(m, children, byDigest))

@@ -38,6 +38,9 @@ export default async function RepositoryPage({ params, searchParams }: Props) {
     // key: a different tag is a different page (no stale state carried across).
     return <ImageView key={`${route.repository}:${route.tag}`} repository={route.repository} tag={route.tag} data={data} error={error} />
   }
-  const [{ data, error }, publicNames, untagged] = await Promise.all([tagListData(route.repository), publicRepositoryNames([route.repository]), untaggedImagesData(route.repository)])
+  // ?page=: the tags are paged (anything unusable is page 1, as on the repository list)
+  const rawPage = (await searchParams).page
+  const page = typeof rawPage === 'string' && /^\d{1,7}$/.test(rawPage) && Number(rawPage) > 0 ? Number(rawPage) : 1
+  const [{ data, error }, publicNames, untagged] = await Promise.all([tagListData(route.repository, page), publicRepositoryNames([route.repository]), untaggedImagesData(route.repository)])
   return <RepositoryView key={route.repository} repository={route.repository} data={data} error={error} isPublic={!!publicNames.data?.length} untagged={untagged.data} />
 }
