@@ -16,6 +16,7 @@ import { parseTrustedProxies } from './http/client-address'
 import { openRedis } from './limits/redis'
 import { createRateLimiter } from './limits/rate-limit'
 import { createSignInThrottle } from './limits/sign-in-throttle'
+import { describeCounters, openPostgresCounters } from './limits/shared-counters'
 import { createOps } from './ops/ops'
 
 export type Runtime = {
@@ -40,7 +41,9 @@ export async function boot(
   fs.mkdirSync(config.dataDir, { recursive: true })
   // first: an unreachable REDIS_URL stops the start before anything else is started
   const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : null
-  if (redis) log('rate limits and sign-in throttling are shared through Redis')
+  // without Redis, instances on one PostgreSQL database count in it: limits must never be per process there
+  const postgres = redis ? null : openPostgresCounters(config.databaseUrl, log)
+  log(describeCounters({ redis, postgres }))
   let services: Services | null = null
   const embeddedS3 = config.s3.endpoint
     ? null
@@ -62,9 +65,9 @@ export async function boot(
     store,
     limits: config.limits,
     blobRedirectSeconds: config.blobRedirectSeconds,
-    auth: { signInThrottle: createSignInThrottle({ redis, log }) },
+    auth: { signInThrottle: createSignInThrottle({ redis, postgres, log }) },
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
-    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, log }),
+    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, postgres, log }),
     lifecycle: config.lifecycle,
     ops: createOps({ metricsToken: config.metricsToken }),
   }
@@ -95,6 +98,7 @@ export async function boot(
       await db.$disconnect()
       await embeddedS3?.stop()
       redis?.disconnect()
+      await postgres?.end()
     },
   }
 }
