@@ -67,7 +67,7 @@ export async function boot(
     blobRedirectSeconds: config.blobRedirectSeconds,
     auth: { signInThrottle: createSignInThrottle({ redis, postgres, log }) },
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
-    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, postgres, log }),
+    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, windowSeconds: config.pushRateWindowSeconds, redis, postgres, log }),
     lifecycle: config.lifecycle,
     ops: createOps({ metricsToken: config.metricsToken }),
   }

@@ -15,7 +15,7 @@ export const sha256 = (b: Buffer | string) => 'sha256:' + createHash('sha256').u
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json'
 const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar'
-const ACCEPT = [OCI_MANIFEST, 'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ')
+export const OCI_ACCEPT = [OCI_MANIFEST, 'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ')
 
 export type Cluster = { stack: Stack; instances: InstanceProcess[]; nginx: Nginx; url: string; host: string; close(): Promise<void> }
 
@@ -162,7 +162,7 @@ export type Pulled = { digest: string; manifest: any; config: Buffer; layers: Bu
 
 /** Pulls repo:reference checking the manifest's and every blob's digest and size; throws what is wrong. */
 export async function pullChecked(base: string, repo: string, reference: string): Promise<Pulled> {
-  const res = await api(`${base}/v2/${repo}/manifests/${reference}`, { headers: { Accept: ACCEPT } })
+  const res = await api(`${base}/v2/${repo}/manifests/${reference}`, { headers: { Accept: OCI_ACCEPT } })
   const body = Buffer.from(await res.arrayBuffer())
   if (res.status !== 200) throw new Error(`manifest ${repo}:${reference}: ${res.status} ${body.toString().slice(0, 200)}`)
   const digest = res.headers.get('docker-content-digest')
