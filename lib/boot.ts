@@ -7,6 +7,7 @@ import { startEmbeddedS3, type EmbeddedS3, type EmbeddedS3Options } from './stor
 import { openS3Store } from './storage/open-store'
 import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
+import { providerOf } from './db/provider'
 import { startJobs, type RunningJobs } from './jobs/start-jobs'
 import { runExpiry, describeExpiry } from './lifecycle/expire'
 import { lifecycleOf } from './lifecycle/settings'
@@ -18,6 +19,9 @@ import { createRateLimiter } from './limits/rate-limit'
 import { createSignInThrottle } from './limits/sign-in-throttle'
 import { describeCounters, openPostgresCounters } from './limits/shared-counters'
 import { createOps } from './ops/ops'
+
+export const EMBEDDED_STORE_WITH_POSTGRES =
+  "warning: PostgreSQL with the embedded object store: blobs stay in this instance's data directory. To run several instances, set S3_ENDPOINT (and S3_BUCKET) to one shared bucket on every instance."
 
 export type Runtime = {
   config: Config
@@ -55,6 +59,9 @@ export async function boot(
       })
   const endpoint = config.s3.endpoint ?? embeddedS3!.endpoint
   if (embeddedS3) log(`embedded S3 server at ${endpoint} (data in ${config.dataDir}/s3)`)
+  // PostgreSQL is what several instances share; the embedded store is this instance's own folder: a second
+  // instance on the same database would find rows whose objects it cannot read
+  if (embeddedS3 && providerOf(config.databaseUrl) === 'postgresql') log(EMBEDDED_STORE_WITH_POSTGRES)
   const store = await openS3Store({ ...config.s3, endpoint })
   if (embeddedS3) store.unavailableMessage = 'the embedded object store is not reachable (it stopped; the server is restarting it); try again in a moment'
   const applied = await migrateInChildProcess(config.databaseUrl)

@@ -11,6 +11,8 @@ import { createRateLimiter } from '../../lib/limits/rate-limit'
 import { createSignInThrottle } from '../../lib/limits/sign-in-throttle'
 import { openPostgresCounters } from '../../lib/limits/shared-counters'
 import { ThrottledError } from '../../lib/auth/auth-settings'
+import { EMBEDDED_STORE_WITH_POSTGRES } from '../../lib/boot'
+import { startInstanceProcess } from '../helpers/instance-process'
 
 // 30 s windows at 1 write/s: 30 writes per window, however slow the machine
 const WINDOW = 30
@@ -84,4 +86,15 @@ describe.skipIf(!providers.includes('postgresql'))('limits shared through Postgr
     expect(during.filter((d) => !d.allowed).length).toBe(3)
     await gate.open()
   })
+
+  it('an instance on PostgreSQL with the embedded object store says that several instances need a shared bucket', async () => {
+    const instance = await startInstanceProcess({ DATABASE_URL: stack.databaseUrl, STOWAGE_ADMIN_PASSWORD: 'counters-test-admin-password' })
+    try {
+      const messages = instance.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).msg)
+      expect(messages).toContain(EMBEDDED_STORE_WITH_POSTGRES)
+      expect(messages).toContain('rate limits and sign-in throttling are shared through PostgreSQL (REDIS_URL is not set)')
+    } finally {
+      await instance.stop()
+    }
+  }, 90_000)
 })
