@@ -42,10 +42,10 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
   })
 
   it('a chunked push alternates between the instances; each chunk continues the session the other instance stored', async () => {
-    // sequential requests: nginx's round robin sends them to the instances in turn; 10 MiB in 2 MiB chunks
+    // sequential requests: nginx's round robin sends them to the instances in turn; 9 MiB in 3 MiB chunks
     // crosses the 8 MiB part size, so a part is assembled from a tail object the other instance wrote
-    const img = ociImage('cl/chunks', '1', [randomBytes(10 * MiB + 12345)])
-    const pushed = await pushImageChunked(c.url, img, 2 * MiB)
+    const img = ociImage('cl/chunks', '1', [randomBytes(9 * MiB + 12345)])
+    const pushed = await pushImageChunked(c.url, img, 3 * MiB)
     expect(pushed.answer).toMatchObject({ status: 201 })
     const session = pushed.sessions[0]
     const perInstance = linesOf(c).map((lines) => lines.filter((l) => l.path.endsWith(session)).map((l) => `${l.method} ${l.status}`))
@@ -87,6 +87,7 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
       const res = await api(`${c.url}/api/gc?dryRun=false`, { method: 'POST' })
       gcRuns.push({ status: res.status, body: await res.json() })
     }
+    let pushAttempts = 0 // beyond the first: pushes a collection refused (MANIFEST_BLOB_UNKNOWN) and a client sent again
     const push = async (work: () => Promise<string | null>) => {
       const problem = await work()
       if (problem) problems.push(problem)
@@ -102,6 +103,7 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
         } catch (e) {
           last = (e as { stderr?: string }).stderr ?? String(e)
           if (!/blob unknown|MANIFEST_BLOB_UNKNOWN/i.test(last)) break
+          pushAttempts++
         }
       }
       return `skopeo ${ref}: ${last.slice(-400)}`
@@ -118,10 +120,11 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
       ),
       // skopeo pushes (POST, PATCH and PUT of each blob go wherever nginx sends them)
       ...skopeoFiles.map((file, i) => push(() => skopeoPush(file, `cl/sk${i + 1}:1`))),
-      // chunked pushes: 1 MiB chunks of the 9 MiB layer, 64 KiB chunks of the small ones
+      // chunked pushes: 3 MiB chunks of the 9 MiB layer, 64 KiB chunks of the small ones
       ...chunked.map((img, i) =>
         push(async () => {
-          const r = await pushImageChunked(c.url, img, i === 0 ? 1 * MiB : 64 * KiB, 4)
+          const r = await pushImageChunked(c.url, img, i === 0 ? 3 * MiB : 64 * KiB, 4)
+          pushAttempts += r.attempts - 1
           return r.answer.status === 201 ? null : `push ${img.repo}: ${r.answer.status} ${r.answer.code} ${r.answer.message}`
         }),
       ),
@@ -147,7 +150,7 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
         await gc()
       })(),
     ])
-    console.log(`concurrent phase: ${((Date.now() - started) / 1000).toFixed(1)} s; gc runs: ${gcRuns.map((r) => (r.status === 200 ? `${r.body.state} (${r.body.blobsDeleted} blobs, ${r.body.objectsDeleted} objects)` : `${r.status} ${r.body.code}`)).join(', ')}`)
+    console.log(`concurrent phase: ${((Date.now() - started) / 1000).toFixed(1)} s; pushes sent again: ${pushAttempts}; gc runs: ${gcRuns.map((r) => (r.status === 200 ? `${r.body.state} (${r.body.blobsDeleted} blobs, ${r.body.objectsDeleted} objects)` : `${r.status} ${r.body.code}`)).join(', ')}`)
     expect(problems).toEqual([])
     expect(gcRuns.every((r) => (r.status === 200 && r.body.state === 'done') || (r.status === 409 && r.body.code === 'GC_RUNNING'))).toBe(true)
     expect(gcRuns.some((r) => r.status === 200)).toBe(true)
@@ -161,20 +164,22 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
     // ---- a final collection, then: everything a client was told it stored pulls byte-exact
     await gc()
     expect(gcRuns.at(-1)).toMatchObject({ status: 200, body: { state: 'done' } })
-    for (const img of [read, keptTag, ...chunked]) {
-      const p = await pullChecked(c.url, img.repo, img.tag)
-      expect(p.digest).toBe(img.digest)
-      expect(p.layers.every((l, i) => l.equals(img.layers[i]))).toBe(true)
-    }
-    for (const [i, a] of archives.entries()) {
-      const p = await pullChecked(c.url, `cl/up${i + 1}`, '1')
-      expect(p.manifest.config.digest).toBe(a.configDigest)
-      expect(plainLayers(p).map(sha256)).toEqual(uploadLayers[i].map(sha256))
-    }
-    for (const [i, layers] of skopeoLayers.entries()) {
-      const p = await pullChecked(c.url, `cl/sk${i + 1}`, '1') // gzip layers as skopeo sent them; their tars are the originals
-      expect(plainLayers(p).map(sha256)).toEqual(layers.map(sha256))
-    }
+    await Promise.all([
+      ...[read, keptTag, ...chunked].map(async (img) => {
+        const p = await pullChecked(c.url, img.repo, img.tag)
+        expect(p.digest).toBe(img.digest)
+        expect(p.layers.every((l, i) => l.equals(img.layers[i]))).toBe(true)
+      }),
+      ...archives.map(async (a, i) => {
+        const p = await pullChecked(c.url, `cl/up${i + 1}`, '1')
+        expect(p.manifest.config.digest).toBe(a.configDigest)
+        expect(plainLayers(p).map(sha256)).toEqual(uploadLayers[i].map(sha256))
+      }),
+      ...skopeoLayers.map(async (layers, i) => {
+        const p = await pullChecked(c.url, `cl/sk${i + 1}`, '1') // gzip layers as skopeo sent them; their tars are the originals
+        expect(plainLayers(p).map(sha256)).toEqual(layers.map(sha256))
+      }),
+    ])
     // ... every deleted one is gone
     for (const [repo, ref] of [['cl/del-tag', 'a'], ['cl/del-digest', '1'], ['cl/del-digest', doomedDigest.digest]]) {
       expect((await api(`${c.url}/v2/${repo}/manifests/${ref}`, { headers: { Accept: OCI_ACCEPT } })).status).toBe(404)
@@ -238,9 +243,10 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
     console.log(`24 concurrent writes at 1/s (10 s windows) through nginx in ${seconds.toFixed(2)} s: ${allowed} allowed, 429s per instance ${refusedPer.join(' + ')}`)
     expect(burst.every((s) => s === 404 || s === 429)).toBe(true)
     expect(refusedPer.every((n) => n > 0)).toBe(true)
-    // a window starts at the first write, so a burst of d seconds touches floor(d / 10) + 1 windows;
-    // counted per process, each instance would allow 10 per window (20 here)
-    expect(allowed).toBe(Math.min(24, 10 * (Math.floor(seconds / 10) + 1)))
+    // a window starts at the first write: a burst shorter than the window gets exactly its 10 writes, a
+    // longer one (a very loaded machine) at most 10 more; counted per process, each instance would allow 10
+    if (seconds < 10) expect(allowed).toBe(10)
+    else expect(allowed).toBeLessThanOrEqual(20)
     const counters = await db.rateLimitCounter.findMany({ where: { key: { endsWith: ':limited' } } })
     expect(counters.length).toBe(1) // counted in PostgreSQL
   }, 60_000)
