@@ -207,7 +207,7 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
     expect(await db.blobUploadSession.count()).toBe(0)
     expect(await db.stagedObject.count()).toBe(0)
     expect(await db.multipartUpload.count()).toBe(0)
-  }, 240_000) // ~25 s on an idle 2-core machine; generous for a loaded one
+  }, 240_000) // 50-85 s measured on a 2-core machine at load 20-36 (other test runs); generous on purpose
 
   it('sign-in throttling and the push rate limit count the requests of both instances together', async () => {
     const { db } = c.stack
@@ -249,5 +249,5 @@ describe.skipIf(!enabled)('two instances behind nginx on one PostgreSQL and one 
     else expect(allowed).toBeLessThanOrEqual(20)
     const counters = await db.rateLimitCounter.findMany({ where: { key: { endsWith: ':limited' } } })
     expect(counters.length).toBe(1) // counted in PostgreSQL
-  }, 60_000)
+  }, 120_000)
 })
