@@ -8,6 +8,7 @@ import { startEmbeddedS3, type EmbeddedS3, type EmbeddedS3Options } from './stor
 import { openS3Store } from './storage/open-store'
 import { migrateInChildProcess } from './db/migrate-process'
 import { openDatabase } from './db/client'
+import { providerOf } from './db/provider'
 import { startJobs, type RunningJobs } from './jobs/start-jobs'
 import { runExpiry, describeExpiry } from './lifecycle/expire'
 import { lifecycleOf } from './lifecycle/settings'
@@ -17,7 +18,11 @@ import { parseTrustedProxies } from './http/client-address'
 import { openRedis } from './limits/redis'
 import { createRateLimiter } from './limits/rate-limit'
 import { createSignInThrottle } from './limits/sign-in-throttle'
+import { describeCounters, openPostgresCounters } from './limits/shared-counters'
 import { createOps } from './ops/ops'
+
+export const EMBEDDED_STORE_WITH_POSTGRES =
+  "warning: PostgreSQL with the embedded object store: blobs stay in this instance's data directory. To run several instances, set S3_ENDPOINT (and S3_BUCKET) to one shared bucket on every instance."
 
 export type Runtime = {
   config: Config
@@ -42,7 +47,9 @@ export async function boot(
   fs.mkdirSync(config.dataDir, { recursive: true })
   // first: an unreachable REDIS_URL stops the start before anything else is started
   const redis = config.redisUrl ? await openRedis(config.redisUrl, log) : null
-  if (redis) log('rate limits and sign-in throttling are shared through Redis')
+  // without Redis, instances on one PostgreSQL database count in it: limits must never be per process there
+  const postgres = redis ? null : openPostgresCounters(config.databaseUrl, log)
+  log(describeCounters({ redis, postgres }))
   let services: Services | null = null
   const embeddedS3 = config.s3.endpoint
     ? null
@@ -54,6 +61,9 @@ export async function boot(
       })
   const endpoint = config.s3.endpoint ?? embeddedS3!.endpoint
   if (embeddedS3) log(`embedded S3 server at ${endpoint} (data in ${config.dataDir}/s3)`)
+  // PostgreSQL is what several instances share; the embedded store is this instance's own folder: a second
+  // instance on the same database would find rows whose objects it cannot read
+  if (embeddedS3 && providerOf(config.databaseUrl) === 'postgresql') log(EMBEDDED_STORE_WITH_POSTGRES)
   const store = await openS3Store({ ...config.s3, endpoint })
   if (embeddedS3) store.unavailableMessage = 'the embedded object store is not reachable (it stopped; the server is restarting it); try again in a moment'
   const applied = await migrateInChildProcess(config.databaseUrl)
@@ -64,9 +74,9 @@ export async function boot(
     store,
     limits: config.limits,
     blobRedirectSeconds: config.blobRedirectSeconds,
-    auth: { signInThrottle: createSignInThrottle({ redis, log }) },
+    auth: { signInThrottle: createSignInThrottle({ redis, postgres, log }) },
     network: { trustedProxies: config.trustedProxies ? parseTrustedProxies(config.trustedProxies) : null },
-    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, redis, log }),
+    rateLimit: createRateLimiter({ db, defaultPerSecond: config.pushRatePerSecond, windowSeconds: config.pushRateWindowSeconds, redis, postgres, log }),
     lifecycle: config.lifecycle,
     ops: createOps({ metricsToken: config.metricsToken }),
   }
@@ -97,6 +107,7 @@ export async function boot(
       await db.$disconnect()
       await embeddedS3?.stop()
       redis?.disconnect()
+      await postgres?.end()
     },
   }
 }

@@ -57,6 +57,8 @@ export type Config = {
   tls: { certPath: string; keyPath: string } | null
   /** STOWAGE_PUSH_RATE_LIMIT: write requests per second of an organization without its own setting (0 = unlimited) */
   pushRatePerSecond: number
+  /** STOWAGE_PUSH_RATE_WINDOW_SECONDS: length of a counting window of the push rate limit (rate x window writes per window) */
+  pushRateWindowSeconds: number
   /** REDIS_URL: shared counters of the rate limit and sign-in throttling (null = in process) */
   redisUrl: string | null
   /** garbage collection, retention and expiry (lib/lifecycle/settings.ts) */
@@ -163,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: env.STOWAGE_TRUSTED_PROXIES || '',
     tls: tlsPaths(env, problems),
     pushRatePerSecond: int('STOWAGE_PUSH_RATE_LIMIT', 20, 0, 1_000_000),
+    pushRateWindowSeconds: int('STOWAGE_PUSH_RATE_WINDOW_SECONDS', 1, 1, 3600),
     redisUrl: env.REDIS_URL || null,
     metricsToken: env.STOWAGE_METRICS_TOKEN || null,
     lifecycle: {

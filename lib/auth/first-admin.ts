@@ -1,7 +1,7 @@
 // The first administrator. When no user exists: STOWAGE_ADMIN_PASSWORD creates one at start (user
 // STOWAGE_ADMIN_USER, default "admin"); without it a one-time setup token is made, and the server
 // prints a link to /setup?token=… in its log (the console's sign-in page says to look there).
-import type { Db } from '../db/client'
+import { isUniqueViolation, type Db } from '../db/client'
 import { hashPassword } from './passwords'
 import { randomSecret, sha256Hex, sameSecret } from './secrets'
 
@@ -12,7 +12,13 @@ export type FirstAdminOutcome = { kind: 'exists' } | { kind: 'created'; user: st
 export async function ensureFirstAdmin(db: Db, admin: { user: string; password: string | null }): Promise<FirstAdminOutcome> {
   if ((await db.user.count({ where: { kind: 'user' } })) > 0) return { kind: 'exists' }
   if (admin.password) {
-    await db.user.create({ data: { name: admin.user, admin: true, passwordHash: await hashPassword(admin.password) } })
+    try {
+      await db.user.create({ data: { name: admin.user, admin: true, passwordHash: await hashPassword(admin.password) } })
+    } catch (e) {
+      // several instances started at once on one database: another one created it first
+      if (isUniqueViolation(e)) return { kind: 'exists' }
+      throw e
+    }
     return { kind: 'created', user: admin.user }
   }
   // a new token at every start: only the latest printed link works

@@ -1,10 +1,12 @@
 // The per-organization push rate limit: write requests per second (uploads, pushes, tag changes,
-// deletions) of one organization, whoever sends them. Counted in Redis when the server has one, so
-// every instance spends the same budget; in process otherwise, and in process as insurance while
-// Redis is unreachable (a Redis outage must never take pushes down).
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+// deletions) of one organization, whoever sends them. Counted in Redis when the server has one, else in
+// PostgreSQL when the database is PostgreSQL, so every instance spends the same budget; in process with
+// SQLite, and in process as insurance while the shared store is unreachable (an outage of it must never
+// take pushes down). See shared-counters.ts.
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Db } from '../db/client'
 import type { Redis } from './redis'
+import { sharedLimiter, type SharedCounters } from './shared-counters'
 
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number; perSecond: number }
 
@@ -32,6 +34,8 @@ export type RateLimiterOptions = {
   defaultPerSecond: number
   /** shared counters; none = this process only */
   redis?: Redis | null
+  /** shared counters in PostgreSQL when there is no Redis (shared-counters.ts openPostgresCounters) */
+  postgres?: SharedCounters['postgres']
   /** Redis key prefix (tests use one per run so they never see each other's counters) */
   keyPrefix?: string
   /** how long an organization's own setting is trusted before it is read again */
@@ -81,10 +85,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
     if (!limiter) {
       const points = perSecond * window
       const keyPrefix = `${prefix}:push:${perSecond}:${window}s`
-      const memory = new RateLimiterMemory({ points, duration: window, keyPrefix })
-      limiter = opts.redis
-        ? new RateLimiterRedis({ storeClient: opts.redis, points, duration: window, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true })
-        : memory
+      limiter = sharedLimiter(opts, { points, duration: window, keyPrefix })
       limiters.set(perSecond, limiter)
     }
     return limiter
@@ -102,7 +103,7 @@ export function createRateLimiter(opts: RateLimiterOptions): RateLimiter {
           if (continuing && e.consumedPoints <= perSecond * window * CONTINUING_CEILING) return { allowed: true }
           return { allowed: false, retryAfterSeconds: retryAfterSeconds(e.msBeforeNext), perSecond }
         }
-        // neither Redis nor the insurance answered: let the write through rather than fail it
+        // neither the shared store nor the insurance answered: let the write through rather than fail it
         log(`push rate limit unavailable (${(e as Error).message}); request allowed`)
         return { allowed: true }
       }

@@ -6,13 +6,16 @@
 // `before` only reads the counts and `failed` adds to them, so a script signing in with correct
 // credentials many times in parallel is never refused; a burst of parallel wrong guesses can pass the
 // bound by at most its own size once, after which every attempt is refused.
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { ThrottledError, type SignInThrottle } from '../auth/auth-settings'
 import type { Redis } from './redis'
 import { retryAfterSeconds } from './rate-limit'
+import { sharedLimiter, type SharedCounters } from './shared-counters'
 
 export type SignInThrottleOptions = {
   redis?: Redis | null
+  /** shared counters in PostgreSQL when there is no Redis (shared-counters.ts) */
+  postgres?: SharedCounters['postgres']
   keyPrefix?: string
   /** failed attempts per user name per window */
   perUser?: number
@@ -31,13 +34,7 @@ export function createSignInThrottle(opts: SignInThrottleOptions = {}): SignInTh
   const prefix = opts.keyPrefix ?? 'stowage'
   const windowSeconds = opts.windowSeconds ?? SIGN_IN_DEFAULTS.windowSeconds
   const log = opts.log ?? ((m: string) => console.error(m))
-  const make = (what: string, points: number): RateLimiterAbstract => {
-    const keyPrefix = `${prefix}:sign-in:${what}`
-    const memory = new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix })
-    return opts.redis
-      ? new RateLimiterRedis({ storeClient: opts.redis, points, duration: windowSeconds, keyPrefix, insuranceLimiter: memory, rejectIfRedisNotReady: true })
-      : memory
-  }
+  const make = (what: string, points: number): RateLimiterAbstract => sharedLimiter(opts, { points, duration: windowSeconds, keyPrefix: `${prefix}:sign-in:${what}` })
   const byUser = make('user', opts.perUser ?? SIGN_IN_DEFAULTS.perUser)
   const byAddress = make('address', opts.perAddress ?? SIGN_IN_DEFAULTS.perAddress)
 

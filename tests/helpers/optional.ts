@@ -1,11 +1,11 @@
-// Optional parts of the test environment (PostgreSQL, Chromium, skopeo, podman, ../shared/fixtures):
+// Optional parts of the test environment (PostgreSQL, Chromium, skopeo, podman, nginx, ../shared/fixtures):
 // each is detected at once, without waiting for a timeout, and when absent the tests that need it skip
 // with one line saying what is missing. STOWAGE_TEST_REQUIRE (comma-separated names, or "all") turns a
 // missing part into an error instead, for CI machines that must run everything.
 import fs from 'node:fs'
 import { execFileSync } from 'node:child_process'
 
-export type OptionalPart = 'postgresql' | 'chromium' | 'skopeo' | 'podman' | 'redis' | 'shared-fixtures'
+export type OptionalPart = 'postgresql' | 'chromium' | 'skopeo' | 'podman' | 'redis' | 'nginx' | 'shared-fixtures'
 
 function required(part: OptionalPart, env = process.env) {
   const list = (env.STOWAGE_TEST_REQUIRE ?? '').split(',').map((s) => s.trim())

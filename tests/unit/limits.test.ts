@@ -113,7 +113,9 @@ describe('sign-in throttle (in process)', () => {
 
 describe('configuration', () => {
   it('reads STOWAGE_PUSH_RATE_LIMIT and REDIS_URL, refusing bad values', () => {
-    expect(loadConfig({})).toMatchObject({ pushRatePerSecond: 20, redisUrl: null })
+    expect(loadConfig({})).toMatchObject({ pushRatePerSecond: 20, pushRateWindowSeconds: 1, redisUrl: null })
+    expect(loadConfig({ STOWAGE_PUSH_RATE_WINDOW_SECONDS: '10' })).toMatchObject({ pushRateWindowSeconds: 10 })
+    expect(() => loadConfig({ STOWAGE_PUSH_RATE_WINDOW_SECONDS: '0' })).toThrow(/STOWAGE_PUSH_RATE_WINDOW_SECONDS="0"/)
     expect(loadConfig({ STOWAGE_PUSH_RATE_LIMIT: '0', REDIS_URL: 'redis://127.0.0.1:6379/2' })).toMatchObject({ pushRatePerSecond: 0, redisUrl: 'redis://127.0.0.1:6379/2' })
     expect(() => loadConfig({ STOWAGE_PUSH_RATE_LIMIT: '-1' })).toThrow(/STOWAGE_PUSH_RATE_LIMIT="-1" must be an integer/)
     expect(() => loadConfig({ STOWAGE_PUSH_RATE_LIMIT: 'fast' })).toThrow(ConfigError)
