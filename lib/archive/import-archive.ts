@@ -40,6 +40,12 @@ export type ImportRequest = {
    */
   authorizeNames?: (names: ImageName[]) => Promise<void>
   signal?: AbortSignal
+} & ImportHooks
+
+/** What a resumable upload (lib/resumable) adds to an import. */
+export type ImportHooks = {
+  /** the Upload row's id, chosen by the caller (a resumable upload links its session to it) */
+  uploadId?: string
 }
 
 export type ImportedImage = {
@@ -79,7 +85,7 @@ export async function importArchive(services: Services, req: ImportRequest): Pro
 }
 
 async function importInForeground(services: Services, req: ImportRequest): Promise<ImportResult> {
-  const uploadId = randomUUID()
+  const uploadId = req.uploadId ?? randomUUID()
   await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null, leaseUntil: leaseFrom(services) } })
   const counter = new ByteCounter()
   const pendingWrites: Promise<void>[] = []
