@@ -60,12 +60,12 @@ export function UploadCard({ item }: { item: UploadItem }) {
                 {item.phase === 'paused' && <span>paused: the server keeps what it has</span>}
                 {item.phase === 'importing' && <span>verifying layers and committing…</span>}
               </div>
-              {!!item.resumedFrom && (
-                <p className="mt-1 text-xs text-slate-500" data-testid="resumed-from" data-offset={item.resumedFrom}>
-                  continued at {formatBytes(item.resumedFrom)}: the server already had the bytes before
-                </p>
-              )}
             </div>
+          )}
+          {!!item.resumedFrom && (
+            <p className="mt-1 text-xs text-slate-500" data-testid="resumed-from" data-offset={item.resumedFrom}>
+              continued at {formatBytes(item.resumedFrom)}: the server already had the bytes before
+            </p>
           )}
           {item.phase === 'done' && item.result && <ImportSummary result={item.result} />}
           {item.phase === 'failed' && item.failure && <FailureDetails item={item} />}

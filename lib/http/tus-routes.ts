@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto'
 import type { ApiCtx, ApiRoute } from './api-routes'
 import { allow } from './api-routes'
 import { ApiError, toJson } from './respond'
-import { openArchiveUpload } from './repository-routes'
+import { openArchiveUpload, type UploadTarget } from './repository-routes'
 import { drainRequest } from './drain-request'
 import { httpSettings } from './http-settings'
 import { noteForLog } from './request-log'
@@ -19,8 +19,10 @@ import { ImportError } from '../archive/import-error'
 import { ArchiveMessage } from '../archive/archive-messages'
 import type { ImportResult } from '../archive/import-archive'
 import type { Principal } from '../auth/principal'
-import { ResumableSession } from '../resumable/resumable-session'
-import { sessionRegistry } from '../resumable/session-registry'
+import { ResumableSession, SuspendReason } from '../resumable/resumable-session'
+import { sessionRegistry, resumableLeaseMs } from '../resumable/session-registry'
+import { CheckpointRecorder } from '../resumable/checkpoint'
+import type { Readable } from 'node:stream'
 import { TUS_CONTENT_TYPE, TUS_EXTENSIONS, TUS_VERSION, byteCountHeader, parseUploadMetadata, tusHeaders } from '../resumable/tus-headers'
 
 const ID = '([0-9a-f-]{36})'
@@ -47,14 +49,8 @@ async function create(ctx: ApiCtx) {
   checkTusVersion(req)
   // metadata is the protocol's way; query parameters as for POST /api/uploads are accepted too
   const meta = parseUploadMetadata(req.headers['upload-metadata'])
-  const param = (key: string) => (meta[key] ?? url.searchParams.get(key) ?? '').trim() || null
-  const opened = await openArchiveUpload(ctx, {
-    organization: param('organization'),
-    repository: param('repository'),
-    tag: param('tag'),
-    filename: meta.filename ?? url.searchParams.get('filename') ?? null,
-    dryRun: false,
-  })
+  const target = targetOf(meta, url)
+  const opened = await openArchiveUpload(ctx, target)
   let length: number | null
   try {
     if (req.headers['upload-defer-length'] !== undefined) throw new ApiError(400, 'HEADER_INVALID', 'Upload-Defer-Length is not supported: give Upload-Length')
@@ -71,17 +67,48 @@ async function create(ctx: ApiCtx) {
   }
   const registry = sessionRegistry(services)
   const id = randomUUID()
-  const runner = async (body: import('node:stream').Readable, signal: AbortSignal) => {
-    try {
-      return (await opened.run(body, signal, { uploadId: id })) as ImportResult
-    } finally {
-      await opened.audit.record()
-    }
-  }
-  const session = new ResumableSession(id, length, ownerOf(opened.principal), meta, registry.settings.idleMs, runner)
+  // what a successor needs to continue it after a restart: the resolved names, not the request
+  const stored = Object.fromEntries(Object.entries({ filename: target.filename, repository: target.repository, tag: target.tag, organization: target.organization }).filter(([, v]) => v)) as Record<string, string>
+  await services.db.resumableUpload.create({ data: { id, ownerId: ownerOf(opened.principal), length: BigInt(length), metadata: JSON.stringify(stored) } })
+  const session = new ResumableSession(id, length, ownerOf(opened.principal), stored, registry.settings.idleMs)
   registry.add(session)
+  session.begin(importRunner(ctx, session, opened))
   res.writeHead(201, tusHeaders({ Location: `/api/uploads/tus/${id}`, 'Upload-Offset': '0' }))
   res.end()
+}
+
+/** What an upload's metadata asks for, as the upload checks take it. */
+function targetOf(meta: Record<string, string>, url?: URL): UploadTarget {
+  const param = (key: string) => (meta[key] ?? url?.searchParams.get(key) ?? '').trim() || null
+  return { organization: param('organization'), repository: param('repository'), tag: param('tag'), filename: meta.filename ?? url?.searchParams.get('filename') ?? null, dryRun: false }
+}
+
+type OpenedUpload = Awaited<ReturnType<typeof openArchiveUpload>>
+
+/** The session's import: checkpointed at tar entry boundaries, continued from its resume point if it has one. */
+function importRunner(ctx: ApiCtx, session: ResumableSession, opened: OpenedUpload) {
+  const { services } = ctx
+  const registry = sessionRegistry(services)
+  const checkpoints = new CheckpointRecorder(services, session.id)
+  return async (body: Readable, signal: AbortSignal): Promise<ImportResult> => {
+    const suspended = () => signal.reason instanceof SuspendReason
+    try {
+      return (await opened.run(body, signal, {
+        uploadId: session.id,
+        leaseMs: resumableLeaseMs(registry.settings),
+        resume: session.resumePoint ?? undefined,
+        onCheckpoint: (offset, reader) => checkpoints.record(offset, reader),
+        keepOnAbort: (reason) => reason instanceof SuspendReason,
+      })) as ImportResult
+    } finally {
+      await checkpoints.settled()
+      if (!suspended()) {
+        // finished: the checkpoint is of no use any more (the outcome is on the Upload row)
+        await services.db.resumableUpload.update({ where: { id: session.id }, data: { checkpoint: null, updatedAt: new Date() } }).catch(() => {})
+        await opened.audit.record()
+      }
+    }
+  }
 }
 
 async function head(ctx: ApiCtx, id: string) {
@@ -119,6 +146,11 @@ async function feedSession(ctx: ApiCtx, session: ResumableSession) {
   if (declared !== null && offset + declared > session.length) {
     throw new ApiError(413, 'BEYOND_LENGTH', `the request would end at byte ${offset + declared}, past the upload's length of ${session.length} bytes`)
   }
+  if (!session.begun) {
+    // read back after a restart: the import continues from the checkpoint once the client sends from there
+    if (offset !== session.offset) session.feed(req, offset) // throws the 409
+    session.begin(importRunner(ctx, session, await openArchiveUpload(ctx, targetOf(session.metadata))))
+  }
   const end = await session.feed(req, offset)
   if (end === 'cut') return void res.destroy()
   if (end === 'too-long') throw new ApiError(413, 'BEYOND_LENGTH', `the request sends more than the upload's length of ${session.length} bytes`)
@@ -141,7 +173,7 @@ async function answerOutcome(ctx: ApiCtx, session: ResumableSession) {
 
 async function terminate(ctx: ApiCtx, id: string) {
   const session = await sessionOf(ctx, id)
-  await session.cancel(new ImportError('CLIENT_ABORTED', 'the upload was cancelled; nothing was imported', 400))
+  await sessionRegistry(ctx.services).cancel(session, new ImportError('CLIENT_ABORTED', 'the upload was cancelled; nothing was imported', 400))
   ctx.res.writeHead(204, tusHeaders())
   ctx.res.end()
 }
@@ -164,7 +196,7 @@ async function status(ctx: ApiCtx, id: string) {
 /** The session, if it exists and the caller created it (or administers the server); else 404. */
 async function sessionOf(ctx: ApiCtx, id: string): Promise<ResumableSession> {
   const principal = await allow(ctx, 'read', { kind: 'server' })
-  const session = sessionRegistry(ctx.services).get(id)
+  const session = await sessionRegistry(ctx.services).find(id)
   const mine = session && principal.kind === 'user' && (principal.id === session.ownerId || principal.admin)
   if (!mine) throw new ApiError(404, 'UPLOAD_NOT_FOUND', `no resumable upload ${id} (it finished long ago, was cancelled, or belongs to someone else)`)
   return session

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http'
 import { ImportError, isImportError } from '../archive/import-error'
 import type { ImportResult } from '../archive/import-archive'
 import { ApiError } from '../http/respond'
+import type { ResumePoint } from './checkpoint'
 
 export type SessionState = 'receiving' | 'importing' | 'committed' | 'failed'
 
@@ -15,6 +16,13 @@ export type SessionState = 'receiving' | 'importing' | 'committed' | 'failed'
 export type FeedEnd = 'ended' | 'cut' | 'too-long' | 'failed'
 
 export type ImportRunner = (body: Readable, signal: AbortSignal) => Promise<ImportResult>
+
+/** The reason given to an import stopped because this server stops: its staged objects stay for a successor. */
+export class SuspendReason extends ImportError {
+  constructor() {
+    super('UPLOAD_INTERRUPTED', 'the server stopped while this upload was arriving; send the rest again from the offset HEAD gives', 503)
+  }
+}
 
 /** Small enough that a cut connection strands little in memory, large enough to add no pause per read. */
 const INPUT_HIGH_WATER_MARK = 1024 * 1024
@@ -31,6 +39,10 @@ export class ResumableSession {
   private readonly aborter = new AbortController()
   private feeding: { req: IncomingMessage; finish: (end: FeedEnd) => void } | null = null
   private idleTimer: NodeJS.Timeout | null = null
+  private settle!: () => void
+  private run: ImportRunner | null = null
+  /** set when the session was read back from the database: where its import continues */
+  resumePoint: ResumePoint | null = null
 
   constructor(
     readonly id: string,
@@ -38,23 +50,43 @@ export class ResumableSession {
     readonly ownerId: number,
     readonly metadata: Record<string, string>,
     private readonly idleMs: number,
-    run: ImportRunner,
+    /** where the import starts: 0, or a checkpoint's offset after a restart */
+    readonly startOffset = 0,
   ) {
+    this.offset = startOffset
+    this.settled = new Promise<void>((resolve) => (this.settle = resolve))
     this.input.on('error', () => {}) // the importer destroys it when it rejects; that is reported through `settled`
     this.input.on('drain', () => this.feeding?.req.resume())
-    this.settled = run(this.input, this.aborter.signal).then(
-      (result) => {
-        this.result = result
-        this.state = 'committed'
-      },
-      (e) => {
-        this.error = isImportError(e) ? e : new ImportError('STORAGE_FAILED', `the import failed on the server: ${String((e as Error)?.message ?? e)}`, 500)
-        this.state = 'failed'
-        this.feeding?.finish('failed')
-      },
+  }
+
+  /** An import runs once begun: at creation, or (after a restart) at the first PATCH. */
+  get begun() {
+    return this.run !== null
+  }
+
+  begin(run: ImportRunner) {
+    if (this.run) throw new Error('the import already began')
+    this.run = run
+    run(this.input, this.aborter.signal).then(
+      (result) => this.finish({ result }),
+      (e) => this.finish({ error: isImportError(e) ? e : new ImportError('STORAGE_FAILED', `the import failed on the server: ${String((e as Error)?.message ?? e)}`, 500) }),
     )
-    void this.settled.finally(() => this.disarmIdle())
     this.armIdle()
+  }
+
+  /** Records the outcome (also of an upload that finished before a restart, read back from the database). */
+  finish(outcome: { result: ImportResult } | { error: ImportError }) {
+    if ('result' in outcome) {
+      this.result = outcome.result
+      this.state = 'committed'
+      this.offset = this.length
+    } else {
+      this.error = outcome.error
+      this.state = 'failed'
+      this.feeding?.finish('failed')
+    }
+    this.disarmIdle()
+    this.settle()
   }
 
   get feedingNow() {
@@ -106,9 +138,9 @@ export class ResumableSession {
     })
   }
 
-  /** Stops the import; what it staged is discarded by the importer. Resolves once it has. */
+  /** Stops the import; what it staged is discarded by the importer (kept for a SuspendReason). Resolves once it has. */
   async cancel(reason: ImportError): Promise<void> {
-    if (this.state === 'committed' || this.state === 'failed') return
+    if (this.state === 'committed' || this.state === 'failed' || !this.begun) return
     this.aborter.abort(reason)
     this.input.destroy(new Error('aborted'))
     this.feeding?.req.destroy()
@@ -116,7 +148,7 @@ export class ResumableSession {
   }
 
   private armIdle() {
-    if (this.state !== 'receiving' || this.feeding || this.idleTimer || !(this.idleMs > 0)) return
+    if (this.state !== 'receiving' || !this.begun || this.feeding || this.idleTimer || !(this.idleMs > 0)) return
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null
       void this.cancel(

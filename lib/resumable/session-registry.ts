@@ -1,13 +1,17 @@
 // The resumable uploads this process holds, per Services (tests run several servers in one process).
-// A finished session is kept a while so a client whose last answer got lost can still read its outcome.
+// An upload this process does not hold is read back from the database (ResumableUpload): after a
+// restart it continues from its last checkpoint. A finished session is kept a while so a client whose
+// last answer got lost can still read its outcome.
 import type { Services } from '../services'
-import { ImportError } from '../archive/import-error'
-import { ResumableSession } from './resumable-session'
+import { ImportError, type ImportErrorCode } from '../archive/import-error'
+import { ResumableSession, SuspendReason } from './resumable-session'
+import { deserializeReader } from './checkpoint'
+import { discardAllStagedOf } from '../registry/staging'
 
 export type ResumableSettings = {
   /** cancel an upload no PATCH has fed for this long (STOWAGE_RESUMABLE_IDLE_SECONDS, 0 = never) */
   idleMs: number
-  /** how long a finished upload's outcome stays readable */
+  /** how long a finished upload's outcome stays in memory (afterwards it is read from the database) */
   keepFinishedMs: number
 }
 
@@ -17,32 +21,82 @@ export function resumableSettingsFromEnv(env: Record<string, string | undefined>
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 30 * 24 * 3600) {
     throw new Error(`STOWAGE_RESUMABLE_IDLE_SECONDS must be a whole number of seconds from 0 to ${30 * 24 * 3600}, not "${raw}"`)
   }
-  return { idleMs: seconds * 1000, keepFinishedMs: 3600_000 }
+  return { idleMs: seconds * 1000, keepFinishedMs: 600_000 }
 }
+
+/**
+ * How long the Upload row of a resumable upload stays leased: through the idle time, so after a crash its
+ * staged layers wait that long for the client to come back (to this or another instance).
+ */
+export const resumableLeaseMs = (settings: ResumableSettings) => settings.idleMs || 24 * 3600_000
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, ResumableSession>()
-  constructor(readonly settings: ResumableSettings) {}
+  private readonly reading = new Map<string, Promise<ResumableSession | null>>()
+  constructor(
+    private readonly services: Services,
+    readonly settings: ResumableSettings,
+  ) {}
 
   add(session: ResumableSession) {
     this.sessions.set(session.id, session)
     void session.settled.then(() => {
-      setTimeout(() => this.sessions.delete(session.id), this.settings.keepFinishedMs).unref()
+      setTimeout(() => {
+        if (this.sessions.get(session.id) === session) this.sessions.delete(session.id)
+      }, this.settings.keepFinishedMs).unref()
     })
   }
 
-  get(id: string) {
-    return this.sessions.get(id)
+  /** The session, from memory or read back from the database (once, however many requests ask at the same time). */
+  async find(id: string): Promise<ResumableSession | null> {
+    const held = this.sessions.get(id)
+    if (held) return held
+    let reading = this.reading.get(id)
+    if (!reading) {
+      reading = this.readBack(id).finally(() => this.reading.delete(id))
+      this.reading.set(id, reading)
+    }
+    return reading
   }
 
-  /** Live sessions (receiving or importing). */
-  live() {
-    return [...this.sessions.values()].filter((s) => s.state === 'receiving' || s.state === 'importing')
+  /** Cancels an upload: a running import discards what it staged; one read back from the database is cleaned up here. */
+  async cancel(session: ResumableSession, reason: ImportError) {
+    if (session.begun) return session.cancel(reason)
+    if (session.state !== 'receiving') return
+    const { db } = this.services
+    const { count } = await db.upload.updateMany({
+      where: { id: session.id, state: 'receiving' },
+      data: { state: 'failed', errorCode: reason.code, errorMessage: reason.message, finishedAt: new Date() },
+    })
+    if (count) await discardAllStagedOf(this.services, session.id).catch(() => {}) // the sweeper retries whatever remains
+    session.finish({ error: reason })
   }
 
-  /** Shutdown: every upload still receiving is cancelled (its staged objects discarded). */
-  async closeAll() {
-    await Promise.all(this.live().map((s) => s.cancel(new ImportError('UPLOAD_INTERRUPTED', 'the server stopped while this upload was arriving; nothing was imported', 503))))
+  /** Server shutdown: imports stop where they are, their staged layers and checkpoints kept for a successor. */
+  async suspendAll() {
+    const live = [...this.sessions.values()].filter((s) => s.begun && (s.state === 'receiving' || s.state === 'importing'))
+    await Promise.all(live.map((s) => s.cancel(new SuspendReason())))
+    for (const s of live) this.sessions.delete(s.id)
+  }
+
+  private async readBack(id: string): Promise<ResumableSession | null> {
+    const { db } = this.services
+    const row = await db.resumableUpload.findUnique({ where: { id } })
+    if (!row) return null
+    const upload = await db.upload.findUnique({ where: { id } })
+    const receiving = !upload || upload.state === 'receiving'
+    const offset = receiving && row.checkpoint ? Number(row.checkpointOffset) : 0
+    const session = new ResumableSession(id, Number(row.length), row.ownerId, JSON.parse(row.metadata), this.settings.idleMs, offset)
+    session.resumePoint = { offset, reader: offset > 0 ? deserializeReader(row.checkpoint!) : { entries: new Map(), count: 0, memory: 0 } }
+    if (upload?.state === 'committed') session.finish({ result: JSON.parse(upload.result ?? 'null') })
+    else if (upload?.state === 'failed') {
+      session.finish({ error: new ImportError((upload.errorCode ?? 'UPLOAD_INTERRUPTED') as ImportErrorCode, upload.errorMessage ?? 'the upload failed', 422) })
+    }
+    // a concurrent request may have created it meanwhile
+    const held = this.sessions.get(id)
+    if (held) return held
+    this.add(session)
+    return session
   }
 }
 
@@ -50,6 +104,6 @@ const registries = new WeakMap<Services, SessionRegistry>()
 
 export function sessionRegistry(services: Services): SessionRegistry {
   let r = registries.get(services)
-  if (!r) registries.set(services, (r = new SessionRegistry(resumableSettingsFromEnv())))
+  if (!r) registries.set(services, (r = new SessionRegistry(services, resumableSettingsFromEnv())))
   return r
 }

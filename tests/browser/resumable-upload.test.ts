@@ -2,6 +2,9 @@
 // page reload mid-upload, then the same file chosen again, continues from the server's offset; pause
 // stops the bytes and resume finishes; cancel deletes the server's upload. The link is throttled
 // (Chrome DevTools network emulation) so the uploads last long enough to act on them.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, it, expect } from 'vitest'
 import type { Page, CDPSession } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
@@ -10,7 +13,13 @@ import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 const suite = browserTests()
 const MB = 1024 * 1024
 
-const tarFile = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/x-tar', buffer, lastModified: 1_700_000_000_000 })
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-resume-page-'))
+/** A file on disk: choosing it again gives the same name, size and modification time (the page's fingerprint). */
+const tarFile = (name: string, buffer: Buffer) => {
+  const file = path.join(dir, name)
+  fs.writeFileSync(file, buffer)
+  return file
+}
 
 async function throttle(cdp: CDPSession, bytesPerSecond: number) {
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond })
@@ -48,7 +57,8 @@ describe.skipIf(!suite.present)('resumable uploads in the page', () => {
     const created = createdUploads(page)
     await page.goto(suite.server.url + '/upload')
     await throttle(cdp, 1 * MB)
-    await page.getByTestId('file-input').setInputFiles(tarFile('reload.tar', archive))
+    const file = tarFile('reload.tar', archive)
+    await page.getByTestId('file-input').setInputFiles(file)
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     await until(async () => created.length === 1, 'the upload to be created')
     const location = created[0]
@@ -65,12 +75,13 @@ describe.skipIf(!suite.present)('resumable uploads in the page', () => {
     expect(kept?.state).toBe('receiving')
     expect(kept!.offset).toBeGreaterThanOrEqual(before)
 
-    await page.getByTestId('file-input').setInputFiles(tarFile('reload.tar', archive))
+    await page.getByTestId('file-input').setInputFiles(file)
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
     const item = page.locator('[data-testid="upload-item"][data-filename="reload.tar"]')
     await item.and(page.locator('[data-phase="done"]')).waitFor()
     await expect(item.getByTestId('import-tags').textContent()).resolves.toMatch(/created\s*resume\/reload:v1/)
     expect(created, 'no second upload was created').toHaveLength(1)
+    expect(Number(await item.getByTestId('resumed-from').getAttribute('data-offset'))).toBeGreaterThanOrEqual(before)
     const final = await serverState(location)
     expect(final).toMatchObject({ state: 'committed', offset: archive.length })
   }, 90_000)
