@@ -12,6 +12,8 @@ import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { ZIP_HEAD } from '../helpers/stream-archive'
 import { tusCreate, tusOffset, tusPatchFile, tusRequest, type TusAnswer } from '../helpers/tus-client'
 import { ensureArchive, type GeneratedArchive } from '../../bench/generate-archive'
+import { listen } from '../../lib/http/stowage-server'
+import { sessionRegistry } from '../../lib/resumable/session-registry'
 
 const MB = 1024 * 1024
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-tus-'))
@@ -121,6 +123,45 @@ describe.each(providers)('resumable uploads (%s)', (provider) => {
     const late = (await tusPatchFile(location, file, 9 * MB)) as TusAnswer
     expect(late.status).toBe(400)
     expect(JSON.parse(late.body).error.code).toBe('CLIENT_ABORTED')
+  })
+
+  it('after a restart (new Services on the same database and bucket) continues from the checkpoint and gives the same image', async () => {
+    const layers = [await makeLayer(2 * MB), await makeLayer(2 * MB), await makeLayer(2 * MB), await makeLayer(2 * MB)]
+    const { archive } = await makeDockerArchive({ repoTags: ['tus/restart:v1'], layers })
+    const file = await writeTemp(`restart-${provider}.tar`, archive)
+    const location = await tusCreate(endpoint(), archive.length, { filename: 'restart.tar' })
+    const id = location.split('/').pop()!
+    const cut = Math.floor(archive.length * 0.8)
+    expect(((await tusPatchFile(location, file, 0, { end: cut })) as TusAnswer).status).toBe(204)
+    const checkpoint = await waitFor(async () => {
+      const row = await reg.stack.db.resumableUpload.findUnique({ where: { id } })
+      return row && Number(row.checkpointOffset) > 4 * MB && Number(row.checkpointOffset)
+    }, 'a checkpoint past two layers')
+    // this instance stops: its import ends where it is, the staged layers stay
+    await sessionRegistry(reg.stack).suspendAll()
+    expect(await reg.stack.db.stagedObject.count({ where: { ownerId: id } })).toBeGreaterThan(0)
+
+    const successor = await listen({ ...reg.stack }, { port: 0, host: '127.0.0.1' })
+    try {
+      const there = `${successor.url}/api/uploads/tus/${id}`
+      const offset = await tusOffset(there)
+      expect(offset).toBeGreaterThanOrEqual(checkpoint)
+      expect(offset).toBeLessThanOrEqual(cut)
+      const rest = (await tusPatchFile(there, file, offset)) as TusAnswer
+      expect(rest.status, rest.body).toBe(204)
+      const resumed = await status(there)
+      expect(resumed.state).toBe('committed')
+      const post = await fetch(`${reg.url}/api/uploads?repository=tus/restart&tag=plain`, { method: 'POST', body: archive })
+      const plain = await post.json()
+      expect(resumed.result.images[0].manifestDigest).toBe(plain.images[0].manifestDigest)
+      expect(resumed.result.receivedBytes).toBe(archive.length)
+      expect(await reg.stack.db.stagedObject.count({ where: { ownerId: id } })).toBe(0)
+      // every layer is readable and whole
+      const tag = await (await fetch(`${reg.url}/api/repositories/tus/restart/tags/v1`)).json()
+      expect(tag.digest).toBe(plain.images[0].manifestDigest)
+    } finally {
+      await successor.close()
+    }
   })
 
   it('a corrupt archive gets the same error as POST /api/uploads', async () => {
