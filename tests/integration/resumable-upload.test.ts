@@ -151,7 +151,7 @@ describe.each(providers)('resumable uploads (%s)', (provider) => {
       expect(rest.status, rest.body).toBe(204)
       const resumed = await status(there)
       expect(resumed.state).toBe('committed')
-      const post = await fetch(`${reg.url}/api/uploads?repository=tus/restart&tag=plain`, { method: 'POST', body: archive })
+      const post = await fetch(`${reg.url}/api/uploads?repository=tus/restart&tag=plain`, { method: 'POST', body: new Uint8Array(archive) })
       const plain = await post.json()
       expect(resumed.result.images[0].manifestDigest).toBe(plain.images[0].manifestDigest)
       expect(resumed.result.receivedBytes).toBe(archive.length)
@@ -167,7 +167,7 @@ describe.each(providers)('resumable uploads (%s)', (provider) => {
   it('a corrupt archive gets the same error as POST /api/uploads', async () => {
     const zip = Buffer.concat([ZIP_HEAD, Buffer.alloc(4096, 1)])
     const file = await writeTemp(`zip-${provider}.tar`, zip)
-    const post = await fetch(`${reg.url}/api/uploads`, { method: 'POST', body: zip })
+    const post = await fetch(`${reg.url}/api/uploads`, { method: 'POST', body: new Uint8Array(zip) })
     const expected = await post.json()
     const location = await tusCreate(endpoint(), zip.length, { filename: 'x.tar' })
     const a = (await tusPatchFile(location, file, 0)) as TusAnswer
