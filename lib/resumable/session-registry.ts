@@ -7,12 +7,18 @@ import { ImportError, type ImportErrorCode } from '../archive/import-error'
 import { ResumableSession, SuspendReason } from './resumable-session'
 import { deserializeReader } from './checkpoint'
 import { discardAllStagedOf } from '../registry/staging'
+import { ApiError } from '../http/respond'
 
 export type ResumableSettings = {
   /** cancel an upload no PATCH has fed for this long (STOWAGE_RESUMABLE_IDLE_SECONDS, 0 = never) */
   idleMs: number
   /** how long a finished upload's outcome stays in memory (afterwards it is read from the database) */
   keepFinishedMs: number
+  /**
+   * The instance receiving an upload marks it held (ResumableUpload.updatedAt) at least every third of
+   * this; another instance takes an upload over only once the mark is older (after a crash), else 423.
+   */
+  heldMs: number
 }
 
 export function resumableSettingsFromEnv(env: Record<string, string | undefined> = process.env): ResumableSettings {
@@ -21,7 +27,7 @@ export function resumableSettingsFromEnv(env: Record<string, string | undefined>
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 30 * 24 * 3600) {
     throw new Error(`STOWAGE_RESUMABLE_IDLE_SECONDS must be a whole number of seconds from 0 to ${30 * 24 * 3600}, not "${raw}"`)
   }
-  return { idleMs: seconds * 1000, keepFinishedMs: 600_000 }
+  return { idleMs: seconds * 1000, keepFinishedMs: 600_000, heldMs: 30_000 }
 }
 
 /**
@@ -33,6 +39,7 @@ export const resumableLeaseMs = (settings: ResumableSettings) => settings.idleMs
 export class SessionRegistry {
   private readonly sessions = new Map<string, ResumableSession>()
   private readonly reading = new Map<string, Promise<ResumableSession | null>>()
+  private heartbeat: NodeJS.Timeout | null = null
   constructor(
     private readonly services: Services,
     readonly settings: ResumableSettings,
@@ -40,6 +47,7 @@ export class SessionRegistry {
 
   add(session: ResumableSession) {
     this.sessions.set(session.id, session)
+    this.beat()
     void session.settled.then(() => {
       setTimeout(() => {
         if (this.sessions.get(session.id) === session) this.sessions.delete(session.id)
@@ -72,11 +80,34 @@ export class SessionRegistry {
     session.finish({ error: reason })
   }
 
-  /** Server shutdown: imports stop where they are, their staged layers and checkpoints kept for a successor. */
+  /** Server shutdown: imports stop where they are, their staged layers and checkpoints kept (and released) for a successor. */
   async suspendAll() {
-    const live = [...this.sessions.values()].filter((s) => s.begun && (s.state === 'receiving' || s.state === 'importing'))
+    const live = this.held()
     await Promise.all(live.map((s) => s.cancel(new SuspendReason())))
     for (const s of live) this.sessions.delete(s.id)
+    if (live.length) await this.services.db.resumableUpload.updateMany({ where: { id: { in: live.map((s) => s.id) } }, data: { updatedAt: new Date(0) } })
+  }
+
+  private held() {
+    return [...this.sessions.values()].filter((s) => s.begun && (s.state === 'receiving' || s.state === 'importing'))
+  }
+
+  /** Marks the uploads this instance receives as held, while it has any. */
+  private beat() {
+    if (this.heartbeat) return
+    this.heartbeat = setInterval(
+      () => {
+        const ids = this.held().map((s) => s.id)
+        if (!ids.length) {
+          clearInterval(this.heartbeat!)
+          this.heartbeat = null
+          return
+        }
+        this.services.db.resumableUpload.updateMany({ where: { id: { in: ids } }, data: { updatedAt: new Date() } }).catch(() => {}) // next tick retries
+      },
+      Math.max(50, Math.floor(this.settings.heldMs / 3)),
+    )
+    this.heartbeat.unref()
   }
 
   private async readBack(id: string): Promise<ResumableSession | null> {
@@ -85,6 +116,9 @@ export class SessionRegistry {
     if (!row) return null
     const upload = await db.upload.findUnique({ where: { id } })
     const receiving = !upload || upload.state === 'receiving'
+    if (receiving && row.updatedAt.getTime() > Date.now() - this.settings.heldMs) {
+      throw new ApiError(423, 'UPLOAD_HELD', 'another server instance is receiving this upload (or stopped less than a minute ago); try again in a few seconds')
+    }
     const offset = receiving && row.checkpoint ? Number(row.checkpointOffset) : 0
     const session = new ResumableSession(id, Number(row.length), row.ownerId, JSON.parse(row.metadata), this.settings.idleMs, offset)
     session.resumePoint = { offset, reader: offset > 0 ? deserializeReader(row.checkpoint!) : { entries: new Map(), count: 0, memory: 0 } }

@@ -141,13 +141,14 @@ describe.each(providers)('resumable uploads (%s)', (provider) => {
       const row = await reg.stack.db.resumableUpload.findUnique({ where: { id } })
       return row && Number(row.checkpointOffset) > 4 * MB && Number(row.checkpointOffset)
     }, 'a checkpoint past two layers')
-    // this instance stops: its import ends where it is, the staged layers stay
-    await sessionRegistry(reg.stack).suspendAll()
-    expect(await reg.stack.db.stagedObject.count({ where: { ownerId: id } })).toBeGreaterThan(0)
-
     const successor = await listen({ ...reg.stack }, { port: 0, host: '127.0.0.1' })
     try {
       const there = `${successor.url}/api/uploads/tus/${id}`
+      // while this instance receives it, another one does not take it over
+      expect(((await tusRequest(there, 'HEAD', {})) as TusAnswer).status).toBe(423)
+      // this instance stops: its import ends where it is, the staged layers stay
+      await sessionRegistry(reg.stack).suspendAll()
+      expect(await reg.stack.db.stagedObject.count({ where: { ownerId: id } })).toBeGreaterThan(0)
       const offset = await tusOffset(there)
       expect(offset).toBeGreaterThanOrEqual(checkpoint)
       expect(offset).toBeLessThanOrEqual(cut)
