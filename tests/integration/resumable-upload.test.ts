@@ -169,6 +169,28 @@ describe.each(providers)('resumable uploads (%s)', (provider) => {
     }
   })
 
+  it('an upload nothing is sent to for the idle time is cancelled and its staged layers deleted', async () => {
+    const settings = sessionRegistry(reg.stack).settings
+    const idleMs = settings.idleMs
+    settings.idleMs = 400
+    try {
+      const { archive } = await makeDockerArchive({ repoTags: ['tus/idle:v1'], layers: [await makeLayer(3 * MB)] })
+      const file = await writeTemp(`idle-${provider}.tar`, archive)
+      const location = await tusCreate(endpoint(), archive.length, { filename: 'idle.tar' })
+      const id = location.split('/').pop()!
+      expect(((await tusPatchFile(location, file, 0, { end: 2 * MB })) as TusAnswer).status).toBe(204)
+      const failed = await waitFor(async () => {
+        const s = await status(location)
+        return s.state === 'failed' && s
+      }, 'the idle upload to be cancelled')
+      expect(failed.error.code).toBe('CLIENT_IDLE')
+      expect(failed.error.message).toContain('STOWAGE_RESUMABLE_IDLE_SECONDS')
+      expect(await reg.stack.db.stagedObject.count({ where: { ownerId: id } })).toBe(0)
+    } finally {
+      settings.idleMs = idleMs
+    }
+  })
+
   it('a corrupt archive gets the same error as POST /api/uploads', async () => {
     const zip = Buffer.concat([ZIP_HEAD, Buffer.alloc(4096, 1)])
     const file = await writeTemp(`zip-${provider}.tar`, zip)
