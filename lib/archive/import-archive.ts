@@ -150,6 +150,7 @@ async function runImport(
   }
   // The tar stream (inflated, for a .tar.gz) counts against the archive's budget; inflating it, against the ratio.
   const budget = new ArchiveBudget(limits.maxArchiveBytes)
+  budget.used = req.resume?.offset ?? 0 // a resumed import's tar bytes before its offset count too
   const guard = new InflateGuard({ what: 'the archive', compressedBytes: decompress ? () => counter.bytes : null, budget, limits })
   // a plain tar can be checkpointed at its entry boundaries (a resumable upload continues from one)
   const boundaries = req.onCheckpoint && !decompress ? new TarBoundaries(req.resume?.offset ?? 0) : null

@@ -119,7 +119,9 @@ export class SessionRegistry {
     if (receiving && row.updatedAt.getTime() > Date.now() - this.settings.heldMs) {
       throw new ApiError(423, 'UPLOAD_HELD', 'another server instance is receiving this upload (or stopped less than a minute ago); try again in a few seconds')
     }
-    const offset = receiving && row.checkpoint ? Number(row.checkpointOffset) : 0
+    // a checkpoint at the very end (a tar without end blocks) would leave nothing to PATCH: start over
+    const saved = receiving && row.checkpoint ? Number(row.checkpointOffset) : 0
+    const offset = saved < Number(row.length) ? saved : 0
     const session = new ResumableSession(id, Number(row.length), row.ownerId, JSON.parse(row.metadata), this.settings.idleMs, offset)
     session.resumePoint = { offset, reader: offset > 0 ? deserializeReader(row.checkpoint!) : { entries: new Map(), count: 0, memory: 0 } }
     if (upload?.state === 'committed') session.finish({ result: JSON.parse(upload.result ?? 'null') })
