@@ -9,6 +9,7 @@ import { projectRoot } from './lib/paths'
 import { publishConsoleServices } from './lib/console/services'
 import { createLogger, logFormatFrom, logLevelFrom } from './lib/ops/logger'
 import { sendConsoleToLogger } from './lib/ops/console-to-logger'
+import { sessionRegistry } from './lib/resumable/session-registry'
 
 process.env.NEXT_TELEMETRY_DISABLED = '1'
 
@@ -28,10 +29,13 @@ async function main() {
   // HTTPS when STOWAGE_TLS_CERT/KEY are set (checked readable PEM files at configuration time)
   const tlsPaths = runtime.config.tls
   const tls = tlsPaths ? { cert: fs.readFileSync(tlsPaths.certPath), key: fs.readFileSync(tlsPaths.keyPath) } : undefined
+  const resumable = sessionRegistry(runtime.services) // reads STOWAGE_RESUMABLE_IDLE_SECONDS now: a bad value stops the start
   const { address, scheme, close } = await listen(runtime.services, { port: runtime.config.port, host: runtime.config.host, pages, dev, tls, log: logger })
   logger.info(startupLine(address, scheme))
   if (runtime.setupToken) logger.info(setupLine(address, runtime.setupToken, scheme))
   const stop = async () => {
+    // resumable uploads stop at their last checkpoint and are released at once for the next instance
+    await resumable.suspendAll().catch(() => {})
     await close()
     await runtime.shutdown()
     process.exit(0)

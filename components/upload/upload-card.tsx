@@ -33,7 +33,7 @@ export function UploadCard({ item }: { item: UploadItem }) {
             </p>
             <p className="text-xs whitespace-nowrap text-slate-500 tabular-nums">{statusLine(item)}</p>
           </div>
-          {(item.phase === 'uploading' || item.phase === 'importing' || item.phase === 'queued') && (
+          {(item.phase === 'uploading' || item.phase === 'paused' || item.phase === 'importing' || item.phase === 'queued') && (
             <div className="mt-3">
               <div
                 className="h-2 overflow-hidden rounded-full bg-slate-100"
@@ -57,9 +57,15 @@ export function UploadCard({ item }: { item: UploadItem }) {
                     {formatRate(item.rate)} · {remainingText(item)}
                   </span>
                 )}
+                {item.phase === 'paused' && <span>paused: the server keeps what it has</span>}
                 {item.phase === 'importing' && <span>verifying layers and committing…</span>}
               </div>
             </div>
+          )}
+          {!!item.resumedFrom && (
+            <p className="mt-1 text-xs text-slate-500" data-testid="resumed-from" data-offset={item.resumedFrom}>
+              continued at {formatBytes(item.resumedFrom)}: the server already had the bytes before
+            </p>
           )}
           {item.phase === 'done' && item.result && <ImportSummary result={item.result} />}
           {item.phase === 'failed' && item.failure && <FailureDetails item={item} />}
@@ -81,6 +87,8 @@ function statusLine(item: UploadItem): string {
       return `waiting · ${formatBytes(item.total)}`
     case 'uploading':
       return 'uploading'
+    case 'paused':
+      return 'paused'
     case 'importing':
       return 'importing'
     case 'done': {
@@ -127,11 +135,23 @@ function PhaseIcon({ phase, needsName }: { phase: UploadItem['phase']; needsName
 }
 
 function CardActions({ item }: { item: UploadItem }) {
-  if (item.phase === 'queued' || item.phase === 'uploading')
+  if (item.phase === 'queued' || item.phase === 'uploading' || item.phase === 'paused')
     return (
-      <button type="button" className="btn-secondary px-2.5 py-1 text-xs" onClick={() => uploadQueue.cancel(item.id)}>
-        Cancel
-      </button>
+      <div className="flex shrink-0 gap-2">
+        {item.phase === 'uploading' && (
+          <button type="button" className="btn-secondary px-2.5 py-1 text-xs" onClick={() => uploadQueue.pause(item.id)}>
+            Pause
+          </button>
+        )}
+        {item.phase === 'paused' && (
+          <button type="button" className="btn-secondary px-2.5 py-1 text-xs" onClick={() => uploadQueue.resume(item.id)}>
+            Resume
+          </button>
+        )}
+        <button type="button" className="btn-secondary px-2.5 py-1 text-xs" onClick={() => uploadQueue.cancel(item.id)}>
+          Cancel
+        </button>
+      </div>
     )
   if (item.phase === 'done' || item.phase === 'failed')
     return (

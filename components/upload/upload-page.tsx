@@ -129,6 +129,10 @@ export function UploadPage() {
           <p>An archive may hold several images; every repository:tag inside is created or updated.</p>
           <p className="mt-2">Nothing becomes visible until the whole archive is verified: a broken or interrupted upload changes nothing.</p>
           <p className="mt-2">Uploads continue while you browse other pages of the console.</p>
+          <p className="mt-2">
+            Uploads are resumable: a lost connection continues from the last byte the server has, and after a reload, choosing the same file again continues it
+            too. A <code>.tar.gz</code> resumes only while the server keeps running.
+          </p>
         </div>
       </aside>
     </div>

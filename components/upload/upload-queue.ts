@@ -1,16 +1,20 @@
 'use client'
-// The browser's upload queue: archives go to the server one after another (parallel uploads would
-// only split the same link and the same server disk). It lives outside React so an upload keeps
-// running, and its progress stays visible, while the user looks at other console pages.
+// The browser's upload queue: up to MAX_PARALLEL archives go to the server at once, each over the
+// resumable protocol (send-resumable.ts), so each can be paused, resumed and cancelled on its own and
+// survives a lost connection. It lives outside React so an upload keeps running, and its progress stays
+// visible, while the user looks at other console pages.
 import { useSyncExternalStore } from 'react'
 import { ApiFailure, type UploadResult } from '../api-client'
 import { api } from '../routes'
 import { RateMeter } from './rate-meter'
-import { sendArchive, type SendHandle } from './send-archive'
+import { sendResumable, type ResumableHandle } from './send-resumable'
 
 export type ImageNameInput = { repository: string; tag: string }
 
-export type UploadPhase = 'queued' | 'uploading' | 'importing' | 'done' | 'failed'
+export type UploadPhase = 'queued' | 'uploading' | 'paused' | 'importing' | 'done' | 'failed'
+
+/** Several files at once, but few: they share one link and one server. */
+export const MAX_PARALLEL = 3
 
 export type UploadItem = {
   id: string
@@ -28,6 +32,8 @@ export type UploadItem = {
   finishedAt: number | null
   result: UploadResult | null
   failure: ApiFailure | null
+  /** the byte the server already had when this upload started (a resumed upload), once known */
+  resumedFrom: number | null
 }
 
 type Listener = () => void
@@ -35,7 +41,7 @@ type Listener = () => void
 class UploadQueue {
   private items: UploadItem[] = []
   private listeners = new Set<Listener>()
-  private active: { id: string; handle: SendHandle } | null = null
+  private active = new Map<string, ResumableHandle>()
   private nextId = 1
 
   subscribe = (l: Listener) => {
@@ -60,14 +66,30 @@ class UploadQueue {
   }
 
   cancel(id: string) {
-    if (this.active?.id === id) return this.active.handle.abort() // settles through the failure path
+    const handle = this.active.get(id)
+    if (handle) return handle.cancel() // settles through the failure path
     const item = this.items.find((i) => i.id === id)
     if (item?.phase === 'queued') this.items = this.items.filter((i) => i.id !== id)
     this.emit()
   }
 
+  /** Stops sending; the server keeps what it has and the upload continues from there on resume. */
+  pause(id: string) {
+    const handle = this.active.get(id)
+    if (!handle) return
+    handle.pause()
+    this.update(id, (i) => (i.phase === 'uploading' ? { ...i, phase: 'paused', rate: null } : i))
+  }
+
+  resume(id: string) {
+    const handle = this.active.get(id)
+    if (!handle) return
+    this.update(id, (i) => (i.phase === 'paused' ? { ...i, phase: 'uploading' } : i))
+    handle.resume()
+  }
+
   dismiss(id: string) {
-    this.items = this.items.filter((i) => i.id !== id || i.phase === 'uploading' || i.phase === 'importing')
+    this.items = this.items.filter((i) => i.id !== id || isBusy(i))
     this.emit()
   }
 
@@ -91,33 +113,42 @@ class UploadQueue {
       finishedAt: null,
       result: null,
       failure: null,
+      resumedFrom: null,
     }
   }
 
   private pump() {
-    if (this.active) return
-    const next = this.items.find((i) => i.phase === 'queued')
-    if (!next) return
+    while (this.active.size < MAX_PARALLEL) {
+      const next = this.items.find((i) => i.phase === 'queued')
+      if (!next) return
+      this.send(next)
+    }
+  }
+
+  private send(next: UploadItem) {
     const meter = new RateMeter()
     const startedAt = Date.now()
-    meter.add(startedAt, 0)
-    const url = api.uploads({ filename: next.file.name, repository: next.name?.repository, tag: next.name?.tag, organization: next.organization })
-    const handle = sendArchive(url, next.file, (p) => {
+    let base: number | null = null
+    const target = { repository: next.name?.repository, tag: next.name?.tag, organization: next.organization }
+    const handle = sendResumable(next.file, target, (p) => {
       const now = Date.now()
-      meter.add(now, p.sent)
+      // the speed counts what this session sent, not what the server had before it resumed
+      if (base === null) meter.add(now, 0), (base = p.sent)
+      meter.add(now, p.sent - base)
       this.update(next.id, (i) => ({
         ...i,
         sent: p.sent,
         total: p.total,
         rate: meter.rate() ?? i.rate,
-        phase: p.bodySent ? 'importing' : i.phase,
+        resumedFrom: handle.resumedFrom(),
+        phase: i.phase === 'paused' ? 'paused' : p.bodySent ? 'importing' : 'uploading',
         bodySentAt: p.bodySent ? (i.bodySentAt ?? now) : i.bodySentAt,
       }))
     })
-    this.active = { id: next.id, handle }
+    this.active.set(next.id, handle)
     this.update(next.id, (i) => ({ ...i, phase: 'uploading', startedAt }))
     handle.done
-      .then((result) => this.update(next.id, (i) => ({ ...i, phase: 'done', sent: i.total, result, finishedAt: Date.now() })))
+      .then((result) => this.update(next.id, (i) => ({ ...i, phase: 'done', sent: i.total, result, finishedAt: Date.now(), resumedFrom: handle.resumedFrom() })))
       .catch((e) =>
         this.update(next.id, (i) => ({
           ...i,
@@ -127,7 +158,7 @@ class UploadQueue {
         })),
       )
       .finally(() => {
-        this.active = null
+        this.active.delete(next.id)
         this.pump()
       })
   }
@@ -150,4 +181,4 @@ export function useUploadQueue(): UploadItem[] {
   return useSyncExternalStore(uploadQueue.subscribe, uploadQueue.snapshot, () => NONE)
 }
 
-export const isBusy = (i: UploadItem) => i.phase === 'queued' || i.phase === 'uploading' || i.phase === 'importing'
+export const isBusy = (i: UploadItem) => i.phase === 'queued' || i.phase === 'uploading' || i.phase === 'paused' || i.phase === 'importing'

@@ -26,6 +26,16 @@ export type ArchiveContents = {
 
 export type Stager = (body: Readable, entryName: string) => Promise<StagedBlob>
 
+/** What the reader has read so far: a resumed import (lib/resumable) starts from it. */
+export type ReaderState = { entries: Map<string, ArchiveEntry>; count: number; memory: number }
+
+export type ReaderHooks = {
+  /** entries already read before the input's first byte (the input starts at a tar header) */
+  seed?: ReaderState
+  /** called at each entry boundary, with every entry before it complete (read synchronously: it changes) */
+  onEntry?: (state: ReaderState) => void
+}
+
 /** Files known to be archive metadata: always JSON, always held in memory, size-checked from the header. */
 const METADATA_FILES = new Set(['manifest.json', 'index.json', 'repositories', 'oci-layout'])
 /** Regular files up to this size are kept in memory (tiny layers, VERSION, legacy json)... */
@@ -36,19 +46,20 @@ export const MEMORY_BUDGET_BYTES = 64 * 1024 * 1024
 /** Bytes an entry occupies in a tar stream: one header block plus data padded to 512. */
 export const tarEntryBytes = (size: number) => 512 + Math.ceil(size / 512) * 512
 
-export async function readArchive(input: Readable, limits: Limits, stage: Stager): Promise<ArchiveContents> {
-  const entries = new Map<string, ArchiveEntry>()
+export async function readArchive(input: Readable, limits: Limits, stage: Stager, hooks: ReaderHooks = {}): Promise<ArchiveContents> {
+  const entries = new Map<string, ArchiveEntry>(hooks.seed?.entries ?? [])
   const extract = tar.extract()
   let current: Readable | null = null
   const feeding = pipeline(input, extract)
   // A broken or truncated input must also fail the entry being streamed right now: its consumer
   // (an S3 upload) would otherwise wait for bytes that never come.
   feeding.catch((e) => current?.destroy(e))
-  let count = 0
-  let memory = 0
+  let count = hooks.seed?.count ?? 0
+  let memory = hooks.seed?.memory ?? 0
 
   try {
     for await (const tarEntry of extract) {
+      hooks.onEntry?.({ entries, count, memory })
       // tar-stream entries are streamx readables, whose pause/unshift/end semantics differ from Node's:
       // wrap each in a Node Readable (backpressure is kept through async iteration).
       const entry = Readable.from(tarEntry as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 1024 * 1024 })

@@ -7,7 +7,8 @@ import { ImportError, isImportError } from './import-error'
 import { peekStream } from './stream-head'
 import { detectCompression, decompressorFor } from './compression'
 import { ArchiveMessage } from './archive-messages'
-import { readArchive, tarEntryBytes, type ArchiveContents } from './archive-reader'
+import { readArchive, tarEntryBytes, type ArchiveContents, type ReaderState } from './archive-reader'
+import { TarBoundaries } from '../resumable/tar-boundaries'
 import { stageBlob } from './staged-blob'
 import { ArchiveBudget, InflateGuard } from './inflate-guard'
 import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } from './image-layout'
@@ -24,7 +25,7 @@ import { placeInOrganization } from '../auth/account-names'
 import { isQuotaExceeded, type QuotaExceeded } from '../accounts/quotas'
 import { measureLater } from '../analysis/blob-analysis'
 import { inForeground } from '../jobs/foreground'
-import { holdUploadLease, leaseFrom } from '../lifecycle/upload-lease'
+import { holdUploadLease, leaseFrom, leaseLostError } from '../lifecycle/upload-lease'
 import { recordedMultipart } from '../lifecycle/multipart-records'
 
 export type ImportRequest = {
@@ -41,6 +42,20 @@ export type ImportRequest = {
    */
   authorizeNames?: (names: ImageName[]) => Promise<void>
   signal?: AbortSignal
+} & ImportHooks
+
+/** What a resumable upload (lib/resumable) adds to an import. */
+export type ImportHooks = {
+  /** the Upload row's id, chosen by the caller (a resumable upload links its session to it) */
+  uploadId?: string
+  /** the Upload row's lease length; a resumable upload's outlives its instance until the client comes back */
+  leaseMs?: number
+  /** continue from a checkpoint: the body starts at this archive offset (a tar header), these entries read */
+  resume?: { offset: number; reader: ReaderState }
+  /** called at each tar entry boundary of an uncompressed archive */
+  onCheckpoint?: (offset: number, reader: ReaderState) => void
+  /** true for an abort that must keep the staged objects and the Upload row (the server stops; a successor resumes) */
+  keepOnAbort?: (reason: unknown) => boolean
 }
 
 export type ImportedImage = {
@@ -80,12 +95,15 @@ export async function importArchive(services: Services, req: ImportRequest): Pro
 }
 
 async function importInForeground(services: Services, req: ImportRequest): Promise<ImportResult> {
-  const uploadId = randomUUID()
-  await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null, leaseUntil: leaseFrom(services) } })
+  const uploadId = req.uploadId ?? randomUUID()
+  const leaseUntil = leaseFrom(services, Date.now(), req.leaseMs)
+  if (req.resume) await resumeUploadRow(services, uploadId, req.filename ?? null, leaseUntil)
+  else await services.db.upload.create({ data: { id: uploadId, state: 'receiving', filename: req.filename ?? null, leaseUntil } })
   const counter = new ByteCounter()
   const pendingWrites: Promise<void>[] = []
   // another instance may collect an upload whose lease ran out: renew it while this one works on it
-  const lease = holdUploadLease(services, uploadId, (lost) => req.body.destroy(lost))
+  const lease = holdUploadLease(services, uploadId, (lost) => req.body.destroy(lost), req.leaseMs)
+  if (req.resume) counter.bytes = req.resume.offset
   try {
     const result = await runImport(services, uploadId, req, counter, pendingWrites)
     lease.stop()
@@ -100,6 +118,7 @@ async function importInForeground(services: Services, req: ImportRequest): Promi
     req.body.destroy()
     // Let writes in flight settle first, or an object could land after its deletion.
     await Promise.allSettled(pendingWrites)
+    if (!lease.lost && req.signal?.aborted && req.keepOnAbort?.(req.signal.reason)) throw error // kept for a successor
     // the sweeper retries whatever remains; after a store failure it deletes the keys once more (late writes)
     await discardAllStagedOf(services, uploadId, { keepRows: error.code === 'STORAGE_UNAVAILABLE' }).catch(() => {})
     await services.db.upload
@@ -133,10 +152,21 @@ async function runImport(
   }
   // The tar stream (inflated, for a .tar.gz) counts against the archive's budget; inflating it, against the ratio.
   const budget = new ArchiveBudget(limits.maxArchiveBytes)
+  budget.used = req.resume?.offset ?? 0 // a resumed import's tar bytes before its offset count too
   const guard = new InflateGuard({ what: 'the archive', compressedBytes: decompress ? () => counter.bytes : null, budget, limits })
-  const tarStream = (decompress ? stream.pipe(decompress) : stream).pipe(guard)
-  if (decompress) stream.on('error', (e) => decompress.destroy(e))
-  ;(decompress ?? stream).on('error', (e) => guard.destroy(e))
+  // a plain tar can be checkpointed at its entry boundaries (a resumable upload continues from one)
+  const boundaries = req.onCheckpoint && !decompress ? new TarBoundaries(req.resume?.offset ?? 0) : null
+  const inner = decompress ?? boundaries
+  const tarStream = (inner ? stream.pipe(inner) : stream).pipe(guard)
+  if (inner) stream.on('error', (e) => inner.destroy(e))
+  ;(inner ?? stream).on('error', (e) => guard.destroy(e))
+  const seeded = req.resume?.reader.count ?? 0
+  const onEntry = boundaries
+    ? (state: ReaderState) => {
+        const end = boundaries.ends[state.count - seeded - 1]
+        if (end !== undefined) req.onCheckpoint!(end, state)
+      }
+    : undefined
 
   const contents = await readArchive(tarStream, limits, async (body, entryName) => {
     // Overlap finishing one layer's upload with receiving the next one, a bounded number at a time.
@@ -151,7 +181,7 @@ async function runImport(
     })
     pendingWrites.push(staged.written)
     return staged
-  })
+  }, { seed: req.resume?.reader, onEntry })
   await Promise.all(pendingWrites) // kept in the list until all settled: the failure path waits for them too
   pendingWrites.length = 0
   checkManifestBounds(contents, limits) // before planning: a manifest.json can ask for 100,000 names
@@ -333,6 +363,14 @@ function toImportError(e: unknown, signal?: AbortSignal): ImportError {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
   }
   return new ImportError('STORAGE_FAILED', `the import failed on the server: ${msg}`, 500)
+}
+
+/** A resumed import takes over its Upload row, if no collector failed it meanwhile (its staged objects may be gone). */
+async function resumeUploadRow(services: Services, id: string, filename: string | null, leaseUntil: Date) {
+  const { count } = await services.db.upload.updateMany({ where: { id, state: 'receiving' }, data: { leaseUntil } })
+  if (count === 1) return
+  if (await services.db.upload.findUnique({ where: { id }, select: { id: true } })) throw leaseLostError()
+  await services.db.upload.create({ data: { id, state: 'receiving', filename, leaseUntil } })
 }
 
 /** Counts the bytes the client sent (the "packed" size). */

@@ -4,8 +4,9 @@ import type { Action } from './authorize'
 import type { Principal } from '../auth/principal'
 import { allow } from './api-routes'
 import { ApiError, sendJson } from './respond'
-import { importArchive, quotaImportError } from '../archive/import-archive'
-import { dryRunUpload } from '../archive/dry-run'
+import { importArchive, quotaImportError, type ImportResult, type ImportHooks } from '../archive/import-archive'
+import type { Readable } from 'node:stream'
+import { dryRunUpload, type DryRunResult } from '../archive/dry-run'
 import { runUploadExchange } from './upload-exchange'
 import { listRepositories, listTags, getTagDetail, getManifestDetail, deleteTag, PAGE_SIZE, TAG_PAGE_SIZE, isRepositorySort, REPOSITORY_SORTS } from '../registry/queries'
 import { decodePathSegment, positiveIntParam, MAX_PAGE_NUMBER, MAX_PAGE_SIZE } from './request-params'
@@ -138,56 +139,75 @@ function auditTag(ctx: ApiCtx, t: TagRequest, action: 'tag.set' | 'tag.delete', 
  */
 async function upload(ctx: ApiCtx) {
   const { req, res, url, services } = ctx
-  const organization = url.searchParams.get('organization')?.trim() || null
-  const repository = url.searchParams.get('repository')?.trim() || null
-  const tag = url.searchParams.get('tag')
   const dryRun = url.searchParams.get('dryRun') === 'true' // reads and answers, stores nothing (lib/archive/dry-run.ts)
+  const target: UploadTarget = {
+    organization: url.searchParams.get('organization')?.trim() || null,
+    repository: url.searchParams.get('repository')?.trim() || null,
+    tag: url.searchParams.get('tag'),
+    filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null,
+    dryRun,
+  }
+  const opened = await openArchiveUpload(ctx, target)
+  try {
+    await runUploadExchange(req, res, services.http, opened.run, dryRun ? 200 : 201)
+  } catch (e) {
+    opened.audit.failed(e)
+    throw e
+  } finally {
+    await opened.audit.record()
+  }
+}
+
+export type UploadTarget = { organization: string | null; repository: string | null; tag: string | null; filename: string | null; dryRun: boolean }
+
+/**
+ * The checks of an archive upload that need no body (signed in, a known target may be pushed to, one
+ * write of the rate limit) and the import to run on its body, audited. Shared by POST /api/uploads and
+ * the resumable (tus) uploads, whose body arrives over many requests. A refusal here is audited at once.
+ */
+export async function openArchiveUpload(ctx: ApiCtx, target: UploadTarget) {
+  const { req, services } = ctx
+  const { organization, repository, tag, dryRun } = target
   const principal = await allow(ctx, 'read', { kind: 'server' }) // signed in; the targets are decided below
   const audit = new UploadAudit(services, req, principal, organization, dryRun)
+  const known = organization && repository ? placeInOrganization(organization, repository) : (repository ?? organization)
   try {
     if (organization) {
       const problem = organizationNameProblem(organization)
       if (problem) throw new ApiError(400, 'NAME_INVALID', problem)
     }
-    const known = organization && repository ? placeInOrganization(organization, repository) : (repository ?? organization)
     if (known) {
       const refusal = await pushRefusal(services, principal, [known], { create: false })
       if (refusal) throw new ApiError(refusal.status, refusal.code, refusal.message)
       // one write of the organization's budget, spent before the body is read
       await limitWrites(ctx, organizationOf(known))
     }
-    const created: string[] = []
-    const authorizeNames = async (names: ImageName[]) => {
-      audit.targets = names
-      const refusal = await pushRefusal(services, principal, names.map((n) => n.repository), { create: !dryRun, created })
-      for (const org of created.splice(0)) await recordAudit(services, req, { action: 'organization.create', actor: principal, organization: org, target: org, detail: { by: 'upload' } })
-      if (refusal) throw new ImportError(refusal.code === 'NAME_INVALID' ? 'NAME_INVALID' : 'DENIED', refusal.message, refusal.status)
-    }
-    await runUploadExchange(
-      req,
-      res,
-      services.http,
-      async (body, signal) => {
-        try {
-          // cheap before the archive is read: a new repository or tag the quotas have no room for
-          if (repository) await enforceQuotas(services.db, { tags: [{ repository: known!, tag: tag?.trim() || null }], blobs: [] }).catch(quotaAsImportError)
-          const request = { body, filename: url.searchParams.get('filename') ?? (req.headers['x-filename'] as string | undefined) ?? null, repository, tag, organization, authorizeNames, signal }
-          const result = await (dryRun ? dryRunUpload : importArchive)(services, request)
-          audit.succeeded(result)
-          return result
-        } catch (e) {
-          audit.failed(e) // answered by runUploadExchange
-          throw e
-        }
-      },
-      dryRun ? 200 : 201,
-    )
   } catch (e) {
     audit.failed(e)
-    throw e
-  } finally {
     await audit.record()
+    throw e
   }
+  const created: string[] = []
+  const authorizeNames = async (names: ImageName[]) => {
+    audit.targets = names
+    const refusal = await pushRefusal(services, principal, names.map((n) => n.repository), { create: !dryRun, created })
+    for (const org of created.splice(0)) await recordAudit(services, req, { action: 'organization.create', actor: principal, organization: org, target: org, detail: { by: 'upload' } })
+    if (refusal) throw new ImportError(refusal.code === 'NAME_INVALID' ? 'NAME_INVALID' : 'DENIED', refusal.message, refusal.status)
+  }
+  const run = async (body: Readable, signal: AbortSignal, hooks?: ImportHooks): Promise<ImportResult | DryRunResult> => {
+    try {
+      // cheap before the archive is read: a new repository or tag the quotas have no room for
+      if (repository) await enforceQuotas(services.db, { tags: [{ repository: known!, tag: tag?.trim() || null }], blobs: [] }).catch(quotaAsImportError)
+      const request = { body, filename: target.filename, repository, tag, organization, authorizeNames, signal, ...hooks }
+      const result = await (dryRun ? dryRunUpload : importArchive)(services, request)
+      audit.succeeded(result)
+      return result
+    } catch (e) {
+      audit.failed(e) // answered by the caller
+      throw e
+    }
+  }
+  return { principal, audit, run }
 }
 
 function quotaAsImportError(e: unknown): never {

@@ -8,7 +8,7 @@ import { lifecycleOf } from './settings'
 
 export const uploadLeaseMs = (services: Pick<Services, 'lifecycle'>) => lifecycleOf(services).uploadLeaseSeconds * 1000
 
-export const leaseFrom = (services: Pick<Services, 'lifecycle'>, now = Date.now()) => new Date(now + uploadLeaseMs(services))
+export const leaseFrom = (services: Pick<Services, 'lifecycle'>, now = Date.now(), leaseMs = uploadLeaseMs(services)) => new Date(now + leaseMs)
 
 /** Said to the client whose upload was collected while it still arrived (its instance lost the lease). */
 export const leaseLostError = () =>
@@ -32,7 +32,13 @@ export type HeldUploadLease = {
  * no longer receiving calls `onLost` once. A failed renewal (database unreachable) is retried at the next
  * tick; if the lease runs out meanwhile, the commit refuses (confirmUploadForCommit).
  */
-export function holdUploadLease(services: Services, uploadId: string, onLost: (e: ImportError) => void): HeldUploadLease {
+export function holdUploadLease(
+  services: Services,
+  uploadId: string,
+  onLost: (e: ImportError) => void,
+  /** a resumable upload holds a longer lease: it must outlive its instance until a client resumes it elsewhere */
+  leaseMs = uploadLeaseMs(services),
+): HeldUploadLease {
   let lost: ImportError | null = null
   let stopped = false
   let renewing = false
@@ -41,7 +47,7 @@ export function holdUploadLease(services: Services, uploadId: string, onLost: (e
       if (renewing || stopped) return
       renewing = true
       try {
-        const { count } = await services.db.upload.updateMany({ where: { id: uploadId, state: 'receiving' }, data: { leaseUntil: leaseFrom(services) } })
+        const { count } = await services.db.upload.updateMany({ where: { id: uploadId, state: 'receiving' }, data: { leaseUntil: leaseFrom(services, Date.now(), leaseMs) } })
         if (count === 0 && !stopped) {
           lost = leaseLostError()
           stop()
@@ -53,7 +59,7 @@ export function holdUploadLease(services: Services, uploadId: string, onLost: (e
         renewing = false
       }
     },
-    Math.max(100, Math.floor(uploadLeaseMs(services) / 3)),
+    Math.max(100, Math.floor(Math.min(leaseMs, uploadLeaseMs(services)) / 3)),
   )
   timer.unref()
   const stop = () => {
