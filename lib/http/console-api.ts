@@ -12,10 +12,11 @@ import { auditRoutes } from './audit-routes'
 import { gcRoutes } from './gc-routes'
 import { jobRoutes } from './job-routes'
 import { retentionRoutes } from './retention-routes'
+import { layerFileRoutes } from './layer-file-routes'
 import { nameRoute, apiRouteLabel } from '../ops/route-label'
 
 /** Every console API route, in matching order. */
-export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes]
+export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes, ...layerFileRoutes]
 
 export function isConsoleApi(pathname: string) {
   return pathname === '/api' || pathname.startsWith('/api/')

@@ -43,6 +43,9 @@ export class IndexBuilder {
       },
     })
     this.gzip.pipe(counted)
+    // errors reach the object write (its rejection is this.stored); no 'error' may go unhandled
+    this.gzip.on('error', () => {})
+    counted.on('error', () => {})
     // pipe() does not pass destruction along: a failed object write destroys `counted`, a discard `gzip`
     counted.once('close', () => this.gzip.destroy())
     this.gzip.once('close', () => {
@@ -118,7 +121,7 @@ export class IndexBuilder {
 
   /** Stops the object write (the pass failed or the body is not a tar) and deletes what was stored. */
   async discard(): Promise<void> {
-    this.gzip.destroy(new Error('index discarded'))
+    this.gzip.destroy()
     await this.stored
     await this.services.store.delete([this.key]).catch(() => {})
   }
