@@ -4,14 +4,18 @@
 // an archive import and after a /v2 push (gzip layer: offsets of the decompressed stream), read back
 // through the API, paged, and single files are downloaded with exact bytes.
 import zlib from 'node:zlib'
+import { createHash, randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { providers } from '../helpers/stack'
 import { startRegistry, type Registry } from '../helpers/http-stack'
 import { measured } from '../helpers/jobs'
 import { makeDockerArchive } from '../helpers/make-archive'
-import { tarEntry, tarEnd, paxEntry } from '../helpers/layer-tar'
+import { tarEntry, tarEnd, paxEntry, manyFilesLayer, generatedFileData } from '../helpers/layer-tar'
+import { MediaType } from '../../lib/registry/media-types'
 import { importArchive } from '../../lib/archive/import-archive'
+import { deleteTag } from '../../lib/registry/queries'
+import { runGc } from '../../lib/gc/run-gc'
 import { request, sha256, OCI_MANIFEST } from './oci-support'
 
 const big = Buffer.alloc(3000, 'big file content\n')
@@ -210,5 +214,63 @@ describe.each(providers)('layer index (%s)', (provider) => {
     expect((await json(`/api/blobs/${d}/files`)).body).toEqual({ digest: d, state: 'pending' })
     await measured(reg.stack)
     expect((await json(`/api/blobs/${d}/files?path=flat&pageSize=1`)).body).toMatchObject({ state: 'ready', total: 250 })
+  }, 60_000)
+
+  it('garbage collection deletes the index object and row with the layer', async () => {
+    await measured(reg.stack)
+    const d = digest(layers.hostile)
+    const { objectKey } = await reg.stack.db.layerIndex.findUniqueOrThrow({ where: { digest: d } })
+    expect(await reg.stack.store.stat(objectKey!)).toBeGreaterThan(0)
+    expect(await deleteTag(reg.stack, 'layers/app', 'v1')).toBeTruthy()
+    reg.stack.lifecycle = { gcGraceSeconds: 0 }
+    const result = await runGc(reg.stack, { dryRun: false, trigger: 'manual' })
+    expect(result.errors).toEqual([])
+    expect(await reg.stack.db.blob.findUnique({ where: { digest: d } })).toBeNull()
+    expect(await reg.stack.db.layerIndex.findUnique({ where: { digest: d } })).toBeNull()
+    expect(await reg.stack.store.stat(objectKey!)).toBeNull()
+    // the pushed image is still tagged: its layer keeps its index
+    expect(await reg.stack.db.layerIndex.count({ where: { state: 'ready' } })).toBe(1)
+  }, 60_000)
+})
+
+// One database is enough here: the database holds one row whatever the size of the layer.
+describe('layer index of a 100,000-file layer', () => {
+  let reg: Registry
+  beforeAll(async () => {
+    reg = await startRegistry('sqlite')
+  }, 60_000)
+  afterAll(async () => {
+    await reg?.close()
+  })
+
+  it('indexes every entry, lists a directory page, searches, and serves a file from deep in the layer', async () => {
+    const count = 100_000
+    const fileSize = 16
+    // written straight to the bucket (streaming) and registered as an imported layer: the import path has
+    // its own tests, this one is about the background pass over many entries
+    const key = `blobs/test-${randomUUID()}`
+    const hash = createHash('sha256')
+    let size = 0
+    const counted = manyFilesLayer(count, { fileSize, perDir: 1000 }).map((c: Buffer) => (hash.update(c), (size += c.length), c))
+    await reg.stack.store.write(key, counted)
+    const d = 'sha256:' + hash.digest('hex')
+    const db = reg.stack.db
+    const repo = await db.repository.create({ data: { name: 'layers/many' } })
+    await db.blob.create({ data: { digest: d, objectKey: key, size: BigInt(size), mediaType: MediaType.ociLayer, uncompressedSize: BigInt(size), analysisState: 'pending' } })
+    await db.repositoryBlob.create({ data: { repositoryId: repo.id, digest: d } })
+    await measured(reg.stack)
+
+    const row = await db.layerIndex.findUniqueOrThrow({ where: { digest: d } })
+    expect(row).toMatchObject({ state: 'ready', entryCount: count + count / 1000, fileCount: count })
+    expect(Number(row.fileBytes)).toBe(count * fileSize)
+    const root = await (await request(`${reg.url}/api/blobs/${d}/files?pageSize=5`)).json()
+    expect(root).toMatchObject({ total: 100, totals: { files: count, bytes: count * fileSize } })
+    expect(root.entries[0]).toMatchObject({ name: 'd00000', type: 'dir', files: 1000, size: 1000 * fileSize })
+    const deep = await (await request(`${reg.url}/api/blobs/${d}/files?path=d00099&page=2&pageSize=500`)).json()
+    expect(deep.entries.map((e: any) => e.name)).toEqual(Array.from({ length: 500 }, (_, i) => `f${String(99_500 + i).padStart(7, '0')}.txt`))
+    const found = await (await request(`${reg.url}/api/blobs/${d}/files?q=f0054321`)).json()
+    expect(found).toMatchObject({ total: 1, entries: [{ path: 'd00054/f0054321.txt' }] })
+    const last = await request(`${reg.url}/api/blobs/${d}/files/d00099/f0099999.txt`)
+    expect(Buffer.from(await last.arrayBuffer())).toEqual(generatedFileData(99_999, fileSize))
   }, 60_000)
 })
