@@ -52,7 +52,7 @@ function positiveInt(ctx: ApiCtx, name: string, fallback: number, max: number): 
   const raw = ctx.url.searchParams.get(name)
   if (raw === null || raw === '') return fallback
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError(400, 'BAD_PARAMETER', `${name} must be a whole number from 1 to ${max}`)
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError(400, 'PAGE_INVALID', `${name} must be a whole number from 1 to ${max}`)
   return n
 }
 
@@ -74,7 +74,7 @@ export const layerFileRoutes: ApiRoute[] = [
       const page = positiveInt(ctx, 'page', 1, 1_000_000)
       const pageSize = positiveInt(ctx, 'pageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
       const sort = ctx.url.searchParams.get('sort') ?? 'name'
-      if (sort !== 'name' && sort !== 'size') throw new ApiError(400, 'BAD_PARAMETER', 'sort must be name or size')
+      if (sort !== 'name' && sort !== 'size') throw new ApiError(400, 'SORT_INVALID', 'sort must be name or size')
       const layer = {
         digest: decodeURIComponent(m[1]),
         state: 'ready',
@@ -101,7 +101,7 @@ export const layerFileRoutes: ApiRoute[] = [
       try {
         raw = decodeURIComponent(m[2])
       } catch {
-        throw new ApiError(400, 'BAD_PATH', 'the file path is not valid percent-encoding')
+        throw new ApiError(400, 'PATH_INVALID', 'the file path is not valid percent-encoding (write % as %25)')
       }
       const path = normalizePath(raw).path
       const entry = await findEntry(ctx.services, ready.index.objectKey, path)

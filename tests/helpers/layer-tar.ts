@@ -65,8 +65,8 @@ export const generatedFileData = (i: number, size: number) => Buffer.alloc(size,
  * A layer of `count` small files in `perDir`-sized directories, streamed: d00000/f0000000.txt …
  * Nothing but the current entry is in memory.
  */
-export function manyFilesLayer(count: number, opts: { fileSize?: number; perDir?: number } = {}): Readable {
-  const fileSize = opts.fileSize ?? 100
+export function manyFilesLayer(count: number, opts: { fileSize?: number; perDir?: number; sizeOf?: (i: number) => number } = {}): Readable {
+  const sizeOf = opts.sizeOf ?? (() => opts.fileSize ?? 100)
   const perDir = opts.perDir ?? 1000
   let i = 0
   return Readable.from(
@@ -76,7 +76,7 @@ export function manyFilesLayer(count: number, opts: { fileSize?: number; perDir?
         for (let n = 0; n < 256 && i < count; n++, i++) {
           const dir = `d${String(Math.floor(i / perDir)).padStart(5, '0')}`
           if (i % perDir === 0) batch.push(tarEntry({ name: dir + '/', type: '5', mode: 0o755 }))
-          batch.push(tarEntry({ name: `${dir}/f${String(i).padStart(7, '0')}.txt` }, generatedFileData(i, fileSize)))
+          batch.push(tarEntry({ name: `${dir}/f${String(i).padStart(7, '0')}.txt` }, generatedFileData(i, sizeOf(i))))
         }
         yield Buffer.concat(batch)
       }
