@@ -3,7 +3,7 @@
 // tar order, so each request scans it once and keeps only the directory's children (a search keeps only
 // its page): memory follows the size of one directory, not of the layer.
 import type { Services } from '../services'
-import { scanIndex, linePrefix } from './index-reader'
+import { scanIndex, scanIndexText, linePrefix, lineHead } from './index-reader'
 import { normalizePath } from './entry-names'
 import { publicEntry, type IndexEntry } from './index-entry'
 
@@ -44,7 +44,7 @@ export async function listDirectory(services: Services, indexKey: string, q: Lis
       return
     }
     if (!line.startsWith(below)) return
-    const e = JSON.parse(line) as IndexEntry
+    const e = lineHead(line)
     if (e.p === '') return // the root itself ("./")
     const rest = e.p.slice(cut)
     const slash = rest.indexOf('/')
@@ -55,7 +55,7 @@ export async function listDirectory(services: Services, indexKey: string, q: Lis
     if (slash === -1) {
       const c = child(rest)
       if (c.entry) c.duplicates++
-      c.entry = e // a later entry of the same path replaces the earlier one, as extraction does
+      c.entry = JSON.parse(line) as IndexEntry // a later entry of the same path replaces the earlier one, as extraction does
       if (e.t === 'file') {
         c.files = 1
         c.bytes = e.s
@@ -124,10 +124,13 @@ export async function searchIndex(services: Services, indexKey: string, text: st
 
 /** The last entry at exactly `path` (a later duplicate wins, as extraction does). */
 export async function findEntry(services: Services, indexKey: string, path: string): Promise<IndexEntry | null> {
-  const exact = linePrefix(path) + '",'
-  let found: IndexEntry | null = null
-  await scanIndex(services, indexKey, (line) => {
-    if (line.startsWith(exact)) found = JSON.parse(line)
+  const head = linePrefix(path) + '",'
+  const exact = '\n' + head
+  let found: string | null = null
+  // one indexOf per run of lines instead of a slice per line: a lookup only wants the rare matching line
+  await scanIndexText(services, indexKey, (text) => {
+    if (text.startsWith(head)) found = text.slice(0, text.indexOf('\n'))
+    for (let at = text.indexOf(exact); at !== -1; at = text.indexOf(exact, at + 1)) found = text.slice(at + 1, text.indexOf('\n', at + 1))
   })
-  return found
+  return found ? (JSON.parse(found) as IndexEntry) : null
 }

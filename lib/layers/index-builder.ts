@@ -16,7 +16,7 @@ export type IndexOutcome =
   | { state: 'ready'; entryCount: number; fileCount: number; fileBytes: number; indexBytes: number }
   | { state: 'not-a-tar'; error: string }
 
-/** gzip level of index objects: 6 halves the size of level 1 on these lines, at little cost (bench/layer-index.ts) */
+/** gzip level of index objects: on 200,000 index lines level 6 took no longer than level 1 (306 vs 347 ms) and was a little smaller (1.33 vs 1.40 MiB) */
 const INDEX_GZIP_LEVEL = 6
 
 export class IndexBuilder {
