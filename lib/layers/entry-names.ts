@@ -7,6 +7,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** The name as text: UTF-8 when it is valid, otherwise every byte >= 0x80 escaped as \xNN. */
 export function decodeName(bytes: Buffer): { text: string; utf8: boolean } {
+  let ascii = true
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 0x80) ascii = false
+  if (ascii) return { text: bytes.toString('latin1'), utf8: true } // the common case, without a decoder
   try {
     return { text: utf8.decode(bytes), utf8: true }
   } catch {
@@ -18,8 +21,16 @@ export function decodeName(bytes: Buffer): { text: string; utf8: boolean } {
 
 export type NormalizedPath = { path: string; note?: string }
 
+/** what makes a name need more than dropping a trailing "/": "." or ".." segments, "//" (nearly no real name) */
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)|\/\//
+
 /** "./usr//lib/./x/" → "usr/lib/x"; "/etc/passwd" → "etc/passwd" (noted); "a/../../b" → "../b" (noted). */
 export function normalizePath(name: string): NormalizedPath {
+  if (name !== '' && !name.startsWith('/') && !DOT_SEGMENT.test(name)) return { path: name.endsWith('/') ? name.slice(0, -1) : name }
+  return normalizeSlowly(name)
+}
+
+function normalizeSlowly(name: string): NormalizedPath {
   const absolute = name.startsWith('/')
   const out: string[] = []
   let escapes = false

@@ -208,14 +208,15 @@ function number(b: Buffer, start: number, length: number, at: number): number {
 }
 
 function checksumMatches(h: Buffer, stored: number): boolean {
-  let unsigned = 0
-  let signed = 0
-  for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 32 : h[i]
-    unsigned += byte
-    signed += byte > 127 ? byte - 256 : byte
-  }
-  return stored === unsigned || stored === signed
+  // the checksum field itself counts as eight spaces
+  let unsigned = 8 * 32
+  for (let i = 0; i < 148; i++) unsigned += h[i]
+  for (let i = 156; i < BLOCK; i++) unsigned += h[i]
+  if (stored === unsigned) return true
+  // some old tars summed signed bytes
+  let signed = 8 * 32
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) signed += h[i] > 127 ? h[i] - 256 : h[i]
+  return stored === signed
 }
 
 /** PAX records "<len> <key>=<value>\n"; only the keys the index uses. */
