@@ -21,7 +21,7 @@ type ReadyIndex = { objectKey: string; offsetsOf: string | null; entryCount: num
  */
 async function readyIndex(ctx: ApiCtx, rawDigest: string): Promise<{ blob: { objectKey: string }; index: ReadyIndex } | null> {
   const { services } = ctx
-  const digest = decodeURIComponent(rawDigest)
+  const digest = rawDigest.replace(/%3A/gi, ':')
   if (!DIGEST.test(digest)) throw new ApiError(400, 'DIGEST_INVALID', `${digest} is not a sha256 digest (sha256:<64 hex digits>)`)
   const access = await blobReadAccess(services, ctx.req, digest)
   if (!access.ok) throw new ApiError(access.status, access.status === 404 ? 'BLOB_UNKNOWN' : access.status === 401 ? 'UNAUTHORIZED' : 'DENIED', access.reason)
@@ -76,7 +76,7 @@ export const layerFileRoutes: ApiRoute[] = [
       const sort = ctx.url.searchParams.get('sort') ?? 'name'
       if (sort !== 'name' && sort !== 'size') throw new ApiError(400, 'SORT_INVALID', 'sort must be name or size')
       const layer = {
-        digest: decodeURIComponent(m[1]),
+        digest: m[1].replace(/%3A/gi, ':'),
         state: 'ready',
         offsetsOf: index.offsetsOf,
         entryCount: index.entryCount,
