@@ -1,9 +1,12 @@
 // Background work on stored layers, off the upload's critical path: the "compressed" size (what a
 // docker push would send) for layers stored uncompressed, and the uncompressed size for layers pushed
 // compressed. Each layer is one `blob.measure` job (lib/jobs), keyed by digest so it is queued once;
-// Blob.analysisState is the result the console shows (pending → running → done | failed).
+// Blob.analysisState is the result the console shows (pending → running → done | failed). The same
+// read builds the layer's file index (LayerIndex, lib/layers).
 import type { Services } from '../services'
-import { gzipSize, gunzipSize } from './measure'
+import { readLayerOnce } from './layer-pass'
+import { IndexBuilder } from '../layers/index-builder'
+import { wantsIndex, finishIndex, failIndex, pendingIndexDigests } from '../layers/index-state'
 import { MediaType } from '../registry/media-types'
 import { backgroundPacer } from '../jobs/foreground'
 
@@ -11,28 +14,44 @@ import { backgroundPacer } from '../jobs/foreground'
 export const MEASURE_RETRY_LIMIT = 3
 const BATCH = 500
 
-/** The job handler: measures one layer. A throw fails the attempt (the queue retries it). */
+/**
+ * The job handler: measures one layer and builds its file index (lib/layers) in ONE read of the object.
+ * Also run for a layer measured before indexes existed (its LayerIndex row is pending). A throw fails
+ * the attempt (the queue retries it).
+ */
 export async function measureBlob(services: Services, digest: string, attempt: { retryCount: number }) {
   const { db } = services
   const blob = await db.blob.findUnique({ where: { digest } })
-  // gone (collected) or measured already (a job sent twice): nothing to do
-  if (!blob || (blob.analysisState !== 'pending' && blob.analysisState !== 'running')) return
-  await db.blob.update({ where: { digest }, data: { analysisState: 'running' } })
+  if (!blob) return // gone (collected)
+  const measure = blob.analysisState === 'pending' || blob.analysisState === 'running'
+  const indexWanted = await wantsIndex(services, blob)
+  if (!measure && !indexWanted) return // done already (a job sent twice)
+  if (measure) await db.blob.update({ where: { digest }, data: { analysisState: 'running' } })
   const pacer = backgroundPacer(services.foreground)
+  const gzipped = blob.mediaType === MediaType.ociLayerGzip || blob.mediaType === MediaType.dockerLayerGzip
+  let index: IndexBuilder | null = null
   try {
     await pacer.turn() // foreground work first: wait before reading at all
     const body = await services.store.read(blob.objectKey)
-    const compressed = blob.mediaType === MediaType.ociLayerGzip || blob.mediaType === MediaType.dockerLayerGzip
-    const data = compressed
-      ? { uncompressedSize: BigInt(await gunzipSize(body, pacer.turn)), compressedSize: blob.size }
-      : { compressedSize: BigInt(await gzipSize(body, undefined, pacer.turn)), uncompressedSize: blob.size }
-    await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
+    if (indexWanted) index = await IndexBuilder.start(services, digest, gzipped ? 'decompressed' : 'stored')
+    const pass = await readLayerOnce(body, { gzipped, measure, index, pace: pacer.turn })
+    if (index) await finishIndex(services, digest, index)
+    index = null
+    if (measure) {
+      const data = gzipped
+        ? { uncompressedSize: BigInt(pass.uncompressedBytes), compressedSize: blob.size }
+        : { compressedSize: BigInt(pass.gzipBytes!), uncompressedSize: blob.size }
+      await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
+    }
   } catch (e) {
     const last = attempt.retryCount >= MEASURE_RETRY_LIMIT
     const error = String((e as Error)?.message ?? e).slice(0, 500)
-    await db.blob
-      .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error, analysisLeaseUntil: null } })
-      .catch(() => {})
+    if (index) await failIndex(services, digest, index, error, last).catch(() => {})
+    if (measure) {
+      await db.blob
+        .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error, analysisLeaseUntil: null } })
+        .catch(() => {})
+    }
     throw e
   } finally {
     pacer.done()
@@ -59,7 +78,7 @@ export async function measureLater(services: Services, digests: Iterable<string>
   }
 }
 
-/** At start: a job for every layer still waiting (a crash between a commit and its send); answers how many were queued. */
+/** At start: a job for every layer still waiting (a crash between a commit and its send) or whose index waits; answers how many were queued. */
 export async function reconcileMeasurements(services: Services): Promise<number> {
   let queued = 0
   let after = ''
@@ -71,7 +90,17 @@ export async function reconcileMeasurements(services: Services): Promise<number>
       select: { digest: true },
     })
     for (const b of batch) if (await send(services, b.digest)) queued++
-    if (batch.length < BATCH) return queued
+    if (batch.length < BATCH) break
     after = batch[batch.length - 1].digest
   }
+  // indexes asked for (or cut off by a crash) of layers measured already
+  for await (const digests of pendingIndexDigests(services.db, BATCH)) for (const d of digests) if (await send(services, d)) queued++
+  return queued
+}
+
+/** Queues the pass that builds a layer's index (the API asks when it finds none); false when no queue runs. */
+export async function indexLater(services: Services, digest: string): Promise<boolean> {
+  if (!services.jobs) return false
+  await send(services, digest)
+  return true
 }

@@ -80,9 +80,13 @@ async function deleteDeadBlobs(tx: Tx, digests: string[], cutoff: Date): Promise
   const dead = old.filter((b) => !live.has(b.digest))
   if (!dead.length) return []
   await tx.blob.deleteMany({ where: { digest: { in: dead.map((b) => b.digest) } } })
+  // a layer's file index (lib/layers) goes with it: its row now, its object with the blob's
+  const indexes = await tx.layerIndex.findMany({ where: { digest: { in: dead.map((b) => b.digest) }, objectKey: { not: null } }, select: { objectKey: true, indexBytes: true } })
+  await tx.layerIndex.deleteMany({ where: { digest: { in: dead.map((b) => b.digest) } } })
   // insertRows: Prisma's createMany costs milliseconds of CPU per row (lib/registry/bulk-sql.ts)
   const now = new Date()
-  await insertRows(tx, 'ObjectTombstone', [['objectKey', 'text'], ['size', 'bigint'], ['createdAt', 'timestamp']], dead.map((b) => [b.objectKey, b.size, now]))
+  const objects = [...dead.map((b) => [b.objectKey, b.size, now]), ...indexes.map((i) => [i.objectKey!, i.indexBytes ?? 0n, now])]
+  await insertRows(tx, 'ObjectTombstone', [['objectKey', 'text'], ['size', 'bigint'], ['createdAt', 'timestamp']], objects)
   return dead
 }
 

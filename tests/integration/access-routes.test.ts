@@ -25,10 +25,13 @@ const MEMBERS: Record<string, Role> = { puller: 'pull', pusher: 'push', owner: '
 
 const allowed = (caller: Caller, audience: Audience) => (audience === 'anyone' ? true : audience === 'signed-in' ? caller !== 'anonymous' : RANK[caller] >= NEEDS[audience])
 
+/** LAYER in a sample path: the layer of acme/app:v1 (set when it is imported) */
+let layerDigest = ''
+
 type Probe = { method: string; path: string; audience: Audience; source: string }
 
 function probes(): Probe[] {
-  const fill = (p: string) => p.replaceAll('REPO', 'acme/app').replaceAll('ORG', 'acme').replaceAll('USER', 'puller')
+  const fill = (p: string) => p.replaceAll('LAYER', layerDigest).replaceAll('REPO', 'acme/app').replaceAll('ORG', 'acme').replaceAll('USER', 'puller')
   const list: Probe[] = apiRoutes.map((r) => ({ method: r.method, path: fill(r.sample), audience: r.audience, source: `api ${r.method} ${r.pattern}` }))
   for (const [kind, e] of [...Object.entries(registryEndpoints), ['upload session', uploadSessionSample] as const]) {
     for (const [method, audience] of Object.entries(e.methods)) list.push({ method, path: fill(e.sample), audience, source: `v2 ${kind}` })
@@ -47,7 +50,8 @@ describe.each(providers)('access to every route (%s)', (provider) => {
     await seedOrganization(db, 'acme', MEMBERS)
     await db.organization.update({ where: { name: 'acme' }, data: { pushRatePerSecond: 0 } })
     await seedOrganization(db, 'globex', { outsider: 'owner' })
-    const { archive } = await makeDockerArchive({ repoTags: ['acme/app:v1'], layers: [await makeLayer(2048)] })
+    const { archive, diffIds } = await makeDockerArchive({ repoTags: ['acme/app:v1'], layers: [await makeLayer(2048)] })
+    layerDigest = diffIds[0]
     await importArchive({ ...reg.stack, auth: { openAccess: true } }, { body: Readable.from([archive]), filename: 'a.tar', repository: 'acme/app', tag: 'v1' })
   }, 120_000)
   afterAll(async () => {

@@ -1,0 +1,128 @@
+// Builds one layer's index while the background pass reads the layer: chunks go through the tar
+// scanner, each entry becomes a line of a gzip stream that is written to the bucket as it is produced
+// (a multipart upload for big indexes), so memory stays flat whatever the number of entries. A body
+// that is not a tar is recorded as `not-a-tar` with the reason; it never fails the pass.
+import zlib from 'node:zlib'
+import { Transform } from 'node:stream'
+import type { Services } from '../services'
+import { TarScanner, NotATarError } from './tar-scanner'
+import { entryLine, type IndexEntry } from './index-entry'
+import { newIndexKey } from './index-keys'
+import { recordedMultipart } from '../lifecycle/multipart-records'
+
+export type OffsetsOf = 'stored' | 'decompressed'
+
+export type IndexOutcome =
+  | { state: 'ready'; entryCount: number; fileCount: number; fileBytes: number; indexBytes: number }
+  | { state: 'not-a-tar'; error: string }
+
+/** gzip level of index objects: on 200,000 index lines level 6 took no longer than level 1 (306 vs 347 ms) and was a little smaller (1.33 vs 1.40 MiB) */
+const INDEX_GZIP_LEVEL = 6
+
+export class IndexBuilder {
+  private scanner: TarScanner
+  private gzip = zlib.createGzip({ level: INDEX_GZIP_LEVEL, chunkSize: 64 * 1024 })
+  private stored: Promise<void>
+  private storeError: unknown = null
+  private notATar: string | null = null
+  private lines: string[] = []
+  private fileCount = 0
+  private fileBytes = 0
+  private indexBytes = 0
+
+  private constructor(
+    private readonly services: Services,
+    readonly key: string,
+    digest: string,
+  ) {
+    this.scanner = new TarScanner((e) => this.add(e))
+    const counted = new Transform({
+      transform: (chunk: Buffer, _e, cb) => {
+        this.indexBytes += chunk.length
+        cb(null, chunk)
+      },
+    })
+    this.gzip.pipe(counted)
+    // errors reach the object write (its rejection is this.stored); no 'error' may go unhandled
+    this.gzip.on('error', () => {})
+    counted.on('error', () => {})
+    // pipe() does not pass destruction along: a failed object write destroys `counted`, a discard `gzip`
+    counted.once('close', () => this.gzip.destroy())
+    this.gzip.once('close', () => {
+      if (!this.gzip.readableEnded) counted.destroy(new Error('index discarded'))
+    })
+    // a big index is a multipart upload: recorded, so expiry aborts its parts after a crash (no upload row
+    // is named by this owner: expiry treats it as abandoned once older than its cutoff)
+    this.stored = services.store.write(key, counted, recordedMultipart(services, key, `layer-index:${digest}`)).catch((e) => {
+      this.storeError ??= e
+    })
+  }
+
+  /** Records the build in the database (state `building`, its object key) BEFORE the object is written. */
+  static async start(services: Services, digest: string, offsetsOf: OffsetsOf): Promise<IndexBuilder> {
+    const key = newIndexKey()
+    const data = { state: 'building', objectKey: key, offsetsOf, error: null, entryCount: null, fileCount: null, fileBytes: null, indexBytes: null }
+    await services.db.layerIndex.upsert({ where: { digest }, create: { digest, ...data }, update: data })
+    return new IndexBuilder(services, key, digest)
+  }
+
+  private add(e: IndexEntry) {
+    if (e.t === 'file') {
+      this.fileCount++
+      this.fileBytes += e.s
+    }
+    this.lines.push(entryLine(e))
+  }
+
+  /** Feeds the next chunk of the (uncompressed) layer; resolves when the index stream can take more. */
+  async feed(chunk: Buffer): Promise<void> {
+    if (this.notATar !== null || this.storeError) return
+    try {
+      this.scanner.write(chunk)
+    } catch (e) {
+      if (!(e instanceof NotATarError)) throw e
+      this.notATar = e.message
+    }
+    if (this.lines.length) {
+      const text = this.lines.join('')
+      this.lines = []
+      if (!this.gzip.write(text)) await new Promise<void>((resolve) => {
+        // a failed object write destroys the stream: 'close' instead of 'drain'
+        const done = () => {
+          this.gzip.off('drain', done)
+          this.gzip.off('close', done)
+          resolve()
+        }
+        this.gzip.once('drain', done)
+        this.gzip.once('close', done)
+      })
+    }
+  }
+
+  /** The layer was read to its end: finishes the object (or discards it for a body that is not a tar). */
+  async finish(): Promise<IndexOutcome> {
+    if (this.notATar === null && !this.storeError) {
+      try {
+        this.scanner.end()
+      } catch (e) {
+        if (!(e instanceof NotATarError)) throw e
+        this.notATar = e.message
+      }
+    }
+    if (this.notATar !== null) {
+      await this.discard()
+      return { state: 'not-a-tar', error: this.notATar }
+    }
+    this.gzip.end()
+    await this.stored
+    if (this.storeError) throw this.storeError
+    return { state: 'ready', entryCount: this.scanner.entries, fileCount: this.fileCount, fileBytes: this.fileBytes, indexBytes: this.indexBytes }
+  }
+
+  /** Stops the object write (the pass failed or the body is not a tar) and deletes what was stored. */
+  async discard(): Promise<void> {
+    this.gzip.destroy()
+    await this.stored
+    await this.services.store.delete([this.key]).catch(() => {})
+  }
+}

@@ -1,0 +1,46 @@
+// One line of a layer index object: a tar entry, with short keys (the index of a 200,000-file layer is
+// read whole for each directory page, so every byte counts). The path comes first so that a reader can
+// skip lines outside a directory without parsing them (index-reader.ts).
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque' | 'char' | 'block' | 'fifo' | 'other'
+
+export type IndexEntry = {
+  /** normalized path (entry-names.ts), never starting with "/" */
+  p: string
+  t: EntryType
+  /** bytes of file data (0 for everything but regular files) */
+  s: number
+  m: number
+  u: number
+  g: number
+  /** modification time, seconds since the epoch */
+  mt: number
+  /** byte offset of the file data in the indexed stream (regular files) */
+  o?: number
+  /** link target (symlink, hardlink) or, for a whiteout, the path it hides */
+  l?: string
+  /** set when the name was not valid UTF-8 (its bytes >= 0x80 are escaped as \xNN) */
+  b?: 1
+  /** what is odd about the name: absolute, leaves the root */
+  x?: string
+}
+
+export function entryLine(e: IndexEntry): string {
+  return JSON.stringify(e) + '\n'
+}
+
+/** The entry as the API shows it (long names). */
+export function publicEntry(e: IndexEntry) {
+  return {
+    path: e.p,
+    type: e.t,
+    size: e.s,
+    mode: e.m,
+    uid: e.u,
+    gid: e.g,
+    mtime: e.mt,
+    ...(e.l !== undefined ? { linkTarget: e.l } : {}),
+    ...(e.b ? { nonUtf8Name: true } : {}),
+    ...(e.x ? { note: e.x } : {}),
+  }
+}
