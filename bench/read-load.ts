@@ -77,7 +77,7 @@ async function readRequests(url: string, authorization?: string): Promise<ReadRe
 }
 
 type Cores = { server: number; s3: number; bench: number; other: number }
-type TargetResult = { name: string; detail: string; requests: ReadRequest[]; load: LoadResult; cores: Cores; serverRss: number }
+type TargetResult = { name: string; detail: string; requests: ReadRequest[]; load: LoadResult; cores: Cores; cpuSeconds: { server: number; s3: number }; serverRss: number }
 
 /** Pushes the archive, checks the bytes, warms up, then runs the measured load with the CPU of each party. */
 async function measure(name: string, detail: string, target: { url: string; host: string; serverPid: number; s3Pid: number; authorization?: string }, archive: GeneratedArchive, args: ReturnType<typeof parseArgs>): Promise<TargetResult> {
@@ -96,8 +96,8 @@ async function measure(name: string, detail: string, target: { url: string; host
   const own = pids.reduce((n, p) => n + cpu.get(p)!, 0)
   const cores = { server: cpu.get(target.serverPid)! / wallSeconds, s3: cpu.get(target.s3Pid)! / wallSeconds, bench: cpu.get(process.pid)! / wallSeconds, other: Math.max(0, busy - own) / wallSeconds }
   if (load.errors) throw new Error(`${name}: ${load.errors} wrong answers under load, first: ${load.firstError}`)
-  log(`${name}: ${(load.requests / load.seconds).toFixed(0)} req/s, p50 ${percentile(load.latency.all, 50).toFixed(1)} ms, p99 ${percentile(load.latency.all, 99).toFixed(1)} ms`)
-  return { name, detail, requests, load, cores, serverRss: memory(target.serverPid)?.rss ?? 0 }
+  log(`${name}: ${(load.requests / load.seconds).toFixed(0)} req/s, server ${((cpu.get(target.serverPid)! * 1000) / load.requests).toFixed(2)} CPU ms/request, p50 ${percentile(load.latency.all, 50).toFixed(1)} ms, p99 ${percentile(load.latency.all, 99).toFixed(1)} ms`)
+  return { name, detail, requests, load, cores, cpuSeconds: { server: cpu.get(target.serverPid)!, s3: cpu.get(target.s3Pid)! }, serverRss: memory(target.serverPid)?.rss ?? 0 }
 }
 
 const rps = (r: TargetResult) => r.load.requests / r.load.seconds
@@ -109,8 +109,8 @@ function report(results: TargetResult[], args: ReturnType<typeof parseArgs>, hea
     '',
     ...header,
     '',
-    '| target | req/s | p50 ms | p99 ms | max ms | p99 manifest / config / layer ms | CPU cores: server / S3 / bench / other | server RSS MiB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| target | req/s | p50 ms | p99 ms | max ms | p99 manifest / config / layer ms | CPU ms per request: server / S3 | CPU cores: server / S3 / bench / other | server RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) =>
       [
         `${r.name} (${r.detail})`,
@@ -119,6 +119,7 @@ function report(results: TargetResult[], args: ReturnType<typeof parseArgs>, hea
         ms(percentile(r.load.latency.all, 99)),
         ms(r.load.latency.all[r.load.latency.all.length - 1] ?? NaN),
         (['manifest', 'config', 'layer'] as const).map((k) => ms(percentile(r.load.latency[k], 99))).join(' / '),
+        [r.cpuSeconds.server, r.cpuSeconds.s3].map((n) => ((n * 1000) / r.load.requests).toFixed(2)).join(' / '),
         [r.cores.server, r.cores.s3, r.cores.bench, r.cores.other].map((n) => n.toFixed(2)).join(' / '),
         (r.serverRss / 2 ** 20).toFixed(0),
       ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
@@ -133,6 +134,7 @@ function report(results: TargetResult[], args: ReturnType<typeof parseArgs>, hea
       lines.push(`| ${r.name} | ${rr.toFixed(2)} | ${pr.toFixed(2)} | ${rr >= 1 && pr <= 1 ? 'yes' : 'no'} |`)
     }
   }
+  lines.push('', 'CPU ms per request (CPU seconds of the process over the measured window ÷ requests answered) is the steadier figure on a busy machine: req/s and latency depend on how much of the cores the other processes leave.')
   lines.push('', `${args.clients} keep-alive clients, ${args.seconds} s per target after a ${WARMUP_SECONDS} s warm-up; each client loops manifest → config → layer GETs (client i starts at request i mod 3). Every answer is checked (200 and the byte count; sha256 once before the load).`)
   return lines.join('\n') + '\n'
 }
