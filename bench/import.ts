@@ -24,6 +24,7 @@ import { createS3Client, MULTIPART_PART_SIZE } from '../lib/storage/s3-blob-stor
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { parseSize } from './image-plan'
 import { RssSampler, CpuWindow, memory, machineBusySeconds, machineSummary } from './proc-stats'
+import { externalS3, s3Label, type S3Endpoint } from './s3-target'
 import { startStowage, ensureNextBuild, benchAuthorization, type StowageProcess } from './stowage-process'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -154,19 +155,19 @@ async function waitForCompressedSizes(stowage: StowageProcess, archive: Generate
 }
 
 /** The baseline: the same bytes written as one object with the AWS SDK's lib-storage uploader, same client settings and part size as the S3 driver. */
-async function rawS3Write(endpoint: string, file: string, key: string): Promise<number> {
-  const client = createS3Client({ endpoint, bucket: BUCKET, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
+async function rawS3Write(s3: S3Endpoint, file: string, key: string): Promise<number> {
+  const client = createS3Client(s3)
   const started = performance.now()
   const upload = new Upload({
     client,
-    params: { Bucket: BUCKET, Key: key, Body: fs.createReadStream(file) },
+    params: { Bucket: s3.bucket, Key: key, Body: fs.createReadStream(file) },
     partSize: MULTIPART_PART_SIZE,
     queueSize: RAW_QUEUE_SIZE,
     leavePartsOnError: false,
   })
   await upload.done()
   const seconds = (performance.now() - started) / 1000
-  await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }))
+  await client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }))
   client.destroy()
   return seconds
 }
@@ -191,7 +192,7 @@ async function measureRaw(stowage: StowageProcess, archive: GeneratedArchive, ke
   const rss = new RssSampler([stowage.s3Pid], 50)
   const cpu = new CpuWindow([stowage.s3Pid, process.pid])
   const busy0 = machineBusySeconds()
-  const seconds = await rawS3Write(stowage.s3Endpoint, archive.path, key)
+  const seconds = await rawS3Write(stowage.s3, archive.path, key)
   const usage = cpu.stop()
   const busy = machineBusySeconds() - busy0
   const own = usage.cpu.get(stowage.s3Pid)! + usage.cpu.get(process.pid)!
@@ -544,7 +545,7 @@ async function main() {
   const report = [
     `# Stowage import benchmark`,
     '',
-    `${started.toISOString()} — ${machineSummary(ROOT)}; 1-min load average at start ${load.toFixed(2)}; seed "${args.seed}".`,
+    `${started.toISOString()} — ${machineSummary(ROOT)}; 1-min load average at start ${load.toFixed(2)}; seed "${args.seed}"; S3: ${s3Label()} (the "s3rver" columns are that S3 server's process${externalS3() ? ', a fresh bucket per run' : ''}).`,
     '',
     args.backToBack ? backToBackTable(backToBack) : tables(results),
     ...(skipped.length ? ['', ...skipped.map((s) => `- ${s}`)] : []),

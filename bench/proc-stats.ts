@@ -14,6 +14,7 @@ export const CLK_TCK = (() => {
 
 /** VmRSS and VmHWM (peak RSS over the process's life) in bytes, or null once the process is gone. */
 export function memory(pid: number): { rss: number; hwm: number } | null {
+  if (pid === 0) return null // a process not on this machine (an external S3): not measured
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024
@@ -25,6 +26,7 @@ export function memory(pid: number): { rss: number; hwm: number } | null {
 
 /** User + system CPU seconds the process has used so far (all its threads: zlib's and libuv's pool included). */
 export function cpuSeconds(pid: number): number {
+  if (pid === 0) return 0 // a process not on this machine (an external S3): not measured
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
   // fields after "(comm)": state is field 3, utime 14 and stime 15 (1-based)
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { createS3Client, S3BlobStore } from '../lib/storage/s3-blob-store'
+import { externalS3, s3Label } from './s3-target'
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { ensureSingleLayerArchive } from './registry-archive'
 import { parseSize } from './image-plan'
@@ -29,7 +30,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const OUT_DIR = path.join(ROOT, 'bench', 'out')
 const ARCHIVE_DIR = path.join(OUT_DIR, 'archives')
 const RESULTS_FILE = path.join(OUT_DIR, 'registry-results.md')
-const BUCKET = 'layers'
 /** a small push/upload first, so one-time costs (query compilation, lazy modules, JIT) stay out of the timings */
 const WARMUP_BYTES = 40 * MiB
 const PUSH_REPOSITORY = 'bench/push'
@@ -165,7 +165,8 @@ async function benchPull(archive: GeneratedArchive, opts: { repeat: number; clie
     if (size !== archive.layerBytes[0]) throw new Error(`Blob size ${size}, the archive's layer has ${archive.layerBytes[0]} bytes`)
     const blobUrl = `${stowage.url}/v2/${archive.repository}/blobs/${digest}`
     const pullAuth = await pullAuthorization(stowage.url)
-    const s3 = createS3Client({ endpoint: stowage.s3Endpoint, bucket: BUCKET, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
+    const s3 = createS3Client(stowage.s3)
+    const BUCKET = stowage.s3.bucket
     try {
       // Untimed first pass: both paths return the layer's bytes (sha256 = digest); also warms the page cache and JIT.
       for (const [name, pull] of [['/v2', () => pullHttp(blobUrl, { verify: true, authorization: pullAuth })], ['S3', () => pullS3(s3, BUCKET, objectKey, { verify: true })]] as const) {
@@ -312,6 +313,7 @@ async function main() {
       push = await benchPush(archive, warmup)
     }
     const notes = args.serverEnv.length ? [`Stowage (and its s3rver) ran with ${args.serverEnv.join(' ')}.`] : []
+    notes.push(`S3: ${s3Label()}${externalS3() ? ' (a fresh bucket per Stowage instance, deleted after; the "s3rver" columns are the process listening on its port, 0 if not local)' : ''}; the direct path reads the same object from it.`)
     if (args.clientKinds.includes('curl')) notes.push('curl pulls (part 1) read the direct path from a presigned GetObject URL; curl\'s CPU is in "other", not "bench".')
     const results: RegistryResults = { started, machine: machineSummary(ROOT), loadAverage, ...pull, push, notes }
     const report = renderReport(results)

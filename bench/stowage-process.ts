@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { commandLine, descendants } from './proc-stats'
+import { externalS3, embeddedS3, freshBucketName, deleteBucket, localListenerPid, type S3Endpoint } from './s3-target'
 
 /**
  * The administrator every benchmark server starts with (STOWAGE_ADMIN_PASSWORD), and the header its
@@ -16,8 +17,13 @@ export const benchAuthorization = `Basic ${Buffer.from(`${BENCH_ADMIN.user}:${BE
 export type StowageProcess = {
   url: string
   s3Endpoint: string
+  /** the S3 the server uses, with its bucket and credentials (raw baselines talk to the same) */
+  s3: S3Endpoint
+  /** S3_ENDPOINT was set: an external S3 with a bucket of this run's own (deleted by stop()) */
+  externalS3: boolean
   /** the node process executing the compiled server (not the start.mjs launcher) */
   serverPid: number
+  /** the S3 server process (embedded s3rver, or the local listener of S3_ENDPOINT, e.g. radosgw); 0 = not on this machine */
   s3Pid: number
   launcherPid: number
   output(): string
@@ -38,10 +44,21 @@ export function ensureNextBuild(root: string, log: (m: string) => void) {
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`)
 }
 
+/**
+ * Starts Stowage with its data in dataDir. Database: SQLite under dataDir unless extraEnv gives DATABASE_URL.
+ * S3: the embedded s3rver, or with S3_ENDPOINT (and its keys) in this process's environment that S3 with a
+ * fresh bucket, which stop() empties and deletes.
+ */
 export async function startStowage(root: string, dataDir: string, extraEnv: Record<string, string> = {}): Promise<StowageProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1', STOWAGE_ADMIN_USER: BENCH_ADMIN.user, STOWAGE_ADMIN_PASSWORD: BENCH_ADMIN.password }
-  // embedded defaults only: a SQLite file and s3rver under dataDir
-  for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'STOWAGE_DEV']) delete env[name]
+  const base: NodeJS.ProcessEnv = { ...process.env }
+  // a DATABASE_URL of the caller's shell must not point a benchmark server at a real database
+  for (const name of ['DATABASE_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'STOWAGE_DEV']) delete base[name]
+  const external = externalS3()
+  const bucket = external ? freshBucketName(path.basename(dataDir)) : 'layers'
+  const s3Env: Record<string, string> = external
+    ? { S3_ENDPOINT: external.endpoint, S3_BUCKET: bucket, S3_REGION: external.region, S3_ACCESS_KEY_ID: external.accessKeyId, S3_SECRET_ACCESS_KEY: external.secretAccessKey, S3_FORCE_PATH_STYLE: String(external.forcePathStyle) }
+    : {}
+  const env: NodeJS.ProcessEnv = { ...base, ...s3Env, ...extraEnv, STOWAGE_DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', NEXT_TELEMETRY_DISABLED: '1', STOWAGE_ADMIN_USER: BENCH_ADMIN.user, STOWAGE_ADMIN_PASSWORD: BENCH_ADMIN.password }
   const launcher = spawn(process.execPath, [path.join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)))
@@ -51,7 +68,7 @@ export async function startStowage(root: string, dataDir: string, extraEnv: Reco
     const onData = (d: Buffer) => {
       output += d.toString()
       const listening = /Stowage listening on (http:\/\/\S+)/.exec(output)
-      const s3 = /embedded S3 server at (http:\/\/\S+)/.exec(output)
+      const s3 = external ? [external.endpoint, external.endpoint] : /embedded S3 server at (http:\/\/\S+)/.exec(output)
       if (listening && s3) {
         clearTimeout(timer)
         resolve({ url: listening[1], s3Endpoint: s3[1] })
@@ -67,12 +84,15 @@ export async function startStowage(root: string, dataDir: string, extraEnv: Reco
 
   const tree = descendants(launcher.pid!)
   const serverPid = tree.find((p) => /\/server\.mjs\b/.test(commandLine(p))) ?? launcher.pid!
-  const s3Pid = tree.find((p) => /\/embedded-s3\.mjs\b/.test(commandLine(p)))
-  if (!s3Pid) throw new Error(`could not find the embedded s3rver process among ${tree.join(', ')}`)
+  const s3Pid = external ? localListenerPid(external.endpoint) : tree.find((p) => /\/embedded-s3\.mjs\b/.test(commandLine(p)))
+  if (s3Pid === undefined) throw new Error(`could not find the embedded s3rver process among ${tree.join(', ')}`)
+  const s3 = external ? { ...external, bucket } : embeddedS3(s3Endpoint)
 
   return {
     url,
     s3Endpoint,
+    s3,
+    externalS3: Boolean(external),
     serverPid,
     s3Pid,
     launcherPid: launcher.pid!,
@@ -91,6 +111,7 @@ export async function startStowage(root: string, dataDir: string, extraEnv: Reco
           // already gone
         }
       }
+      if (external) await deleteBucket(s3)
     },
   }
 }

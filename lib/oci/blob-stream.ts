@@ -26,10 +26,16 @@ function copyExactly(source: Readable, out: Writable, length: number): Promise<v
       } else resolve()
     }
     const onData = (chunk: Buffer) => {
+      if (left === 0) return void source.destroy() // more than asked after an exact chunk boundary: stop it
       if (chunk.length >= left) {
-        const last = chunk.subarray(0, left)
+        const exact = chunk.length === left
+        const last = exact ? chunk : chunk.subarray(0, left)
         left = 0
-        source.destroy() // nothing more is needed from the object store
+        // Exactly what was asked (the normal case): let the store's response end, so its keep-alive socket
+        // goes back to the pool; destroying it closed the socket and every blob GET paid a new connection
+        // to the store. More than asked (s3rver ignores some ranges): nothing more is needed, stop it.
+        if (exact) source.resume()
+        else source.destroy()
         out.end(last, () => finish())
         return
       }
