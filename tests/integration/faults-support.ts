@@ -54,8 +54,8 @@ export async function afterExpiry(reg: FaultyRegistry, known: string[]): Promise
   await runExpiry({ ...reg.services, lifecycle })
   const unnamedAfterExpiry = (await snapshot(reg.stack)).objects.filter((k) => !known.includes(k))
   await runGc({ ...reg.services, lifecycle }, { dryRun: false, trigger: 'manual' })
-  const after = await snapshot(reg.stack)
-  return { ...after, multipartParts: multipartLeftovers(reg.stack.s3Dir).length, unnamedAfterExpiry, unnamed: await unnamedObjects(reg.stack, after.objects) }
+  const after = await snapshot(reg.stack) // s3Dir: the fault proxy fronts the embedded server only
+  return { ...after, multipartParts: multipartLeftovers(reg.stack.s3Dir!).length, unnamedAfterExpiry, unnamed: await unnamedObjects(reg.stack, after.objects) }
 }
 
 /** Objects no row names (what nothing but GC's orphan sweep would ever delete). */
