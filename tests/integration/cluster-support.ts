@@ -19,19 +19,9 @@ export const OCI_ACCEPT = [OCI_MANIFEST, 'application/vnd.docker.distribution.ma
 
 export type Cluster = { stack: Stack; instances: InstanceProcess[]; nginx: Nginx; url: string; host: string; close(): Promise<void> }
 
-/**
- * The bucket the instances share: the stack's s3rver, or the S3 store TEST_S3_ENDPOINT names (a Ceph
- * bucket; then tests/helpers/stack.ts points the stack at it too).
- */
+/** The bucket the instances share: the stack's own (s3rver, or a bucket of its own on the TEST_S3_* service). */
 function bucketEnv(stack: Stack): Record<string, string> {
-  const e = process.env
-  return {
-    S3_ENDPOINT: e.TEST_S3_ENDPOINT ?? stack.s3Endpoint,
-    S3_BUCKET: e.TEST_S3_BUCKET ?? 'layers',
-    S3_ACCESS_KEY_ID: e.TEST_S3_ACCESS_KEY_ID ?? 'S3RVER',
-    S3_SECRET_ACCESS_KEY: e.TEST_S3_SECRET_ACCESS_KEY ?? 'S3RVER',
-    ...(e.TEST_S3_REGION ? { S3_REGION: e.TEST_S3_REGION } : {}),
-  }
+  return stack.s3Env
 }
 
 /** Two instances started at once (as an orchestrator would start them), nginx in front. */
