@@ -18,7 +18,7 @@ type Listed = { key: string; size: number; lastModified?: Date }
  * are read one after the other in that order, never at once: parallel reads see different moments, and a
  * key adopted between the Blob read and the staged read would look unnamed (and lose its object).
  */
-async function namedKeys(db: Services['db'], keys: string[]): Promise<Set<string>> {
+export async function namedKeys(db: Services['db'], keys: string[]): Promise<Set<string>> {
   const inKeys = { in: keys }
   const named = new Set<string>()
   for (const r of await db.multipartUpload.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)

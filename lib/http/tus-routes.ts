@@ -185,6 +185,9 @@ async function status(ctx: ApiCtx, id: string) {
     state: s.state,
     offset: s.offset,
     length: s.length,
+    // a request is delivering bytes right now (its offset may still grow): a client that lost its
+    // connection resumes once this is false, or with the newest PATCH, which takes over
+    attached: s.feedingNow,
     ...(s.result ? { result: s.result } : {}),
     ...(s.error ? { error: { code: s.error.code, message: s.error.message, ...(s.error.detail ? { detail: s.error.detail } : {}) }, status: s.error.status } : {}),
   }

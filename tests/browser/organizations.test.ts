@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
-import { browserTests } from '../helpers/browser'
+import { browserTests, tusMetadataAsQuery } from '../helpers/browser'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { ADMIN_USER as ADMIN } from '../helpers/full-server'
 const BOB_PASSWORD = 'bob has a long password too'
@@ -109,10 +109,11 @@ describe.skipIf(!suite.present)('organizations, members and tokens in the consol
     // an administrator's picker is a free-text field; until the session is read it is the members' <select>
     await page.locator('input#upload-organization').fill(ORG)
     await expect(page.getByTestId('organization-picker').textContent()).resolves.toContain(`registry.example.com:5000/team/app:v1 → ${ORG}/team/app:v1`)
-    const uploadUrl = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/uploads' && !r.url().includes('dryRun'))
+    // uploads are resumable (tus): the names travel in the creation request's Upload-Metadata
+    const creation = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/uploads/tus')
     await page.getByTestId('file-input').setInputFiles(archiveFile)
     await page.getByRole('button', { name: 'Upload 1 file' }).click()
-    expect(new URL((await uploadUrl).url()).searchParams.get('organization')).toBe(ORG)
+    expect(new URL(tusMetadataAsQuery((await creation).headers()['upload-metadata'] ?? '')).searchParams.get('organization')).toBe(ORG)
     await page.locator('[data-testid="upload-item"][data-phase="done"]').waitFor({ timeout: 30_000 })
     const imported = page.getByTestId('import-tags').getByRole('link')
     await imported.first().waitFor()

@@ -7,7 +7,7 @@
 import zlib from 'node:zlib'
 import { describe, it, expect } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
-import { browserTests } from '../helpers/browser'
+import { browserTests, tusMetadataAsQuery } from '../helpers/browser'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
 import { shortDigest } from '../../lib/format'
 
@@ -17,15 +17,6 @@ let context: BrowserContext
 let page: Page
 let uploadRequests: string[] = []
 
-/** Upload-Metadata (`key base64,…`) as a URL with those query parameters, as POST /api/uploads takes them. */
-const tusMetadataAsQuery = (header: string) => {
-  const url = new URL('http://upload/')
-  for (const pair of header.split(',').filter(Boolean)) {
-    const [key, value = ''] = pair.trim().split(' ')
-    url.searchParams.set(key, Buffer.from(value, 'base64').toString())
-  }
-  return url.toString()
-}
 const tarFile = (name: string, buffer: Buffer) => ({ name, mimeType: 'application/x-tar', buffer })
 const selectedFile = (name: string) => page.locator(`[data-testid="selected-file"][data-filename="${name}"]`)
 const uploadItem = (name: string) => page.locator(`[data-testid="upload-item"][data-filename="${name}"]`)

@@ -97,3 +97,13 @@ export function browserTests(opts: { setup?: () => Promise<unknown>; cleanup?: (
     },
   }
 }
+
+/** A tus creation request's Upload-Metadata (`key base64,…`) as a URL with those query parameters, as POST /api/uploads takes them. */
+export function tusMetadataAsQuery(header: string): string {
+  const url = new URL('http://upload/')
+  for (const pair of header.split(',').filter(Boolean)) {
+    const [key, value = ''] = pair.trim().split(' ')
+    url.searchParams.set(key, Buffer.from(value, 'base64').toString())
+  }
+  return url.toString()
+}

@@ -1,6 +1,7 @@
 // More Stowage instances on one stack's database and bucket (as several servers behind a load balancer
 // share them), and the checks the garbage-collection tests make of the whole registry afterwards.
 import { openDatabase } from '../../lib/db/client'
+import { namedKeys } from '../../lib/gc/orphans'
 import { openS3Store } from '../../lib/storage/open-store'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
 import type { Services } from '../../lib/services'
@@ -31,17 +32,10 @@ export async function startInstance(stack: Stack, lifecycle: Services['lifecycle
   }
 }
 
-/** Object keys in the bucket that no row names (Blob, staged object, upload session, tombstone). */
+/** Object keys in the bucket that no row names, by GC's own rule (lib/gc/orphans.ts namedKeys). */
 export async function unnamedObjects(stack: Pick<Stack, 'db' | 'store'>): Promise<string[]> {
-  const named = new Set<string>()
-  for (const b of await stack.db.blob.findMany({ select: { objectKey: true } })) named.add(b.objectKey)
-  for (const s of await stack.db.stagedObject.findMany({ select: { objectKey: true } })) named.add(s.objectKey)
-  for (const s of await stack.db.blobUploadSession.findMany({ select: { objectKey: true, tailKey: true } })) {
-    named.add(s.objectKey)
-    if (s.tailKey) named.add(s.tailKey)
-  }
-  for (const t of await stack.db.objectTombstone.findMany({ select: { objectKey: true } })) named.add(t.objectKey)
-  const out: string[] = []
-  for await (const o of stack.store.list('')) if (!named.has(o.key)) out.push(o.key)
-  return out
+  const keys: string[] = []
+  for await (const o of stack.store.list('')) keys.push(o.key)
+  const named = await namedKeys(stack.db, keys)
+  return keys.filter((k) => !named.has(k))
 }

@@ -100,8 +100,10 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('embedded object store lifecy
       expect(await db.stagedObject.count()).toBe(0)
       const interrupted = await db.upload.findMany({ where: { state: 'failed' }, select: { errorCode: true } })
       expect(interrupted.map((u) => u.errorCode)).toEqual(['INTERRUPTED'])
-      const blobKeys = (await db.blob.findMany({ select: { objectKey: true } })).map((b) => b.objectKey).sort()
-      expect(storedObjects(s3Dir).sort()).toEqual(blobKeys)
+      // what is left is the committed blobs and the layer indexes built from them
+      const blobKeys = (await db.blob.findMany({ select: { objectKey: true } })).map((b) => b.objectKey)
+      const indexKeys = (await db.layerIndex.findMany({ where: { objectKey: { not: null } }, select: { objectKey: true } })).map((i) => i.objectKey!)
+      expect(storedObjects(s3Dir).sort()).toEqual([...blobKeys, ...indexKeys].sort())
     } finally {
       await db.$disconnect()
     }

@@ -2,6 +2,7 @@
 // through the fault proxy (tests/helpers/fault-proxy.ts) with short client timeouts, and proof that a
 // failed write left nothing behind once expiry has run.
 import { startStack, snapshot, type Stack } from '../helpers/stack'
+import { namedKeys } from '../../lib/gc/orphans'
 import { faultProxy, type FaultProxy } from '../helpers/fault-proxy'
 import { openS3Store } from '../../lib/storage/open-store'
 import { listen, type RunningServer } from '../../lib/http/stowage-server'
@@ -58,18 +59,9 @@ export async function afterExpiry(reg: FaultyRegistry, known: string[]): Promise
   return { ...after, multipartParts: multipartLeftovers(reg.stack.s3Dir!).length, unnamedAfterExpiry, unnamed: await unnamedObjects(reg.stack, after.objects) }
 }
 
-/** Objects no row names (what nothing but GC's orphan sweep would ever delete). */
+/** Objects no row names (what nothing but GC's orphan sweep would ever delete), by GC's own rule. */
 async function unnamedObjects(stack: Stack, keys: string[]) {
-  const db = stack.db
-  const named = new Set<string>()
-  for (const r of await db.blob.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
-  for (const r of await db.stagedObject.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
-  for (const r of await db.multipartUpload.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
-  for (const r of await db.objectTombstone.findMany({ select: { objectKey: true } })) named.add(r.objectKey)
-  for (const r of await db.blobUploadSession.findMany({ select: { objectKey: true, tailKey: true } })) {
-    named.add(r.objectKey)
-    if (r.tailKey) named.add(r.tailKey)
-  }
+  const named = await namedKeys(stack.db, keys)
   return keys.filter((k) => !named.has(k))
 }
 
