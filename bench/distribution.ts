@@ -4,11 +4,11 @@
 // deleted by stop()). Blob GETs are served by the registry itself (`redirect: disable`), as Stowage serves
 // them, so both sit in the same data path.
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { CreateBucketCommand } from '@aws-sdk/client-s3'
 import { deleteBucket, freshBucketName, s3Client, type S3Endpoint } from './s3-target'
+import { freePort } from '../lib/free-port'
 
 export const DISTRIBUTION_BINARY = '/usr/bin/docker-registry'
 
@@ -18,18 +18,6 @@ export function distributionVersion(): string | null {
   if (!fs.existsSync(DISTRIBUTION_BINARY)) return null
   const r = spawnSync(DISTRIBUTION_BINARY, ['--version'])
   return r.status === 0 ? r.stdout.toString().trim() : null
-}
-
-/** A free TCP port on 127.0.0.1 (distribution cannot be told to pick one and report it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 /** config.yml for distribution 2.8 (YAML written by hand: the values are ours and need no quoting rules beyond these). */

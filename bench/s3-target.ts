@@ -3,12 +3,12 @@
 // the server at start and emptied and deleted by the benchmark afterwards, so runs never see each other's
 // objects and nothing is left behind in the operator's store.
 import crypto from 'node:crypto'
-import net from 'node:net'
 import path from 'node:path'
 import { execFileSync, spawn } from 'node:child_process'
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
 import { createS3Client } from '../lib/storage/s3-blob-store'
 import type { S3Settings } from '../lib/config'
+import { freePort } from '../lib/free-port'
 
 export type S3Endpoint = S3Settings & { endpoint: string }
 
@@ -74,17 +74,6 @@ export function localListenerPid(endpoint: string): number {
   } catch {
     return 0
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 /**

@@ -10,9 +10,9 @@
 //   growing delay while it keeps failing.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { childScriptArgs } from '../child-script'
+import { freePort } from '../free-port'
 
 export type EmbeddedS3 = {
   endpoint: string
@@ -38,17 +38,6 @@ const STABLE_AFTER_MS = 60_000
 const START_TIMEOUT_MS = 20_000
 
 export const embeddedS3PidFile = (dataDir: string) => path.join(dataDir, 'embedded-s3.pid')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 export async function startEmbeddedS3(dataDir: string, bucket: string, opts: EmbeddedS3Options = {}): Promise<EmbeddedS3> {
   const dir = path.join(dataDir, 's3')
