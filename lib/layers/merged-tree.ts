@@ -134,7 +134,8 @@ export async function writeMergedIndex(services: Services, layers: MergeLayer[],
 /** The text of an index object in runs of whole lines, as it is decompressed (index-reader.ts, as an iterator). */
 export async function* indexTextRuns(services: Services, objectKey: string): AsyncGenerator<string> {
   const body = await services.store.read(objectKey)
-  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
+  // 64 KiB of text (some 400 lines) per synchronous step: the merge does more per line than a listing
+  const gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 })
   body.on('error', (e) => gunzip.destroy(e))
   body.pipe(gunzip)
   const decoder = new StringDecoder('utf8')
