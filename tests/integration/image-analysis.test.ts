@@ -20,6 +20,7 @@ import { sha256 } from './oci-support'
 import { base, middle, top, other, expectedV1 } from './image-analysis-support'
 
 const d = (layer: Buffer) => sha256(layer)
+const notATar = Buffer.from('plain text, not a tar archive. '.repeat(40))
 
 describe.each(providers)('image analysis (%s)', (provider) => {
   let reg: Registry
@@ -47,7 +48,7 @@ describe.each(providers)('image analysis (%s)', (provider) => {
     await seedUser(reg.stack.db, 'admin', { admin: true })
     await seedOrganization(reg.stack.db, 'acme')
     const open = { ...reg.stack, auth: { ...reg.stack.auth, openAccess: true } }
-    for (const [tag, layers] of [['v1', [base, middle, top]], ['v2', [base, middle, other]]] as const) {
+    for (const [tag, layers] of [['v1', [base, middle, top]], ['v2', [base, middle, other]], ['v3', [base, notATar]]] as const) {
       const { archive } = await makeDockerArchive({ repoTags: [`acme/app:${tag}`], layers: [...layers] })
       await importArchive(open, { body: Readable.from([archive]) })
     }
@@ -171,6 +172,18 @@ describe.each(providers)('image analysis (%s)', (provider) => {
     ])
     const paged = await call(`${APP}/compare?from=v1&to=v2&page=2&pageSize=3`)
     expect(paged.body.changes.map((c: any) => c.path)).toEqual(['app/new'])
+  })
+
+  it('counts a layer that is not a tar as empty, and says the answer is incomplete', async () => {
+    const { status, body } = await settled(`${APP}/tags/v3/files`)
+    expect(status).toBe(200)
+    expect(body.incomplete).toBe(true)
+    expect(body.layers).toEqual([
+      { position: 0, digest: d(base), state: 'ready' },
+      { position: 1, digest: d(notATar), state: 'not-a-tar' },
+    ])
+    expect(body.entries.map((e: any) => e.name)).toEqual(['etc', 'opt', 'usr', 'var'])
+    expect((await call(`${APP}/tags/v3/efficiency`)).body).toMatchObject({ incomplete: true, sizeBytes: 1270, userSizeBytes: 0, userWastedPercent: null })
   })
 
   it('needs ?platform= for a multi-platform index, and names the platforms', async () => {
