@@ -139,10 +139,19 @@ export function SelectedDownloadBar() {
     }
   }
 
-  // the frame loads only when the answer is not a download: a refusal (whose text the frame may not show)
-  const refused = async () => {
+  // the frame loads only when the answer is not a download: a refusal, as JSON (the server lets our own
+  // page frame it); if it cannot be read, the check tells what is wrong now
+  const refused = async (event: React.SyntheticEvent<HTMLIFrameElement>) => {
     if (!lastBody.current) return
     setStarted(null)
+    let text = ''
+    try {
+      text = event.currentTarget.contentDocument?.body?.textContent ?? ''
+    } catch {
+      // not readable (another origin's error page)
+    }
+    const f = failureFrom(0, text)
+    if (text && f.code !== 'HTTP_0') return setError(`${f.message} (${f.code})`)
     try {
       await ask(lastBody.current)
       setError('the server refused the download; try again')

@@ -19,6 +19,12 @@ export const archiveRoutes: ApiRoute[] = [
     sample: '/api/archives',
     audience: 'anyone', // read access is checked per image
     async handle(ctx) {
+      // the console posts the form into a hidden frame of its own page: a refusal must load there (as
+      // data, still) so that the page can read and show it
+      if (isFormPost(ctx.req)) {
+        ctx.res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'self'")
+        ctx.res.setHeader('X-Frame-Options', 'SAMEORIGIN')
+      }
       const request = parseArchiveRequest(await readRequestBody(ctx.req), ctx.url.searchParams.get('compress'))
       await allowEach(ctx, request.items)
       const plan = await planArchives(ctx.services, request.items)
@@ -46,6 +52,8 @@ async function allowEach(ctx: ApiCtx, items: ArchiveItem[]) {
   }
 }
 
+const isFormPost = (req: IncomingMessage) => (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+
 /** The body, bounded, decoded from JSON or from the console's form post. */
 async function readRequestBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
@@ -56,7 +64,7 @@ async function readRequestBody(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer)
   }
   let text = Buffer.concat(chunks).toString('utf8')
-  if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(text).get('request') ?? ''
+  if (isFormPost(req)) text = new URLSearchParams(text).get('request') ?? ''
   try {
     return JSON.parse(text)
   } catch {
