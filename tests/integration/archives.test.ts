@@ -17,6 +17,7 @@ import { hasSkopeo } from '../helpers/optional'
 import { startRegistry, waitFor, type Registry } from '../helpers/http-stack'
 import { seedUser, basic } from '../helpers/accounts'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
+import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { skopeo, sha256 } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
 import { MAX_ARCHIVE_IMAGES } from '../../lib/registry/export-archives'
@@ -67,6 +68,7 @@ describe.each(providers)('several images in one archive (%s)', (provider) => {
   let work: string
   let reads: { open: number; opened: number }
   let bigLayerDigest = ''
+  let multi: Awaited<ReturnType<typeof makeMultiPlatformArchive>>
   beforeAll(async () => {
     reg = await startRegistry(provider, {
       access: 'enforced',
@@ -85,6 +87,14 @@ describe.each(providers)('several images in one archive (%s)', (provider) => {
     const big = await makeDockerArchive({ repoTags: ['big/image:v1'], layers: [await makeLayer(24 * 1024 * 1024)] })
     bigLayerDigest = big.diffIds[0]
     await importArchive(open, { body: Readable.from([big.archive]) })
+    multi = await makeMultiPlatformArchive({
+      reference: 'multi/app:1',
+      platforms: [
+        { architecture: 'amd64', layers: [{ size: 5_000, gzip: false }] },
+        { architecture: 'arm64', variant: 'v8', layers: [{ size: 6_000, gzip: true }] },
+      ],
+    })
+    await importArchive(open, { body: Readable.from([multi.archive]) })
   }, 120_000)
   afterAll(async () => {
     await reg?.close()
@@ -230,6 +240,29 @@ describe.each(providers)('several images in one archive (%s)', (provider) => {
     expect((await dup.json()).images).toHaveLength(1)
   })
 
+  it('needs a platform for a multi-platform tag, and saves just that platform', async () => {
+    const r = await post({ images: ['example.test/busybox:1.0', 'multi/app:1'] })
+    expect(r.status).toBe(400)
+    const body = await r.json()
+    expect(body.error.code).toBe('PLATFORM_REQUIRED')
+    expect(body.error.message).toMatch(/multi\/app:1 is a multi-platform image \(linux\/amd64, linux\/arm64\/v8\)/)
+    expect(body.error.detail).toEqual({ image: 'multi/app:1', platforms: ['linux/amd64', 'linux/arm64/v8'] })
+
+    const res = await post({ images: [{ image: 'multi/app:1', platform: 'linux/arm64' }] })
+    expect(res.status).toBe(200)
+    const bytes = Buffer.from(await res.arrayBuffer())
+    expect(bytes.length).toBe(Number(res.headers.get('content-length')))
+    const entries = await tarEntries(bytes)
+    const arm = multi.platforms[1]
+    expect(JSON.parse(entries.find((e) => e.name === 'manifest.json')!.data.toString())).toEqual([
+      { Config: `blobs/sha256/${hex(arm.configDigest)}`, RepoTags: ['multi/app:1'], Layers: arm.diffIds.map((d) => `blobs/sha256/${hex(d)}`) },
+    ])
+    // its gzip layer goes out uncompressed, as its diff_id says
+    const layer = entries.find((e) => e.name === `blobs/sha256/${hex(arm.diffIds[0])}`)!
+    expect(sha256(layer.data)).toBe(arm.diffIds[0])
+    expect(JSON.parse(entries.find((e) => e.name === 'index.json')!.data.toString()).manifests[0].platform).toEqual({ architecture: 'arm64', os: 'linux', variant: 'v8' })
+  })
+
   it('refuses a caller who may not read one of the images: 401 anonymous, 403 signed in', async () => {
     const images = ['big/image:v1', 'example.test/busybox:1.0']
     const anonymous = await refusal(await post({ images }, '', {}))
@@ -240,7 +273,7 @@ describe.each(providers)('several images in one archive (%s)', (provider) => {
     expect(outsider.message).toMatch(/^big\/image:v1: /)
   })
 
-  it('stops reading from the bucket when the client goes away', async () => {
+  it.each([null, 'gzip'])('stops reading from the bucket when the client goes away (compress %s)', async (compress) => {
     const before = reads.opened
     await new Promise<void>((resolve, reject) => {
       const req = http.request(`${reg.url}/api/archives`, { method: 'POST', headers: { ...ADMIN, 'Content-Type': 'application/json' } }, (res) => {
@@ -257,7 +290,7 @@ describe.each(providers)('several images in one archive (%s)', (provider) => {
         res.on('end', () => reject(new Error('the whole archive arrived; the test wants to leave half-way')))
       })
       req.on('error', () => {})
-      req.end(JSON.stringify({ images: ['big/image:v1'] }))
+      req.end(JSON.stringify({ images: ['big/image:v1'], compress }))
     })
     await waitFor(async () => reads.opened > before && reads.open === 0, 'the layer read to close')
     expect(bigLayerDigest).toMatch(/^sha256:/)
