@@ -20,6 +20,7 @@ import { Pagination } from './pagination'
 import { VisibilityToggle } from './accounts/visibility-toggle'
 import { mayManage, useSession } from './accounts/use-session'
 import { RetentionSection } from './retention/retention-section'
+import { TagSelectionProvider, TagSelectBox, SelectedDownloadBar } from './tag-selection'
 import { organizationOf } from '@/lib/auth/account-names'
 import { shortDigest } from '@/lib/format'
 
@@ -80,10 +81,15 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
         </EmptyState>
       ) : (
         // relative: the visually hidden header text is positioned inside the scroll box, not the page
+        <TagSelectionProvider>
+        <SelectedDownloadBar />
         <div className="card relative overflow-x-auto">
           <table className="w-full text-left text-sm">
             <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium tracking-wide whitespace-nowrap text-slate-600 uppercase">
               <tr>
+                <th scope="col" className="w-8 py-3 pl-4">
+                  <span className="sr-only">Select</span>
+                </th>
                 <th scope="col" className="px-4 py-3">Tag</th>
                 <th scope="col" className="hidden px-4 py-3 md:table-cell">Digest</th>
                 <th scope="col" className="hidden px-4 py-3 lg:table-cell">Platform</th>
@@ -99,6 +105,9 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
             <tbody className="divide-y divide-slate-100">
               {data.tags.map((t) => (
                 <tr key={t.name} className="group hover:bg-slate-50" data-testid="tag-row" data-tag={t.name}>
+                  <td className="py-3 pl-4">
+                    <TagSelectBox repository={data.repository} tag={t.name} platforms={t.kind === 'index' ? t.platforms.filter((p): p is string => !!p) : []} />
+                  </td>
                   <td className="px-4 py-3">
                     <Link href={tagHref(data.repository, t.name)} prefetch={false} className="inline-flex items-center gap-2 font-medium break-all text-slate-900 group-hover:text-indigo-700">
                       <svg viewBox="0 0 20 20" className="h-4 w-4 shrink-0 text-slate-600" fill="none" stroke="currentColor" strokeWidth="1.6" aria-hidden="true">
@@ -133,6 +142,7 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
           {/* a repository may hold thousands of tags: newest first, a page at a time (?page=) */}
           <Pagination page={data.page} pageSize={data.pageSize} total={data.total} hrefFor={(p) => (p > 1 ? `${repositoryHref(data.repository)}?page=${p}` : repositoryHref(data.repository))} />
         </div>
+        </TagSelectionProvider>
       )}
       {untagged && <UntaggedImagesSection repository={data.repository} list={untagged} />}
       {/* owners of the organization (and administrators): the repository's retention policy */}

@@ -16,10 +16,11 @@ import { retentionRoutes } from './retention-routes'
 import { tusRoutes } from './tus-routes'
 import { layerFileRoutes } from './layer-file-routes'
 import { imageAnalysisRoutes } from './image-analysis-routes'
+import { archiveRoutes } from './archive-routes'
 import { nameRoute, apiRouteLabel } from '../ops/route-label'
 
 /** Every console API route, in matching order. */
-export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes, ...tusRoutes, ...layerFileRoutes, ...imageAnalysisRoutes]
+export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes, ...tusRoutes, ...layerFileRoutes, ...imageAnalysisRoutes, ...archiveRoutes]
 
 export function isConsoleApi(pathname: string) {
   return pathname === '/api' || pathname.startsWith('/api/')

@@ -7,6 +7,7 @@ import zlib from 'node:zlib'
 import { once } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import type { Services } from '../services'
 import { ApiError } from '../http/respond'
@@ -85,31 +86,46 @@ export const blobPath = (digest: string) => `blobs/sha256/${hexOf(digest)}`
 
 /** The archive's entries, in the order Docker 25 writes them. */
 export function entriesOf(services: Services, plan: ExportPlan): Entry[] {
-  const small = (name: string, data: Buffer): Entry => ({ name, size: data.length, write: (pack) => writeBuffer(pack, name, data) })
-  const json = (name: string, value: unknown) => small(name, Buffer.from(JSON.stringify(value)))
-  const reference = `${plan.repository}:${plan.tag}`
-  const manifest = buildImageManifest({ digest: plan.config.digest, size: plan.config.bytes.length }, plan.layers.map((l) => ({ digest: l.diffId, size: l.size })))
-  const platform = Object.fromEntries(Object.entries({ architecture: plan.platform.architecture, os: plan.platform.os, variant: plan.platform.variant }).filter(([, v]) => v))
+  return savedImagesEntries(services, [{ plan, names: [{ repository: plan.repository, tag: plan.tag }] }])
+}
 
-  const entries: Entry[] = [{ name: 'blobs/', directory: true }, { name: 'blobs/sha256/', directory: true }, ...imageBlobEntries(services, plan, new Set())]
+/** One image of a `docker save` archive and the names it is saved under (none: saved untagged, as docker does for a digest). */
+export type SavedImage = { plan: ExportPlan; names: { repository: string; tag: string }[] }
+
+/**
+ * The entries of a `docker save` archive of several images (Docker 25 layout): every blob once (a layer
+ * shared by images, a config named twice), one manifest.json entry per image with all its names, one
+ * index.json entry per name, and the legacy `repositories` file.
+ */
+export function savedImagesEntries(services: Services, images: SavedImage[]): Entry[] {
+  const entries: Entry[] = [{ name: 'blobs/', directory: true }, { name: 'blobs/sha256/', directory: true }]
+  const written = new Set<string>()
+  const index: unknown[] = []
+  const repositories: Record<string, Record<string, string>> = {}
+  for (const { plan, names } of images) {
+    entries.push(...imageBlobEntries(services, plan, written))
+    const manifest = buildImageManifest({ digest: plan.config.digest, size: plan.config.bytes.length }, plan.layers.map((l) => ({ digest: l.diffId, size: l.size })))
+    if (!written.has(manifest.digest)) entries.push(smallEntry(blobPath(manifest.digest), manifest.bytes))
+    written.add(manifest.digest)
+    const platform = Object.fromEntries(Object.entries({ architecture: plan.platform.architecture, os: plan.platform.os, variant: plan.platform.variant }).filter(([, v]) => v))
+    const descriptor = { mediaType: MediaType.ociManifest, digest: manifest.digest, size: manifest.bytes.length }
+    const withPlatform = Object.keys(platform).length ? { platform } : {}
+    if (!names.length) index.push({ ...descriptor, ...withPlatform })
+    for (const n of names) {
+      index.push({ ...descriptor, annotations: { 'io.containerd.image.name': `${n.repository}:${n.tag}`, 'org.opencontainers.image.ref.name': n.tag }, ...withPlatform })
+      // docker names the top layer (its v1 id); an image without layers has no line
+      if (plan.layers.length) (repositories[n.repository] ??= {})[n.tag] = hexOf(plan.layers[plan.layers.length - 1].diffId)
+    }
+  }
+  const json = (name: string, value: unknown) => smallEntry(name, Buffer.from(JSON.stringify(value)))
   entries.push(
-    small(blobPath(manifest.digest), manifest.bytes),
-    json('index.json', {
-      schemaVersion: 2,
-      mediaType: MediaType.ociIndex,
-      manifests: [
-        {
-          mediaType: MediaType.ociManifest,
-          digest: manifest.digest,
-          size: manifest.bytes.length,
-          annotations: { 'io.containerd.image.name': reference, 'org.opencontainers.image.ref.name': plan.tag },
-          ...(Object.keys(platform).length ? { platform } : {}),
-        },
-      ],
-    }),
-    json('manifest.json', [{ Config: blobPath(plan.config.digest), RepoTags: [reference], Layers: plan.layers.map((l) => blobPath(l.diffId)) }]),
+    json('index.json', { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: index }),
+    json(
+      'manifest.json',
+      images.map(({ plan, names }) => ({ Config: blobPath(plan.config.digest), RepoTags: names.map((n) => `${n.repository}:${n.tag}`), Layers: plan.layers.map((l) => blobPath(l.diffId)) })),
+    ),
     json('oci-layout', { imageLayoutVersion: '1.0.0' }),
-    json('repositories', plan.layers.length ? { [plan.repository]: { [plan.tag]: hexOf(plan.layers[plan.layers.length - 1].diffId) } } : {}),
+    json('repositories', repositories),
   )
   return entries
 }
@@ -168,14 +184,41 @@ export async function writeImageArchive(out: Writable, entries: Entry[]) {
 export async function serveImageArchive(services: Services, req: IncomingMessage, res: ServerResponse, repository: string, tag: string) {
   const platform = new URL(req.url ?? '/', 'http://localhost').searchParams.get('platform')
   const { entries, suffix } = await planTagArchive(services, repository, tag, platform)
+  await sendArchive(req, res, entries, { filename: `${repository.replaceAll('/', '_')}_${tag}${suffix}.tar`, gzip: false })
+}
+
+/**
+ * Answers with the archive of `entries`: its exact length is known in advance when it goes out as a plain
+ * tar; gzip-compressed it streams without one. HEAD answers the headers only.
+ */
+export async function sendArchive(req: IncomingMessage, res: ServerResponse, entries: Entry[], opts: { filename: string; gzip: boolean }) {
   res.writeHead(200, {
-    'Content-Type': 'application/x-tar',
-    'Content-Length': String(archiveSize(entries)),
-    'Content-Disposition': `attachment; filename="${repository.replaceAll('/', '_')}_${tag}${suffix}.tar"`,
+    'Content-Type': opts.gzip ? 'application/gzip' : 'application/x-tar',
+    ...(opts.gzip ? {} : { 'Content-Length': String(archiveSize(entries)) }),
+    'Content-Disposition': `attachment; filename="${opts.filename}${opts.gzip ? '.gz' : ''}"`,
     'Cache-Control': 'no-store',
   })
   if (req.method === 'HEAD') return void res.end()
-  await writeImageArchive(res, entries)
+  try {
+    if (!opts.gzip) return await writeImageArchive(res, entries)
+    const gzip = zlib.createGzip()
+    // the client going away destroys the gzip stream too, which stops the tar writer (writeImageArchive)
+    const piped = pipeline(gzip, res)
+    piped.catch(() => {}) // a failure shows in the writer; the response is then cut
+    await writeImageArchive(gzip, entries)
+    await piped
+  } catch (e) {
+    // a client that leaves is no server error: its reads have stopped, nothing to log
+    if (e instanceof ClientGoneError || (e instanceof Error && e.cause instanceof ClientGoneError)) return
+    throw e
+  }
+}
+
+/** The client closed the connection while the archive was being sent. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection')
+  }
 }
 
 type EntryHeader = { name: string; type: 'file' | 'directory'; mode: number; mtime: Date; size?: number }
@@ -225,9 +268,9 @@ async function pump(pack: tar.Pack, out: Writable) {
 
 function drained(out: Writable) {
   return new Promise<void>((resolve, reject) => {
-    if (out.destroyed) return reject(new Error('the client closed the connection'))
+    if (out.destroyed) return reject(new ClientGoneError())
     const onDrain = () => settle(resolve)
-    const onClose = () => settle(() => reject(new Error('the client closed the connection')))
+    const onClose = () => settle(() => reject(new ClientGoneError()))
     const settle = (then: () => void) => {
       out.off('drain', onDrain)
       out.off('close', onClose)

@@ -23,10 +23,10 @@ import {
   type ManifestWithBlobs,
 } from './export-archive'
 
-type Platform = { os: string | null; architecture: string | null; variant: string | null }
+export type Platform = { os: string | null; architecture: string | null; variant: string | null }
 const PLATFORM = /^([a-z0-9._-]+)\/([a-z0-9._-]+)(?:\/([a-z0-9._-]+))?$/i
 
-const label = (p: Platform | null) => (p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : '') || 'unknown'
+export const label = (p: Platform | null) => (p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : '') || 'unknown'
 
 /** The entries of the download and a file-name suffix naming the platform. */
 export async function planTagArchive(services: Services, repository: string, tag: string, platform: string | null): Promise<{ entries: Entry[]; suffix: string }> {
@@ -39,20 +39,10 @@ export async function planTagArchive(services: Services, repository: string, tag
     }
     return { entries: entriesOf(services, await planImageArchive(services, repository, tag, m)), suffix }
   }
+  if (wanted) return { entries: entriesOf(services, await planImageArchive(services, repository, tag, await platformImage(services, `${repository}:${tag}`, m, wanted))), suffix }
   const children = indexChildren(m.content)
   const rows = await findManifestRows(services, m.repositoryId, children.map((c) => c.digest))
   const platformOf = (c: ChildDescriptor): Platform => c.platform ?? rows.get(c.digest) ?? { os: null, architecture: null, variant: null }
-  if (wanted) {
-    const found = children.filter((c) => matches(platformOf(c), wanted))
-    const available = children.map((c) => label(platformOf(c))).join(', ')
-    if (!found.length) throw new ApiError(404, 'PLATFORM_NOT_FOUND', `${repository}:${tag} has no ${label(wanted)} image; its platforms are ${available}`)
-    if (found.length > 1) {
-      throw new ApiError(409, 'PLATFORM_AMBIGUOUS', `${label(wanted)} matches ${found.map((c) => label(platformOf(c))).join(', ')} of ${repository}:${tag}; add the variant`)
-    }
-    const row = rows.get(found[0].digest)
-    if (!row) throw new ApiError(409, 'NOT_EXPORTABLE', `the ${label(wanted)} image ${found[0].digest} of ${repository}:${tag} is not stored in this registry`)
-    return { entries: entriesOf(services, await planImageArchive(services, repository, tag, row)), suffix }
-  }
   const plans: { child: ChildDescriptor; row: ManifestWithBlobs; plan: ExportPlan }[] = []
   for (const child of children) {
     const row = rows.get(child.digest)
@@ -62,14 +52,37 @@ export async function planTagArchive(services: Services, repository: string, tag
   return { entries: multiPlatformEntries(services, repository, tag, m, plans), suffix }
 }
 
-function parsePlatform(value: string): Platform {
+/** The platforms a multi-platform index offers, as os/arch[/variant]. */
+export async function platformsOf(services: Services, index: ManifestWithBlobs): Promise<string[]> {
+  const children = indexChildren(index.content)
+  const rows = await findManifestRows(services, index.repositoryId, children.map((c) => c.digest))
+  return children.map((c) => label(c.platform ?? rows.get(c.digest) ?? null))
+}
+
+/** The one image of a multi-platform index (`what` names it in errors) for the wanted platform, or a 404/409 saying why not. */
+export async function platformImage(services: Services, what: string, index: ManifestWithBlobs, wanted: Platform): Promise<ManifestWithBlobs> {
+  const children = indexChildren(index.content)
+  const rows = await findManifestRows(services, index.repositoryId, children.map((c) => c.digest))
+  const platformOf = (c: ChildDescriptor): Platform => c.platform ?? rows.get(c.digest) ?? { os: null, architecture: null, variant: null }
+  const found = children.filter((c) => matches(platformOf(c), wanted))
+  const available = children.map((c) => label(platformOf(c))).join(', ')
+  if (!found.length) throw new ApiError(404, 'PLATFORM_NOT_FOUND', `${what} has no ${label(wanted)} image; its platforms are ${available}`)
+  if (found.length > 1) {
+    throw new ApiError(409, 'PLATFORM_AMBIGUOUS', `${label(wanted)} matches ${found.map((c) => label(platformOf(c))).join(', ')} of ${what}; add the variant`)
+  }
+  const row = rows.get(found[0].digest)
+  if (!row) throw new ApiError(409, 'NOT_EXPORTABLE', `the ${label(wanted)} image ${found[0].digest} of ${what} is not stored in this registry`)
+  return row
+}
+
+export function parsePlatform(value: string): Platform {
   const p = PLATFORM.exec(value)
   if (!p) throw new ApiError(400, 'PLATFORM_INVALID', `platform "${value.slice(0, 60)}" is not os/architecture or os/architecture/variant, e.g. linux/arm64`)
   return { os: p[1].toLowerCase(), architecture: p[2].toLowerCase(), variant: p[3]?.toLowerCase() ?? null }
 }
 
 /** os and architecture must agree; the variant only when the caller names one. */
-function matches(p: Platform, wanted: Platform) {
+export function matches(p: Platform, wanted: Platform) {
   return p.os === wanted.os && p.architecture === wanted.architecture && (wanted.variant === null || p.variant === wanted.variant)
 }
 
