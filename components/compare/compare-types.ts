@@ -1,5 +1,5 @@
 // GET /api/repositories/{name}/compare (contract-13.md) and the headline sentence made from it.
-import { formatBytes } from '@/lib/format'
+import { formatBytes } from '../../lib/format'
 
 export type SizePair = { from: number; to: number; delta: number }
 
