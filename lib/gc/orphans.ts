@@ -29,6 +29,7 @@ export async function namedKeys(db: Services['db'], keys: string[]): Promise<Set
   for (const r of await db.stagedObject.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
   for (const r of await db.blob.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
   for (const r of await db.layerIndex.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey!) // written after its row (lib/layers)
+  for (const r of await db.imageAnalysis.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey!) // written after its row (lib/analysis/image-analysis.ts)
   for (const r of await db.objectTombstone.findMany({ where: { objectKey: inKeys }, select: { objectKey: true } })) named.add(r.objectKey)
   return named
 }

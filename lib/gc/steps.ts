@@ -7,11 +7,17 @@ import { deleteBlobRows, deleteLinks, deleteManifest, deleteRepository } from '.
 import { finishTombstones } from './tombstones'
 import { sweepOrphans } from './orphans'
 import type { GcStep } from './run-gc'
+import { collectImageAnalyses } from '../analysis/image-analysis-gc'
 
 /** An index is deleted before its children, a subject before its referrers: each pass frees the next level. */
 const MAX_MANIFEST_PASSES = 8
 
 async function manifests(ctx: GcContext) {
+  await deleteManifests(ctx)
+  await collectImageAnalyses(ctx) // the merged trees of manifests no repository has any more
+}
+
+async function deleteManifests(ctx: GcContext) {
   const { db } = ctx.services
   for (let pass = 0; pass < (ctx.dryRun ? 1 : MAX_MANIFEST_PASSES); pass++) {
     let deleted = 0

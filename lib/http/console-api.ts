@@ -15,10 +15,11 @@ import { jobRoutes } from './job-routes'
 import { retentionRoutes } from './retention-routes'
 import { tusRoutes } from './tus-routes'
 import { layerFileRoutes } from './layer-file-routes'
+import { imageAnalysisRoutes } from './image-analysis-routes'
 import { nameRoute, apiRouteLabel } from '../ops/route-label'
 
 /** Every console API route, in matching order. */
-export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes, ...tusRoutes, ...layerFileRoutes]
+export const apiRoutes: ApiRoute[] = [...repositoryRoutes, ...accountRoutes, ...auditRoutes, ...gcRoutes, ...jobRoutes, ...retentionRoutes, ...tusRoutes, ...layerFileRoutes, ...imageAnalysisRoutes]
 
 export function isConsoleApi(pathname: string) {
   return pathname === '/api' || pathname.startsWith('/api/')

@@ -2,6 +2,7 @@
 import type { Services } from '../services'
 import type { JobQueue } from './job-queue'
 import { measureBlob } from '../analysis/blob-analysis'
+import { analyzeImage } from '../analysis/image-analysis'
 import { runGc, GcBusyError } from '../gc/run-gc'
 import { runRetention } from '../retention/run-retention'
 import { expiryLogFields, runExpiry } from '../lifecycle/expire'
@@ -11,6 +12,7 @@ export type JobLog = (msg: string, fields?: Record<string, unknown>) => void
 
 export async function registerJobHandlers(services: Services, jobs: JobQueue, opts: { measureConcurrency: number; log: JobLog }) {
   await jobs.work('blob.measure', { concurrency: opts.measureConcurrency }, (data, job) => measureBlob(services, data.digest, job))
+  await jobs.work('image.analyze', { concurrency: 1 }, (data, job) => analyzeImage(services, data.digest, job))
   await jobs.work('gc.run', { concurrency: 1 }, async (data) => {
     try {
       await runGc(services, { dryRun: data.dryRun, trigger: data.trigger, actor: data.actor ?? null })

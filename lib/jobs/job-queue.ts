@@ -13,9 +13,11 @@ export type JobPayloads = {
   'retention.run': { policyId?: number }
   /** collect abandoned upload sessions, staged objects and multipart uploads (lib/lifecycle/expire.ts) */
   'expiry.run': Record<string, never>
+  /** build the merged file tree and efficiency of one image manifest (lib/analysis/image-analysis.ts) */
+  'image.analyze': { digest: string }
 }
 export type JobName = keyof JobPayloads
-export const JOB_NAMES: JobName[] = ['blob.measure', 'gc.run', 'retention.run', 'expiry.run']
+export const JOB_NAMES: JobName[] = ['blob.measure', 'gc.run', 'retention.run', 'expiry.run', 'image.analyze']
 
 export type SendOptions = {
   /** at most one job with this key is queued or running at a time; send() answers null when one is */

@@ -15,6 +15,7 @@ export const DEFAULT_EXPIRE_SECONDS: Record<JobName, number> = {
   'gc.run': 6 * 3600,
   'retention.run': 3600,
   'expiry.run': 3600,
+  'image.analyze': 3600,
 }
 
 export type PgBossQueueOptions = {

@@ -23,6 +23,8 @@ export type IndexEntry = {
   b?: 1
   /** what is odd about the name: absolute, leaves the root */
   x?: string
+  /** in a merged image index (merged-tree.ts): the position of the layer the entry comes from */
+  y?: number
 }
 
 export function entryLine(e: IndexEntry): string {
@@ -42,5 +44,6 @@ export function publicEntry(e: IndexEntry) {
     ...(e.l !== undefined ? { linkTarget: e.l } : {}),
     ...(e.b ? { nonUtf8Name: true } : {}),
     ...(e.x ? { note: e.x } : {}),
+    ...(e.y !== undefined ? { layer: e.y } : {}),
   }
 }

@@ -46,6 +46,7 @@ describe.each(providers)('GET /api/jobs (%s)', (provider) => {
       'gc.run': { queued: 0, active: 0, failed: 0, completed: 0 },
       'retention.run': { queued: 0, active: 0, failed: 1, completed: 0 },
       'expiry.run': { queued: 1, active: 0, failed: 0, completed: 0 },
+      'image.analyze': { queued: 0, active: 0, failed: 0, completed: 0 },
     })
     expect(body.jobs.map((j: any) => [j.name, j.state])).toEqual([
       ['expiry.run', 'created'],
