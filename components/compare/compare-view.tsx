@@ -24,7 +24,7 @@ function SizeRow({ label, pair }: { label: string; pair: SizePair | null | undef
   return (
     <div className="grid grid-cols-[minmax(0,1fr)_auto] gap-x-3 py-2 text-sm sm:grid-cols-[8rem_1fr_1fr_1fr]" data-testid={`size-${label.toLowerCase()}`}>
       <dt className="font-medium text-slate-900">{label}</dt>
-      {pair ? (
+      {pair && pair.delta !== null ? (
         <>
           <dd className="text-right tabular-nums sm:order-none">
             <span className="text-slate-600 sm:sr-only">from </span>

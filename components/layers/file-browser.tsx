@@ -4,7 +4,7 @@
 // Breadcrumb path, sort by name or size, path search, the directory's totals. While the server still
 // indexes, "Indexing…" is shown and the listing is asked again every 2 s; a layer that is not a tar is
 // said so plainly (the image is fine).
-import { useId, useState, type FormEvent } from 'react'
+import { useEffect, useId, useState, type FormEvent } from 'react'
 import { api, type ImageRef } from '../routes'
 import { Bytes } from '../sizes'
 import { Spinner } from '../page-states'
@@ -62,7 +62,8 @@ function Waiting({ body, layer }: { body: Building; layer: boolean }) {
   )
 }
 
-export function FileBrowser({ source, label }: { source: FileSource; label: string }) {
+/** `onLayers`: the whole-image listing names the image's layers (for pages that do not know them). */
+export function FileBrowser({ source, label, onLayers }: { source: FileSource; label: string; onLayers?: (layers: NonNullable<Listing['layers']>) => void }) {
   const [view, setView] = useState<View>({ path: '', page: 1, sort: 'name', q: '' })
   const [draft, setDraft] = useState('')
   const inputId = useId()
@@ -81,6 +82,10 @@ export function FileBrowser({ source, label }: { source: FileSource; label: stri
   }
   const body = answer.state === 'ready' ? answer.body : null
   const searching = !!body && 'query' in body
+  const layers = body && 'layers' in body ? body.layers : undefined
+  useEffect(() => {
+    if (layers && onLayers) onLayers(layers)
+  }, [layers, onLayers])
 
   return (
     <div className="min-w-0" data-testid="file-browser" data-source={source.kind}>

@@ -18,7 +18,7 @@ export type FileEntry = {
   note?: string
   nonUtf8Name?: boolean
   layer?: number // merged view: the position of the layer the entry comes from
-  layerDigest?: string
+  layerDigest?: string | null
 }
 
 export type Listing = {

@@ -2,7 +2,7 @@
 // The "Files" section of an image page: the whole image (its layers merged, each file with the layer it
 // comes from) or one layer at a time, chosen in a select or with a layer's "Browse files" button.
 // The browser is keyed by its source: another layer starts at its root, not in the last folder.
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { ImageRef } from '../routes'
 import { shortDigest } from '@/lib/format'
 import { FileBrowser } from './file-browser'
@@ -10,8 +10,13 @@ import { FileBrowser } from './file-browser'
 /** 'image' or a layer's position */
 export type FilesChoice = 'image' | number
 
-export function ImageFiles({ image, layers, choice, onChoose, focusToken }: { image: ImageRef; layers: { position: number; digest: string }[]; choice: FilesChoice; onChoose: (c: FilesChoice) => void; focusToken: number }) {
+type LayerRef = { position: number; digest: string }
+
+/** `layers`: null when the page does not know them; the whole-image listing then names them. */
+export function ImageFiles({ image, layers: known, choice, onChoose, focusToken }: { image: ImageRef; layers: LayerRef[] | null; choice: FilesChoice; onChoose: (c: FilesChoice) => void; focusToken: number }) {
   const section = useRef<HTMLElement>(null)
+  const [learned, setLearned] = useState<LayerRef[]>([])
+  const layers = known ?? learned
   // a layer's "Browse files" button brings the browser into view and moves the focus there
   useEffect(() => {
     if (focusToken === 0) return
@@ -47,7 +52,7 @@ export function ImageFiles({ image, layers, choice, onChoose, focusToken }: { im
       {layer ? (
         <FileBrowser key={layer.digest} source={{ kind: 'layer', digest: layer.digest }} label={`layer ${layer.position + 1}`} />
       ) : (
-        <FileBrowser key="image" source={{ kind: 'image', image }} label="whole image" />
+        <FileBrowser key="image" source={{ kind: 'image', image }} label="whole image" onLayers={known ? undefined : setLearned} />
       )}
     </section>
   )

@@ -1,8 +1,10 @@
 // The file browser of issue 13 in the real console (Chromium against the real Stowage process, the
 // layer indexes built by its own background jobs), on SQLite and PostgreSQL: a layer opens from its
 // row, folders open, sort by size, path search, a file downloads with its exact bytes, symlink targets
-// and whiteout markers show, a 250-entry folder pages at 200, a layer that is not a tar says so, and the
-// image page fits 390 px without horizontal scroll.
+// and whiteout markers show, a 250-entry folder pages at 200, a layer that is not a tar says so; the whole
+// image (layers merged) shows the layer that overwrote a file and hides what a whiteout or an opaque
+// directory deleted; the wasted-space panel shows the API's figures; the compare page's headline names
+// the folder that grew; the image and compare pages fit 390 px without horizontal scroll.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,6 +15,9 @@ import { overflowingElements } from '../helpers/layout'
 import { makeDockerArchive } from '../helpers/make-archive'
 import { tarEntry, tarEnd } from '../helpers/layer-tar'
 import { createDatabase, providers } from '../helpers/stack'
+import { compareHeadline } from '../../components/compare/compare-types'
+import { percentOf } from '../../components/layers/analysis-types'
+import { formatBytes } from '../../lib/format'
 
 const REPO = 'files/app'
 const PHONE = { width: 390, height: 844 }
@@ -39,6 +44,8 @@ const update = Buffer.concat([tarEntry({ name: 'app/config.json' }, Buffer.from(
 const flat = Buffer.concat([...Array.from({ length: 250 }, (_, i) => tarEntry({ name: `flat/f${String(i).padStart(3, '0')}` }, Buffer.alloc(10, 'x'))), tarEnd()])
 // layer 4: not a tar
 const notATar = Buffer.from('this is not a tar archive, only text. '.repeat(40))
+// v2 = v1 plus a layer of 50 kB deep in usr/lib
+const grown = Buffer.concat([tarEntry({ name: 'usr/lib/py/blob.bin' }, Buffer.alloc(50_000, 'p')), tarEntry({ name: 'usr/lib/py/small.txt' }, Buffer.alloc(500, 't')), tarEnd()])
 
 describe.each(providers)('file browser (%s)', (provider) => {
   let page: Page
@@ -57,9 +64,14 @@ describe.each(providers)('file browser (%s)', (provider) => {
       return provider === 'postgresql' ? { DATABASE_URL: database.url } : {}
     },
     setup: async () => {
-      const { archive } = await makeDockerArchive({ repoTags: [`${REPO}:v1`], layers: [base, update, flat, notATar] })
-      const res = await suite.server.fetch('/api/uploads?filename=v1.tar', { method: 'POST', body: new Uint8Array(archive) })
-      expect(res.status, await res.clone().text()).toBe(201)
+      for (const [tag, layers] of [
+        ['v1', [base, update, flat, notATar]],
+        ['v2', [base, update, flat, notATar, grown]],
+      ] as const) {
+        const { archive } = await makeDockerArchive({ repoTags: [`${REPO}:${tag}`], layers: [...layers] })
+        const res = await suite.server.fetch(`/api/uploads?filename=${tag}.tar`, { method: 'POST', body: new Uint8Array(archive) })
+        expect(res.status, await res.clone().text()).toBe(201)
+      }
     },
   })
 
@@ -150,14 +162,100 @@ describe.each(providers)('file browser (%s)', (provider) => {
     expect(await page.getByTestId('error-panel').count()).toBe(0)
   })
 
-  it.skipIf(!suite.present)('fits 390 px: an open folder without horizontal scroll', async () => {
+  /** the API's answer once the image's analysis is built (202 until then) and `complete` holds */
+  async function ready(p: string, complete: (body: any) => boolean = () => true) {
+    let body: any
+    await expect
+      .poll(
+        async () => {
+          const res = await suite.server.fetch(p)
+          body = await res.json()
+          return res.status === 200 && complete(body)
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(true)
+    return body
+  }
+
+  it.skipIf(!suite.present)('the whole image: each file from the layer that wrote it last; deleted files are gone', async () => {
+    await openImage()
+    // the default view: the layers merged (the page shows "Indexing…" until the server has built it)
+    await row('app').waitFor({ timeout: 60_000 })
+    expect(await names()).toEqual(['app', 'etc', 'flat', 'usr'])
+    await row('app').getByRole('button').click()
+    await expect(row('config.json').getByTestId('entry-layer').textContent()).resolves.toBe('layer 2')
+    // downloaded from layer 2: the overwriting bytes
+    const [download] = await Promise.all([page.waitForEvent('download'), row('config.json').getByTestId('download').click()])
+    expect(fs.readFileSync((await download.path())!).toString()).toBe('{"v":2,"more":true}')
+    await browser().getByTestId('file-crumbs').getByRole('button', { name: 'whole image: top folder' }).click()
+    await row('etc').getByRole('button').click()
+    await row('os-release').waitFor()
+    expect(await names()).toEqual(['os-release']) // the whiteout of layer 2 removed etc/shadow
+    expect(await row('os-release').getAttribute('data-layer')).toBe('0')
+    // search over the merged tree: the opaque usr/bin of layer 2 hid layer 1's symlink
+    await browser().getByRole('searchbox').fill('usr/bin/tool')
+    await browser().getByRole('button', { name: 'Search' }).click()
+    await expect.poll(() => browser().getByTestId('files-summary').textContent()).toContain('0 matching paths')
+  })
+
+  it.skipIf(!suite.present)('the wasted-space panel shows the API figures in dive words', async () => {
+    const api = await ready(`/api/repositories/${REPO}/tags/v1/efficiency`)
+    expect(api.wastedBytes).toBeGreaterThan(0)
+    await openImage()
+    const panel = page.getByTestId('efficiency-panel')
+    await panel.waitFor({ timeout: 60_000 })
+    expect(await panel.getByTestId('efficiency-score').textContent()).toBe(percentOf(api.efficiency))
+    expect(await panel.getByTestId('wasted-bytes').textContent()).toBe(formatBytes(api.wastedBytes))
+    expect(await panel.getByTestId('user-wasted').textContent()).toBe(percentOf(api.userWastedPercent))
+    const rows = panel.getByTestId('inefficiency')
+    expect(await rows.count()).toBe(Math.min(20, api.inefficiencies.length))
+    expect(await rows.first().textContent()).toContain(api.inefficiencies[0].path)
+    expect(await page.getByText('Image efficiency score').count()).toBe(1)
+    expect(await page.getByText('Potential wasted space').count()).toBe(1)
+    // where the bytes are: the largest file of the merged tree first
+    const usage = await ready(`/api/repositories/${REPO}/tags/v1/usage`)
+    await expect(page.getByTestId('largest-files').locator('li').first().textContent()).resolves.toContain(usage.largestFiles[0].path)
+  })
+
+  it.skipIf(!suite.present)('compare: from the repository page to the headline', async () => {
+    // once the compressed sizes are measured too: the page then shows the same figures
+    const api = await ready(`/api/repositories/${REPO}/compare?from=v1&to=v2&page=1&pageSize=100`, (b) => b.sizes.compressed !== null)
+    ;({ page } = await suite.open({ viewport: DESKTOP, timeout: 30_000 }))
+    await page.goto(`${suite.server.url}/repositories/${REPO}`)
+    const form = page.getByRole('form', { name: 'Compare two tags' })
+    await form.getByLabel('From').selectOption('v1')
+    await form.getByLabel('To').selectOption('v2')
+    await form.getByRole('button', { name: 'Compare' }).click()
+    await page.waitForURL(/\/-\/compare\?from=v1&to=v2$/)
+    const headline = page.getByTestId('compare-headline')
+    await headline.waitFor({ timeout: 60_000 })
+    expect(await headline.textContent()).toBe(compareHeadline(api))
+    expect(await headline.textContent()).toMatch(/^v2 is \S+ kB bigger uncompressed, .*because of \/usr\/lib\/py \(\+50\.5 kB\)\.$/)
+    expect(await page.getByTestId('layers-added').locator('li').count()).toBe(1)
+    expect(await page.getByTestId('layers-shared').locator('li').count()).toBe(4)
+    expect(await page.getByTestId('change-row').evaluateAll((els) => els.map((e) => [e.textContent?.includes('usr/lib/py/blob.bin'), e.getAttribute('data-change')]))).toEqual([
+      [true, 'added'],
+      [false, 'added'],
+    ])
+  })
+
+  it.skipIf(!suite.present)('fits 390 px: an open folder, the panels and the compare page without horizontal scroll', async () => {
+    const fits = async () => {
+      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth)
+      expect(await overflowingElements(page)).toEqual([])
+    }
     await openImage(PHONE)
+    await page.getByTestId('efficiency-panel').waitFor({ timeout: 60_000 })
+    await page.getByTestId('usage-panel').waitFor()
     await browseLayer(1)
     await row('usr').getByRole('button').click()
     await row('lib').getByRole('button').click()
     await row('z-big.so').waitFor()
-    const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
-    expect(scrollWidth).toBeLessThanOrEqual(innerWidth)
-    expect(await overflowingElements(page)).toEqual([])
+    await fits()
+    await page.goto(`${suite.server.url}/repositories/${REPO}/-/compare?from=v1&to=v2`)
+    await page.getByTestId('compare-headline').waitFor({ timeout: 60_000 })
+    await fits()
   })
 })

@@ -39,6 +39,15 @@ describe('compareHeadline', () => {
     expect(compareHeadline(c(-2_000, null, [{ path: 'tmp', delta: 500 }, { path: 'var/cache', delta: -2_500 }]))).toBe('v2 is 2.00 kB smaller uncompressed, because of /var/cache (−2.50 kB).')
     expect(compareHeadline(c(1_000, -10))).toBe('v2 is 1.00 kB bigger uncompressed, 10 B smaller compressed.')
     expect(compareHeadline(c(0, 0))).toBe('v2 is the same size uncompressed, the same compressed.')
+    // the deepest folder that holds most of the change
+    const nested = [
+      { path: 'usr', delta: 50_000 },
+      { path: 'usr/lib', delta: 49_000 },
+      { path: 'usr/lib/py', delta: 45_000 },
+      { path: 'usr/lib/py/x', delta: 10_000 },
+    ]
+    expect(compareHeadline(c(50_000, 20_000, nested))).toBe('v2 is 50.0 kB bigger uncompressed, 20.0 kB compressed, because of /usr/lib/py (+45.0 kB).')
+    expect(compareHeadline({ ...c(0, null), sizes: { uncompressed: { from: null, to: 5, delta: null }, compressed: null } })).toBe('v2: its sizes are still being measured.')
   })
 })
 
