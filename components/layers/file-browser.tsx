@@ -101,7 +101,7 @@ export function FileBrowser({ source, label, onLayers }: { source: FileSource; l
           <Crumbs path={view.path} onOpen={open} root={label} />
         )}
         <div className="flex flex-wrap items-center gap-2">
-          <form role="search" onSubmit={search} className="flex min-w-0 flex-1 items-center gap-2">
+          <form role="search" onSubmit={search} className="flex min-w-0 flex-1 basis-full items-center gap-2 sm:basis-auto">
             <label className="sr-only" htmlFor={inputId}>
               Search paths in {label}
             </label>

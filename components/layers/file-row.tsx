@@ -12,6 +12,8 @@ export const rowGrid = (merged: boolean) =>
     ? 'sm:grid sm:grid-cols-[minmax(0,1fr)_7rem_6.5rem_4.5rem_9.5rem_4rem_5rem] sm:items-center sm:gap-3'
     : 'sm:grid sm:grid-cols-[minmax(0,1fr)_7rem_6.5rem_4.5rem_9.5rem_5rem] sm:items-center sm:gap-3'
 
+const noHeader = (e: FileEntry) => e.type === 'whiteout' || e.type === 'opaque' || !!e.implicit || e.mode === undefined
+
 const TYPE_LABEL: Record<string, string> = { symlink: 'symlink', hardlink: 'hard link', char: 'char device', block: 'block device', fifo: 'fifo' }
 
 function Marker({ children, tone }: { children: string; tone: 'amber' | 'slate' }) {
@@ -26,7 +28,9 @@ function Name({ entry, showPath, onOpen }: { entry: FileEntry; showPath: boolean
       <div className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
         {entry.type === 'dir' ? (
           <button type="button" onClick={() => onOpen(entry.path)} className="min-w-0 text-left font-medium break-all text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600" data-testid="open-dir">
-            <span aria-hidden="true">📁 </span>
+            <svg viewBox="0 0 20 20" className="mr-1 inline h-4 w-4 -translate-y-px text-indigo-500" fill="currentColor" aria-hidden="true">
+              <path d="M2 5.5A1.5 1.5 0 0 1 3.5 4h4l1.5 2h7.5A1.5 1.5 0 0 1 18 7.5v7a1.5 1.5 0 0 1-1.5 1.5h-13A1.5 1.5 0 0 1 2 14.5v-9Z" />
+            </svg>
             {label}/
           </button>
         ) : (
@@ -84,12 +88,11 @@ export function FileRow({ entry, showPath, layerDigest, onOpen }: { entry: FileE
           )}
         </Cell>
         <Cell label="Mode">
-          <span className="font-mono">{entry.type === 'whiteout' || entry.type === 'opaque' ? '—' : modeString(entry.type, entry.mode)}</span>
+          {/* markers and implicit folders (no tar header of their own) have no mode or owner */}
+          <span className="font-mono">{noHeader(entry) ? '—' : modeString(entry.type, entry.mode)}</span>
         </Cell>
         <Cell label="Owner">
-          <span className="font-mono tabular-nums">
-            {entry.uid}:{entry.gid}
-          </span>
+          <span className="font-mono tabular-nums">{noHeader(entry) || entry.uid === undefined ? '—' : `${entry.uid}:${entry.gid}`}</span>
         </Cell>
         <Cell label="Modified">
           <span className="tabular-nums">{entry.mtime ? formatDateTime(entry.mtime * 1000) : '—'}</span>

@@ -25,7 +25,7 @@ export function ImageFiles({ image, layers: known, choice, onChoose, focusToken 
   }, [focusToken])
   const layer = choice === 'image' ? null : layers.find((l) => l.position === choice)
   return (
-    <section ref={section} className="card min-w-0 scroll-mt-4" aria-labelledby="files-title" data-testid="image-files">
+    <section ref={section} className="card min-w-0 scroll-mt-20" aria-labelledby="files-title" data-testid="image-files">
       <header className="flex flex-col gap-2 border-b border-slate-100 px-5 py-3.5 sm:flex-row sm:items-center sm:justify-between">
         <div className="min-w-0">
           <h2 id="files-title" className="text-sm font-semibold text-slate-900">

@@ -8,6 +8,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, it, expect, afterAll } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
@@ -19,6 +20,7 @@ import { compareHeadline } from '../../components/compare/compare-types'
 import { percentOf } from '../../components/layers/analysis-types'
 import { formatBytes } from '../../lib/format'
 
+const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots')
 const REPO = 'files/app'
 const PHONE = { width: 390, height: 844 }
 const DESKTOP = { width: 1280, height: 900 }
@@ -64,6 +66,7 @@ describe.each(providers)('file browser (%s)', (provider) => {
       return provider === 'postgresql' ? { DATABASE_URL: database.url } : {}
     },
     setup: async () => {
+      fs.mkdirSync(screenshots, { recursive: true })
       for (const [tag, layers] of [
         ['v1', [base, update, flat, notATar]],
         ['v2', [base, update, flat, notATar, grown]],
@@ -216,6 +219,7 @@ describe.each(providers)('file browser (%s)', (provider) => {
     // where the bytes are: the largest file of the merged tree first
     const usage = await ready(`/api/repositories/${REPO}/tags/v1/usage`)
     await expect(page.getByTestId('largest-files').locator('li').first().textContent()).resolves.toContain(usage.largestFiles[0].path)
+    await page.screenshot({ path: path.join(screenshots, `file-browser-image-desktop-${provider}.png`), fullPage: true })
   })
 
   it.skipIf(!suite.present)('compare: from the repository page to the headline', async () => {
@@ -232,6 +236,7 @@ describe.each(providers)('file browser (%s)', (provider) => {
     await headline.waitFor({ timeout: 60_000 })
     expect(await headline.textContent()).toBe(compareHeadline(api))
     expect(await headline.textContent()).toMatch(/^v2 is \S+ kB bigger uncompressed, .*because of \/usr\/lib\/py \(\+50\.5 kB\)\.$/)
+    await page.screenshot({ path: path.join(screenshots, `file-browser-compare-desktop-${provider}.png`), fullPage: true })
     expect(await page.getByTestId('layers-added').locator('li').count()).toBe(1)
     expect(await page.getByTestId('layers-shared').locator('li').count()).toBe(4)
     expect(await page.getByTestId('change-row').evaluateAll((els) => els.map((e) => [e.textContent?.includes('usr/lib/py/blob.bin'), e.getAttribute('data-change')]))).toEqual([
@@ -241,7 +246,8 @@ describe.each(providers)('file browser (%s)', (provider) => {
   })
 
   it.skipIf(!suite.present)('fits 390 px: an open folder, the panels and the compare page without horizontal scroll', async () => {
-    const fits = async () => {
+    const fits = async (name: string) => {
+      await page.screenshot({ path: path.join(screenshots, `file-browser-${name}-phone-${provider}.png`), fullPage: true })
       const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
       expect(scrollWidth).toBeLessThanOrEqual(innerWidth)
       expect(await overflowingElements(page)).toEqual([])
@@ -253,9 +259,9 @@ describe.each(providers)('file browser (%s)', (provider) => {
     await row('usr').getByRole('button').click()
     await row('lib').getByRole('button').click()
     await row('z-big.so').waitFor()
-    await fits()
+    await fits('image')
     await page.goto(`${suite.server.url}/repositories/${REPO}/-/compare?from=v1&to=v2`)
     await page.getByTestId('compare-headline').waitFor({ timeout: 60_000 })
-    await fits()
+    await fits('compare')
   })
 })
