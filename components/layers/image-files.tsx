@@ -4,7 +4,6 @@
 // The browser is keyed by its source: another layer starts at its root, not in the last folder.
 import { useEffect, useRef, useState } from 'react'
 import type { ImageRef } from '../routes'
-import { shortDigest } from '@/lib/format'
 import { FileBrowser } from './file-browser'
 
 /** 'image' or a layer's position */
@@ -43,7 +42,8 @@ export function ImageFiles({ image, layers: known, choice, onChoose, focusToken 
             <option value="image">Whole image</option>
             {layers.map((l) => (
               <option key={l.position} value={l.position}>
-                Layer {l.position + 1} ({shortDigest(l.digest)})
+                {/* no digest here: the layer list above shows each digest once */}
+                Layer {l.position + 1}
               </option>
             ))}
           </select>
