@@ -29,7 +29,7 @@ export type EfficiencyResult = {
 
 export const MAX_INEFFICIENCIES = 500
 /** loop steps between yields to the event loop in the per-layer passes */
-const STEP = 20_000
+const STEP = 5_000
 /** a node of the current layer without an entry of its own (dive: FileInfo{}) */
 const IMPLICIT = -1
 
@@ -74,8 +74,14 @@ export class DiveEfficiency {
     return id
   }
 
+  /** the parent directory of the previous entry: its ancestors are registered already (tar order groups siblings) */
+  private lastParent: string | null = null
+
   /** The ancestors of `path` are nodes of this layer with a child. */
   private ancestors(path: string) {
+    const parent = path.slice(0, Math.max(0, path.lastIndexOf('/')))
+    if (parent === this.lastParent) return
+    this.lastParent = parent
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
       const id = this.id(path.slice(0, slash))
       this.parents.add(id)
@@ -157,6 +163,7 @@ export class DiveEfficiency {
     this.layerSize = 0
     this.nodes = new Map()
     this.parents = new Set()
+    this.lastParent = null
     this.whiteouts = []
   }
 

@@ -31,8 +31,9 @@ class TopN<T> {
     this.items.splice(i, 0, item)
     if (this.items.length > this.n) this.items.shift()
   }
-  largestFirst(): T[] {
-    return [...this.items].reverse()
+  /** largest first; equal sizes by path (which of several equal items made the cut is arbitrary) */
+  largestFirst(path: (t: T) => string): T[] {
+    return [...this.items].sort((a, b) => this.size(b) - this.size(a) || (path(a) < path(b) ? -1 : 1))
   }
 }
 
@@ -59,5 +60,5 @@ export async function imageUsage(services: Services, mergedKey: string) {
   }
   const topDirs = new TopN<UsageDirectory>(USAGE_TOP, (d) => d.bytes)
   for (const [path, d] of dirs) topDirs.add({ path, ...d })
-  return { largestFiles: files.largestFirst(), largestDirectories: topDirs.largestFirst() }
+  return { largestFiles: files.largestFirst((f) => f.path), largestDirectories: topDirs.largestFirst((d) => d.path) }
 }

@@ -31,8 +31,13 @@ export class MergedTree {
   private nextOpaque: string[] = []
   private nextRootOpaque = false
 
+  /** the parent of the previous entry and whether upper layers hide what is below it: stable within a layer */
+  private lastParent: string | null = null
+  private lastParentHidden = false
+
   beginLayer(position: number) {
     this.layer = position
+    this.lastParent = null
   }
 
   /** The merged line for this index line of the current layer, or null when it is hidden (or a marker). */
@@ -64,13 +69,24 @@ export class MergedTree {
     if (this.rootOpaque) return true
     // a same-layer duplicate is kept: the later line wins when read back, as extraction does
     if (this.upper(this.kept.get(p)) || this.removed.has(p)) return true
-    for (let slash = p.indexOf('/'); slash !== -1; slash = p.indexOf('/', slash + 1)) {
-      const a = p.slice(0, slash)
+    const parent = p.slice(0, Math.max(0, p.lastIndexOf('/')))
+    if (parent !== this.lastParent) {
+      this.lastParent = parent
+      this.lastParentHidden = this.hiddenBelow(parent)
+    }
+    return this.lastParentHidden
+  }
+
+  /** Whether upper layers hide everything below `dir` (its own path included in the check). */
+  private hiddenBelow(dir: string): boolean {
+    if (dir === '') return false
+    for (let end = dir.indexOf('/'); ; end = dir.indexOf('/', end + 1)) {
+      const a = end === -1 ? dir : dir.slice(0, end)
       if (this.removed.has(a) || this.opaque.has(a)) return true
       const k = this.kept.get(a)
       if (this.upper(k) && k! & NON_DIR) return true
+      if (end === -1) return false
     }
-    return false
   }
 
   /** A layer's whiteouts and opaque markers apply to the layers below it only. */
@@ -134,7 +150,8 @@ export async function writeMergedIndex(services: Services, layers: MergeLayer[],
 /** The text of an index object in runs of whole lines, as it is decompressed (index-reader.ts, as an iterator). */
 export async function* indexTextRuns(services: Services, objectKey: string): AsyncGenerator<string> {
   const body = await services.store.read(objectKey)
-  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
+  // 64 KiB of text (some 400 lines) per synchronous step: the merge does more per line than a listing
+  const gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 })
   body.on('error', (e) => gunzip.destroy(e))
   body.pipe(gunzip)
   const decoder = new StringDecoder('utf8')

@@ -1,0 +1,119 @@
+// What the image-level analysis costs (issue 13) for a 200,000-file image: three layers (a base of N
+// files in directories of 1000; a layer overwriting every 20th file, whiting out every 200th and one
+// whole directory; a layer adding N/40 files) are indexed into the embedded S3 server, then the merged
+// index object is built (read top layer first, written as gzip), dive's efficiency computed (second
+// read, bottom first), and the API's reads of the merged object timed: root page, a directory page,
+// usage, a comparison with the image without its top layer. Reports time, the peak heap and RSS growth
+// over the start of each step, and the longest event-loop stall (perf_hooks, must stay short).
+// `npm run bench:image-analysis [-- --files 200000]`. Not a test: time is only reported.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { createDatabase } from '../tests/helpers/stack'
+import { manyFilesLayer, tarEntry, tarEnd } from '../tests/helpers/layer-tar'
+import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
+import { openS3Store } from '../lib/storage/open-store'
+import { openDatabase } from '../lib/db/client'
+import { migrateDatabase } from '../lib/db/migrate'
+import { defaultLimits } from '../lib/config'
+import type { Services } from '../lib/services'
+import { readLayerOnce } from '../lib/analysis/layer-pass'
+import { IndexBuilder } from '../lib/layers/index-builder'
+import { finishIndex } from '../lib/layers/index-state'
+import { listDirectory } from '../lib/layers/directory-listing'
+import { writeMergedIndex, type MergeLayer } from '../lib/layers/merged-tree'
+import { efficiencyOf } from '../lib/analysis/image-analysis'
+import { imageUsage } from '../lib/layers/image-usage'
+import { compareTrees } from '../lib/layers/image-compare'
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? process.argv[i + 1] : fallback
+}
+const FILES = Number(arg('files', '200000'))
+const MiB = 1024 * 1024
+const dirOf = (i: number) => `d${String(Math.floor(i / 1000)).padStart(5, '0')}`
+const nameOf = (i: number) => `${dirOf(i)}/f${String(i).padStart(7, '0')}.txt`
+
+/** Runs fn sampling heap and RSS every 10 ms and the event loop's delay; answers its time and the growths. */
+async function sampled<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  global.gc?.()
+  const start = process.memoryUsage()
+  let heap = start.heapUsed
+  let rss = start.rss
+  const timer = setInterval(() => {
+    const m = process.memoryUsage()
+    heap = Math.max(heap, m.heapUsed)
+    rss = Math.max(rss, m.rss)
+  }, 10)
+  const loop = monitorEventLoopDelay({ resolution: 5 })
+  loop.enable()
+  const t0 = performance.now()
+  try {
+    return await fn()
+  } finally {
+    const ms = performance.now() - t0
+    loop.disable()
+    clearInterval(timer)
+    console.log(
+      `${what.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms  heap +${((heap - start.heapUsed) / MiB).toFixed(1).padStart(5)} MiB  RSS +${((rss - start.rss) / MiB).toFixed(1).padStart(5)} MiB  longest stall ${(loop.max / 1e6).toFixed(0)} ms`,
+    )
+  }
+}
+
+function* overwriteLayer() {
+  for (let i = 0; i < FILES; i += 20) yield tarEntry({ name: nameOf(i) }, Buffer.alloc(300, 'new'))
+  for (let i = 5; i < FILES; i += 200) yield tarEntry({ name: nameOf(i).replace(/f(\d+)\.txt$/, '.wh.f$1.txt') })
+  yield tarEntry({ name: '.wh.d00001' })
+  yield tarEnd()
+}
+function* addLayer() {
+  for (let i = 0; i < FILES / 40; i++) yield tarEntry({ name: `added/a${Math.floor(i / 1000)}/f${i}` }, Buffer.alloc(50, 'a'))
+  yield tarEnd()
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-image-analysis-'))
+  const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
+  const database = await createDatabase('sqlite', dir)
+  await migrateDatabase(database.url)
+  const db = await openDatabase(database.url)
+  const store = await openS3Store({ endpoint: s3.endpoint, bucket: 'layers', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
+  const services = { db, store, limits: defaultLimits } as unknown as Services
+  try {
+    const sources = [() => manyFilesLayer(FILES, { fileSize: 100 }), () => Readable.from(overwriteLayer()), () => Readable.from(addLayer())]
+    const layers: MergeLayer[] = []
+    for (const [position, source] of sources.entries()) {
+      const digest = `sha256:${String(position).repeat(64)}`
+      const index = await IndexBuilder.start(services, digest, 'stored')
+      await readLayerOnce(source(), { gzipped: false, measure: false, index })
+      await finishIndex(services, digest, index)
+      const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } })
+      console.log(`layer ${position}: ${row.entryCount} entries, index ${(Number(row.indexBytes) / MiB).toFixed(2)} MiB`)
+      layers.push({ position, objectKey: index.key })
+    }
+    const merged = await sampled('merged index build (3 layers)', () => writeMergedIndex(services, layers, 'blobs/image-index/bench', 'bench'))
+    console.log(`merged index: ${merged.entryCount} entries, ${merged.fileCount} files, ${(merged.indexBytes / MiB).toFixed(2)} MiB gzip`)
+    const eff = await sampled("dive's efficiency (second read)", () => efficiencyOf(services, layers))
+    console.log(`efficiency ${eff.efficiency.toFixed(4)}, wasted ${eff.wastedBytes} B in ${eff.inefficiencyCount} paths`)
+    const q = { page: 1, pageSize: 200, sort: 'name' as const }
+    await sampled('API: merged root page', () => listDirectory(services, 'blobs/image-index/bench', { ...q, path: '' }))
+    await sampled('API: merged directory page, by size', () => listDirectory(services, 'blobs/image-index/bench', { ...q, path: dirOf(FILES / 2), sort: 'size' }))
+    await sampled('API: usage', () => imageUsage(services, 'blobs/image-index/bench'))
+    await writeMergedIndex(services, layers.slice(0, 2), 'blobs/image-index/bench-2', 'bench')
+    const diff = await sampled('API: compare (without the top layer)', () => compareTrees(services, 'blobs/image-index/bench-2', 'blobs/image-index/bench', { page: 1, pageSize: 200 }))
+    console.log(`compare: ${JSON.stringify(diff.files)}`)
+  } finally {
+    await db.$disconnect()
+    await s3.stop()
+    await database.drop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
