@@ -23,6 +23,7 @@ import { RetentionSection } from './retention/retention-section'
 import { TagSelectionProvider, TagSelectBox, SelectedDownloadBar } from './tag-selection'
 import { organizationOf } from '@/lib/auth/account-names'
 import { shortDigest } from '@/lib/format'
+import { CompareForm } from './compare/compare-form'
 
 export function RepositoryView({ repository, data, error, isPublic = false, untagged = null }: { repository: string; data: TagList | null; error: Failure | null; isPublic?: boolean; untagged?: UntaggedImages | null }) {
   const router = useRouter()
@@ -59,6 +60,11 @@ export function RepositoryView({ repository, data, error, isPublic = false, unta
           <div className="mt-2">
             <VisibilityToggle repository={data.repository} isPublic={isPublic} />
           </div>
+          {data.tags.length > 1 && (
+            <div className="mt-3">
+              <CompareForm repository={data.repository} tags={data.tags.map((t) => t.name)} />
+            </div>
+          )}
         </div>
         {registry && (
           <div className="flex max-w-full min-w-0 items-center gap-2 rounded-lg border border-slate-200 bg-white py-1 pr-1 pl-3 font-mono text-xs text-slate-700 shadow-sm">

@@ -14,7 +14,15 @@ export const digestHref = (repository: string, digest: string, tag?: string) =>
 /** sha256, or sha512 for manifests pushed by a sha512 digest through /v2/ */
 const MANIFEST_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/
 
-export type RepositoryRoute = { repository: string; tag: string | null; digest?: string } | null
+export type RepositoryRoute = { repository: string; tag: string | null; digest?: string; compare?: true } | null
+
+/** Two images of a repository side by side: /repositories/<name...>/-/compare?from=&to= */
+export const compareHref = (repository: string, from?: string, to?: string) => {
+  const q = new URLSearchParams()
+  if (from) q.set('from', from)
+  if (to) q.set('to', to)
+  return `${repositoryHref(repository)}/-/compare${q.size ? `?${q}` : ''}`
+}
 
 /** The catch-all segments of /repositories/[...path] -> which page to show; null = no such page. */
 export function parseRepositoryPath(path: string[]): RepositoryRoute {
@@ -22,8 +30,10 @@ export function parseRepositoryPath(path: string[]): RepositoryRoute {
   const dash = parts.indexOf('-')
   if (dash === -1) return parts.length ? { repository: parts.join('/'), tag: null } : null
   const rest = parts.slice(dash + 1)
-  if (dash === 0 || rest.length !== 2) return null
+  if (dash === 0) return null
   const repository = parts.slice(0, dash).join('/')
+  if (rest.length === 1 && rest[0] === 'compare') return { repository, tag: null, compare: true }
+  if (rest.length !== 2) return null
   if (rest[0] === 'tags') return { repository, tag: rest[1] }
   if (rest[0] === 'digests' && MANIFEST_DIGEST.test(rest[1])) return { repository, tag: null, digest: rest[1] }
   return null
@@ -63,6 +73,31 @@ export const api = {
   gc: (dryRun: boolean) => `/api/gc?dryRun=${dryRun}`,
   organizationRetention: (organization: string) => `/api/organizations/${encodeURIComponent(organization)}/retention`,
   repositoryRetention: (repository: string) => `/api/repositories/${segments(repository)}/retention`,
+  /** one directory level of a layer (or a path search with `q`); see README "Layer index API" */
+  layerFiles: (digest: string, params: FileQuery) => `/api/blobs/${digest}/files?${fileQuery(params)}`,
+  /** one regular file of a layer (its path, each segment encoded) */
+  layerFile: (digest: string, path: string) => `/api/blobs/${digest}/files/${path.split('/').filter(Boolean).map(encodeURIComponent).join('/')}`,
+  /** an image for the image-level analysis endpoints: by tag or by digest (contract 13) */
+  image: (repository: string, ref: { tag: string } | { digest: string }, platform?: string | null) => ({ base: `/api/repositories/${segments(repository)}/${'tag' in ref ? `tags/${encodeURIComponent(ref.tag)}` : `digests/${ref.digest}`}`, platform: platform ?? null }),
+  imageFiles: (image: ImageRef, params: FileQuery) => `${image.base}/files?${fileQuery(params, image.platform)}`,
+  imageUsage: (image: ImageRef) => `${image.base}/usage${image.platform ? `?platform=${encodeURIComponent(image.platform)}` : ''}`,
+  imageEfficiency: (image: ImageRef) => `${image.base}/efficiency${image.platform ? `?platform=${encodeURIComponent(image.platform)}` : ''}`,
+  compare: (repository: string, from: string, to: string, page = 1, pageSize = 100) =>
+    `/api/repositories/${segments(repository)}/compare?${new URLSearchParams({ from, to, page: String(page), pageSize: String(pageSize) })}`,
   retentionRun: (dryRun: boolean, scope: { organization: string } | { repository: string }) =>
     `/api/retention/run?${new URLSearchParams({ dryRun: String(dryRun), ...scope })}`,
+}
+
+export type ImageRef = { base: string; platform: string | null }
+export type FileQuery = { path?: string; page?: number; pageSize?: number; sort?: 'name' | 'size'; q?: string }
+
+function fileQuery(p: FileQuery, platform?: string | null) {
+  const q = new URLSearchParams()
+  if (p.q) q.set('q', p.q)
+  else if (p.path) q.set('path', p.path)
+  q.set('page', String(p.page ?? 1))
+  q.set('pageSize', String(p.pageSize ?? 200))
+  if (p.sort === 'size') q.set('sort', 'size')
+  if (platform) q.set('platform', platform)
+  return q.toString()
 }

@@ -15,6 +15,10 @@ import { DeleteImageButton, type DeletedImage } from './delete-image-button'
 import { ImageDeleted } from './image-deleted'
 import { useRegistryHost } from '../use-registry-host'
 import { Section } from './page-parts'
+import { ImageFiles, type FilesChoice } from '../layers/image-files'
+import { UsagePanel } from '../layers/usage-panel'
+import { EfficiencyPanel } from '../layers/efficiency-panel'
+import { api } from '../routes'
 import { shortDigest, formatDateTime } from '@/lib/format'
 import { tagNameProblem } from '@/lib/registry/names'
 
@@ -23,6 +27,7 @@ export function DigestView({ repository, digest, suggestedTag, data, error }: { 
   const registry = useRegistryHost()
   const [tag, setTag] = useState(suggestedTag)
   const [deleted, setDeleted] = useState<DeletedImage | null>(null)
+  const [files, setFiles] = useState<FilesChoice>('image')
   const crumbs = <Breadcrumbs items={[{ label: 'Repositories', href: '/' }, { label: repository, href: repositoryHref(repository) }, { label: shortDigest(digest) }]} />
   if (error || !data) {
     const back = (
@@ -92,6 +97,15 @@ export function DigestView({ repository, digest, suggestedTag, data, error }: { 
           )}
         </form>
       </Section>
+
+      {/* an image (an index has no layers of its own: its platform images have their pages) */}
+      {data.layerCount > 0 && (
+        <>
+          <ImageFiles image={api.image(data.repository, { digest: data.digest })} layers={null} choice={files} onChoose={setFiles} focusToken={0} />
+          <UsagePanel image={api.image(data.repository, { digest: data.digest })} />
+          <EfficiencyPanel image={api.image(data.repository, { digest: data.digest })} />
+        </>
+      )}
 
       {pull && (
         <Section id="pull-title" title="Pull this image by digest">

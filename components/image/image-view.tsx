@@ -6,7 +6,7 @@ import Link from 'next/link'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import type { TagAnswer } from '../api-client'
-import { repositoryHref } from '../routes'
+import { api, repositoryHref } from '../routes'
 import { Breadcrumbs } from '../breadcrumbs'
 import { PendingPage, type Failure } from '../page-states'
 import { DeleteTagButton } from '../delete-tag-button'
@@ -22,10 +22,15 @@ import { ArchiveDownload } from './index-download'
 import { Section, TagHeader } from './page-parts'
 import { DeleteImageButton, type DeletedImage } from './delete-image-button'
 import { ImageDeleted } from './image-deleted'
+import { ImageFiles, type FilesChoice } from '../layers/image-files'
+import { UsagePanel } from '../layers/usage-panel'
+import { EfficiencyPanel } from '../layers/efficiency-panel'
 
 export function ImageView({ repository, tag, data, error }: { repository: string; tag: string; data: TagAnswer | null; error: Failure | null }) {
   const router = useRouter()
   const [deleted, setDeleted] = useState<DeletedImage | null>(null)
+  // the Files section: the whole image or one layer; focus moves there when a layer row asks
+  const [files, setFiles] = useState<{ choice: FilesChoice; focus: number }>({ choice: 'image', focus: 0 })
   useRefreshWhile(!deleted && data?.sizes.compressedState === 'pending', data)
 
   // Back to the repository: it stays (with the image untagged, pullable by digest) until garbage collection.
@@ -50,6 +55,8 @@ export function ImageView({ repository, tag, data, error }: { repository: string
   if (data.kind === 'index') return <IndexView data={data} crumbs={crumbs} onDeleted={afterDelete} deleteImage={deleteImage} />
   const platform = [data.platform.os, data.platform.architecture, data.platform.variant].filter(Boolean).join('/')
   const steps = data.history.length
+  // the image-level endpoints by digest: the page stays on this image even if the tag moves meanwhile
+  const image = api.image(data.repository, { digest: data.digest })
   return (
     <div className="space-y-6">
       <TagHeader
@@ -84,8 +91,13 @@ export function ImageView({ repository, tag, data, error }: { repository: string
         subtitle={`Share of the uncompressed image, the three sizes, and the build steps of each layer${steps ? ` (${steps} steps in all)` : ''}. Each layer is stored once, addressed by its sha256 digest.`}
         flush
       >
-        <LayerList detail={data} />
+        <LayerList detail={data} onBrowse={(position) => setFiles((f) => ({ choice: position, focus: f.focus + 1 }))} />
       </Section>
+
+      <ImageFiles image={image} layers={data.layers} choice={files.choice} onChoose={(choice) => setFiles((f) => ({ ...f, choice }))} focusToken={files.focus} />
+
+      <UsagePanel image={image} />
+      <EfficiencyPanel image={image} />
 
       <div className="grid gap-6 lg:grid-cols-5">
         <div className="min-w-0 lg:col-span-3">

@@ -41,7 +41,7 @@ function ShareBar({ part, whole }: { part: number | null; whole: number | null }
   )
 }
 
-function LayerRow({ layer, steps, total }: { layer: LayerDetail; steps: Step[] | null; total: number | null }) {
+function LayerRow({ layer, steps, total, onBrowse }: { layer: LayerDetail; steps: Step[] | null; total: number | null; onBrowse?: (position: number) => void }) {
   return (
     <li data-testid="layer-row" className="px-5 py-4">
       <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-2">
@@ -52,6 +52,11 @@ function LayerRow({ layer, steps, total }: { layer: LayerDetail; steps: Step[] |
               {shortDigest(layer.digest)}
             </span>
             <CopyButton text={layer.digest} label="Copy" />
+            {onBrowse && (
+              <button type="button" className="rounded-md border border-slate-300 px-2 py-0.5 text-xs font-medium text-indigo-700 hover:bg-slate-50" onClick={() => onBrowse(layer.position)} aria-label={`Browse files of layer ${layer.position + 1}`}>
+                Browse files
+              </button>
+            )}
           </div>
           <code className="mt-1 line-clamp-2 block font-mono text-xs break-all text-slate-700" title={layer.createdBy ?? undefined}>
             {formatCreatedBy(layer.createdBy) || '—'}
@@ -101,14 +106,15 @@ function LayerRow({ layer, steps, total }: { layer: LayerDetail; steps: Step[] |
   )
 }
 
-export function LayerList({ detail }: { detail: TagDetail }) {
+/** `onBrowse`: a layer's "Browse files" button opens that layer in the page's file browser. */
+export function LayerList({ detail, onBrowse }: { detail: TagDetail; onBrowse?: (position: number) => void }) {
   const split = stepsPerLayer(detail.history, detail.layers.length)
   const total = detail.sizes.uncompressed
   return (
     <div>
       <ol className="divide-y divide-slate-100">
         {detail.layers.map((l, i) => (
-          <LayerRow key={l.position} layer={l} steps={split ? split.perLayer[i] : null} total={total} />
+          <LayerRow key={l.position} layer={l} steps={split ? split.perLayer[i] : null} total={total} onBrowse={onBrowse} />
         ))}
       </ol>
       {split && split.trailing.length > 0 && (
