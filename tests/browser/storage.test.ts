@@ -21,6 +21,7 @@ import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
 import { openDatabase } from '../../lib/db/client'
 import { acquireLease } from '../../lib/db/leases'
 import { GC_LEASE } from '../../lib/gc/run-gc'
+import { JOB_NAMES } from '../../lib/jobs/job-queue'
 import { createDatabase, providers } from '../helpers/stack'
 import type { DbProvider } from '../../lib/db/provider'
 
@@ -143,7 +144,7 @@ describe.each(providers)('storage lifecycle in the console (%s)', (provider) => 
       await expect(page.getByTestId('usage-reclaimable').textContent()).resolves.toContain('would free')
       // background jobs: which queue, a row per kind, and the failure with its reason
       await page.getByText(provider === 'postgresql' ? 'queue: pg-boss on PostgreSQL' : 'queue: in process (SQLite)').waitFor()
-      await expect(page.getByTestId('job-counts').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')))).resolves.toEqual(['blob.measure', 'gc.run', 'retention.run', 'expiry.run'])
+      await expect(page.getByTestId('job-counts').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')))).resolves.toEqual(JOB_NAMES) // every kind the queue knows, in its order
       expect(Number(await page.locator('[data-testid="job-counts"][data-kind="blob.measure"] [data-state="failed"]').textContent())).toBeGreaterThanOrEqual(1)
       await expect(page.locator('[data-testid="failed-job"][data-kind="blob.measure"]').first().textContent()).resolves.toContain(FAILURE)
       await checkPhoneLayout('before')
