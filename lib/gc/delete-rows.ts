@@ -6,6 +6,7 @@
 import { lockRepositories } from '../registry/set-tag'
 import { insertRows } from '../registry/bulk-sql'
 import type { Services } from '../services'
+import { forgetManifest } from '../oci/read-queries'
 import { deleteInTransaction, lockRow, lockRows, type Tx } from './row-locks'
 import type { BlobCandidate, LinkCandidate, ManifestCandidate, RepositoryCandidate } from './candidates'
 import { filterUntagged, untaggedBeforeWhere } from './untagged'
@@ -25,6 +26,9 @@ export function deleteManifest(db: Db, c: Pick<ManifestCandidate, 'id' | 'reposi
     if (!row || !(await filterUntagged(tx, c.repositoryId, [row], cutoff)).length) return false
     await tx.manifest.delete({ where: { id: c.id } }) // cascades its ManifestBlob rows and its ManifestChild rows as parent
     return true
+  }).then((deleted) => {
+    if (deleted === 'deleted') forgetManifest(db, c.digest) // this instance's pull cache (lib/oci/read-queries.ts)
+    return deleted
   })
 }
 
