@@ -6,7 +6,7 @@
 import { lockRepositories } from '../registry/set-tag'
 import { insertRows } from '../registry/bulk-sql'
 import type { Services } from '../services'
-import { forgetManifest } from '../oci/read-queries'
+import { forgetBlobs, forgetManifest } from '../oci/read-queries'
 import { deleteInTransaction, lockRow, lockRows, type Tx } from './row-locks'
 import type { BlobCandidate, LinkCandidate, ManifestCandidate, RepositoryCandidate } from './candidates'
 import { filterUntagged, untaggedBeforeWhere } from './untagged'
@@ -95,7 +95,10 @@ async function deleteDeadBlobs(tx: Tx, digests: string[], cutoff: Date): Promise
 }
 
 export function deleteBlobRow(db: Db, c: BlobCandidate, cutoff: Date) {
-  return deleteInTransaction(db, async (tx) => (await deleteDeadBlobs(tx, [c.digest], cutoff)).length > 0)
+  return deleteInTransaction(db, async (tx) => (await deleteDeadBlobs(tx, [c.digest], cutoff)).length > 0).then((outcome) => {
+    if (outcome === 'deleted') forgetBlobs(db, [c.digest]) // this instance's pull cache (lib/oci/read-queries.ts)
+    return outcome
+  })
 }
 
 /**
@@ -108,7 +111,10 @@ export async function deleteBlobRows(db: Db, batch: BlobCandidate[], cutoff: Dat
     dead = new Set((await deleteDeadBlobs(tx, batch.map((b) => b.digest), cutoff)).map((b) => b.digest))
     return true
   })
-  if (outcome === 'deleted') return batch.filter((b) => dead.has(b.digest))
+  if (outcome === 'deleted') {
+    forgetBlobs(db, [...dead]) // this instance's pull cache (lib/oci/read-queries.ts)
+    return batch.filter((b) => dead.has(b.digest))
+  }
   const one: BlobCandidate[] = []
   for (const b of batch) if ((await deleteBlobRow(db, b, cutoff)) === 'deleted') one.push(b)
   return one

@@ -6,7 +6,7 @@ import { checkDigest } from './references'
 import { decideRange } from './range'
 import { streamObject } from './blob-stream'
 import { linkIsStale, touchLink, unlinkBlob } from './blob-links'
-import { lookupLinkedBlob, lookupManifest } from './read-queries'
+import { blobCache, lookupLinkedBlob, lookupManifest } from './read-queries'
 import { auditRegistryWrite } from './audit'
 
 const unknownBlob = (digest: string) => new OciError('BLOB_UNKNOWN', `blob ${digest} is not in this repository`, { detail: { digest } })
@@ -33,6 +33,9 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     const location = await services.store.readUrl(blob.objectKey, services.blobRedirectSeconds)
     return sendEmpty(res, 307, { Location: location, 'Docker-Content-Digest': digest })
   }
+  const cache = blobCache(services.db)
+  const cached = req.method === 'GET' ? cache.get(digest) : undefined
+  if (cached) return sendCached(ctx, cached, range, headers)
   if (range.kind === 'partial') {
     return streamObject(services.store, blob.objectKey, blob.size, res, range, () =>
       res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) }),
@@ -45,7 +48,20 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     if (linkIsStale(blob.touchedAt)) await touchLink(services, name, digest)
     return void head().end()
   }
-  return streamObject(services.store, blob.objectKey, blob.size, res, undefined, head)
+  // a blob small enough for the cache is kept once it has been sent whole
+  const chunks: Buffer[] | null = blob.size <= Math.min(cache.maxEntryBytes, cache.maxBytes) ? [] : null
+  await streamObject(services.store, blob.objectKey, blob.size, res, undefined, head, chunks ? (c) => chunks.push(c) : undefined)
+  if (chunks) cache.set(digest, Buffer.concat(chunks, blob.size))
+}
+
+/** A blob from this instance's cache (after the link check), whole or the range asked for. */
+function sendCached(ctx: Ctx, bytes: Buffer, range: ReturnType<typeof decideRange>, headers: Record<string, string>) {
+  if (range.kind === 'partial') {
+    ctx.res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${bytes.length}`, 'Content-Length': String(range.end - range.start + 1) })
+    return void ctx.res.end(bytes.subarray(range.start, range.end + 1))
+  }
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': String(bytes.length) })
+  ctx.res.end(bytes)
 }
 
 /** Clients may fetch a manifest through the blob endpoint (the reference registry stores both alike). */

@@ -30,6 +30,11 @@ export class ByteCache {
     return value
   }
 
+  /** Whether the key is cached, without counting a hit or changing the order. */
+  has(key: string): boolean {
+    return this.entries.has(key)
+  }
+
   set(key: string, value: Buffer) {
     if (value.length > this.maxEntryBytes || value.length > this.maxBytes) return
     this.forget(key)

@@ -12,20 +12,49 @@ import type { Reference } from './references'
 const MANIFEST_CACHE_BYTES = 16 * 2 ** 20
 const MANIFEST_MAX_ENTRY_BYTES = 1 * 2 ** 20
 
+/**
+ * Small blobs (configs, small layers) by digest, served from memory after the link check: the bytes
+ * behind a digest never change, and every request still asks the database whether this repository
+ * links the blob. STOWAGE_BLOB_CACHE_MB (default 64, 0 = off) bounds the total; blobs over
+ * STOWAGE_BLOB_CACHE_MAX_KB (default 1024) always stream from the object store.
+ */
+export function blobCacheSettings(env: Record<string, string | undefined> = process.env) {
+  const int = (name: string, fallback: number, max: number) => {
+    const raw = env[name]
+    if (raw === undefined || raw === '') return fallback
+    if (!/^\d+$/.test(raw) || Number(raw) > max) throw new Error(`${name} must be a whole number from 0 to ${max}, not "${raw.slice(0, 40)}"`)
+    return Number(raw)
+  }
+  return { maxBytes: int('STOWAGE_BLOB_CACHE_MB', 64, 16_384) * 2 ** 20, maxEntryBytes: int('STOWAGE_BLOB_CACHE_MAX_KB', 1024, 1024 * 1024) * 1024 }
+}
+// read at start: a bad value stops the server with the message above, not a later download
+const BLOB_CACHE = blobCacheSettings()
+
 // Keyed by the database client: one per instance (test instances in one process stay apart), and what
 // garbage collection, which is handed only the client, has at hand when it deletes a manifest.
-const caches = new WeakMap<Db, ByteCache>()
+const caches = new WeakMap<Db, { manifests: ByteCache; blobs: ByteCache }>()
+
+function cachesOf(db: Db) {
+  let c = caches.get(db)
+  if (!c) caches.set(db, (c = { manifests: new ByteCache(MANIFEST_CACHE_BYTES, MANIFEST_MAX_ENTRY_BYTES), blobs: new ByteCache(BLOB_CACHE.maxBytes, BLOB_CACHE.maxEntryBytes) }))
+  return c
+}
 
 /** This instance's manifest bytes by digest. */
-export function manifestCache(db: Db): ByteCache {
-  let cache = caches.get(db)
-  if (!cache) caches.set(db, (cache = new ByteCache(MANIFEST_CACHE_BYTES, MANIFEST_MAX_ENTRY_BYTES)))
-  return cache
-}
+export const manifestCache = (db: Db): ByteCache => cachesOf(db).manifests
+
+/** This instance's small blobs by digest. */
+export const blobCache = (db: Db): ByteCache => cachesOf(db).blobs
 
 /** A deleted manifest (DELETE, console, garbage collection, retention) leaves this instance's cache at once. */
 export function forgetManifest(db: Db, digest: string) {
-  caches.get(db)?.forget(digest)
+  caches.get(db)?.manifests.forget(digest)
+}
+
+/** Blobs garbage collection deleted leave this instance's cache at once. */
+export function forgetBlobs(db: Db, digests: string[]) {
+  const c = caches.get(db)
+  for (const d of digests) c?.blobs.forget(d)
 }
 
 export type StoredManifest = { digest: string; mediaType: string; content: Buffer }
