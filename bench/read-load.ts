@@ -203,6 +203,8 @@ async function main() {
         const authorization = await pullAuthorization(stowage.url)
         results.push(await measure(`Stowage ${name}`, `pull token, S3 bucket of its own`, { url: stowage.url, host: stowage.url.replace(/^http:\/\//, ''), serverPid: stowage.serverPid, s3Pid: stowage.s3Pid, authorization }, archive, args))
       } finally {
+        // READ_LOAD_SERVER_LOG=DIR keeps each server's output (its JSON request lines) for a closer look
+        if (process.env.READ_LOAD_SERVER_LOG) fs.writeFileSync(path.join(process.env.READ_LOAD_SERVER_LOG, `stowage-${name}.log`), stowage.output())
         await stowage.stop()
         if (dbName) {
           const admin = new pg.Client({ connectionString: args.pgUrl })
