@@ -48,7 +48,11 @@ async function timeRequests(base: string, path: () => string, samples: number) {
 
 const rows: string[] = []
 const gcSteps: string[] = []
-const line = (cells: (string | number)[]) => rows.push(`| ${cells.join(' | ')} |`)
+// each row is also printed when measured: a failure later in the run keeps what was measured
+const line = (cells: (string | number)[]) => {
+  rows.push(`| ${cells.join(' | ')} |`)
+  console.error(rows[rows.length - 1])
+}
 
 for (const provider of providers) {
   const stack: Stack = await startStack(provider)
@@ -122,12 +126,21 @@ for (const provider of providers) {
     })()
     const during: number[] = []
     let done = false
+    let failed = 0
+    let firstFailure = ''
     void gc.finally(() => (done = true))
     while (!done || during.length < 10) {
-      const r = await timeRequests(server.url, () => `/api/repositories?page=${1 + pick(pages)}`, 1)
-      during.push(r.p50)
-      if (during.length >= 2000) break
+      // a request cut while GC runs (e.g. a keep-alive socket the server closed after a long stall) is
+      // counted and reported rather than ending the benchmark
+      const r = await timeRequests(server.url, () => `/api/repositories?page=${1 + pick(pages)}`, 1).catch((e: Error) => {
+        failed++
+        firstFailure ||= `${e.message}${e.cause ? ` (${(e.cause as Error).message})` : ''}`
+        return null
+      })
+      if (r) during.push(r.p50)
+      if (during.length + failed >= 2000) break
     }
+    if (failed) gcSteps.push(`${provider}: ${failed} list requests failed while GC ran, first: ${firstFailure}`)
     await gc
     during.sort((a, b) => a - b)
     const p95 = percentile(during, 95)

@@ -1,17 +1,14 @@
-// What every in-process benchmark needs: its command-line options and a timer that also reports the
-// longest event-loop stall while the measured work ran (the "no request may block" standard, measured).
-// Not a test: benchmarks print numbers and assert nothing about time.
+// What every benchmark needs: its command-line options, a timer that also reports the longest
+// event-loop stall while the measured work ran (the "no request may block" standard, measured), and the
+// report: Markdown tables, the run's header line, the results file. Not a test: benchmarks print numbers
+// and assert nothing about time. The stack's modules load only when a stack is started, so the
+// benchmarks that run Stowage as a process (read-load, registry-compare) use the report part alone.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createDatabase } from '../tests/helpers/stack'
-import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
-import { openS3Store } from '../lib/storage/open-store'
-import { openDatabase } from '../lib/db/client'
-import { migrateDatabase } from '../lib/db/migrate'
-import { defaultLimits } from '../lib/config'
 import type { Services } from '../lib/services'
 import type { DbProvider } from '../lib/db/provider'
+import { machineSummary } from './proc-stats'
 
 /** `--name value` from the command line, or the fallback. */
 export function arg(name: string, fallback: string): string {
@@ -49,6 +46,14 @@ export type BenchStack = Services & { close(): Promise<void> }
  * production): in-process, the store's own work would count as Stowage's event-loop stall.
  */
 export async function startBenchStack(provider: DbProvider, name: string): Promise<BenchStack> {
+  const [{ createDatabase }, { startEmbeddedS3 }, { openS3Store }, { openDatabase }, { migrateDatabase }, { defaultLimits }] = await Promise.all([
+    import('../tests/helpers/stack'),
+    import('../lib/storage/embedded-s3'),
+    import('../lib/storage/open-store'),
+    import('../lib/db/client'),
+    import('../lib/db/migrate'),
+    import('../lib/config'),
+  ])
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stowage-bench-${name}-`))
   const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
   const database = await createDatabase(provider, dir)
@@ -66,4 +71,30 @@ export async function startBenchStack(provider: DbProvider, name: string): Promi
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+export type Align = 'left' | 'right'
+
+/** A Markdown table: the header row, the alignment row (`---` or `---:`), one row per item. */
+export function markdownTable(columns: [title: string, align: Align][], rows: (string | number)[][]): string[] {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`
+  return [line(columns.map(([title]) => title)), line(columns.map(([, align]) => (align === 'right' ? '---:' : '---'))), ...rows.map(line)]
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/** The first line of a report: when, on what machine and commit, and how busy the machine was. */
+export const runHeader = (root: string, started: Date, loadAverage: number) =>
+  `${started.toISOString()} — ${machineSummary(root)}; 1-min load average at start ${loadAverage.toFixed(2)}.`
+
+/** Writes the report to `file` (its folder created), prints it, and says where it went. */
+export function writeReport(root: string, file: string, lines: string[], log: (m: string) => void) {
+  const text = lines.join('\n') + '\n'
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, text)
+  console.log(text)
+  log(`written to ${path.relative(root, file)}`)
 }

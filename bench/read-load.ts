@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { parseSize } from './image-plan'
-import { CpuWindow, machineBusySeconds, machineSummary, memory } from './proc-stats'
+import { CpuWindow, machineBusySeconds, memory } from './proc-stats'
+import { markdownTable, runHeader, writeReport } from './harness'
 import { ensureNextBuild, startStowage, pullAuthorization } from './stowage-process'
 import { skopeoPush } from './registry-push'
 import { startDistribution, distributionVersion } from './distribution'
@@ -103,16 +104,25 @@ async function measure(name: string, detail: string, target: { url: string; host
 const rps = (r: TargetResult) => r.load.requests / r.load.seconds
 const ms = (x: number) => x.toFixed(1)
 
-function report(results: TargetResult[], args: ReturnType<typeof parseArgs>, header: string[]): string {
+function report(results: TargetResult[], args: ReturnType<typeof parseArgs>, header: string[]): string[] {
   const lines = [
     '# Read-load benchmark',
     '',
     ...header,
     '',
-    '| target | req/s | p50 ms | p99 ms | max ms | p99 manifest / config / layer ms | CPU ms per request: server / S3 | CPU cores: server / S3 / bench / other | server RSS MiB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map((r) =>
+    ...markdownTable(
       [
+        ['target', 'left'],
+        ['req/s', 'right'],
+        ['p50 ms', 'right'],
+        ['p99 ms', 'right'],
+        ['max ms', 'right'],
+        ['p99 manifest / config / layer ms', 'right'],
+        ['CPU ms per request: server / S3', 'right'],
+        ['CPU cores: server / S3 / bench / other', 'right'],
+        ['server RSS MiB', 'right'],
+      ],
+      results.map((r) => [
         `${r.name} (${r.detail})`,
         rps(r).toFixed(0),
         ms(percentile(r.load.latency.all, 50)),
@@ -122,21 +132,23 @@ function report(results: TargetResult[], args: ReturnType<typeof parseArgs>, hea
         [r.cpuSeconds.server, r.cpuSeconds.s3].map((n) => ((n * 1000) / r.load.requests).toFixed(2)).join(' / '),
         [r.cores.server, r.cores.s3, r.cores.bench, r.cores.other].map((n) => n.toFixed(2)).join(' / '),
         (r.serverRss / 2 ** 20).toFixed(0),
-      ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+      ]),
     ),
   ]
   const ref = results.find((r) => r.name === 'distribution')
   if (ref) {
-    lines.push('', '| Stowage ÷ distribution | req/s ratio (target ≥ 1) | p99 ratio (target ≤ 1) | meets target |', '|---|---:|---:|---|')
-    for (const r of results.filter((x) => x !== ref)) {
-      const rr = rps(r) / rps(ref)
-      const pr = percentile(r.load.latency.all, 99) / percentile(ref.load.latency.all, 99)
-      lines.push(`| ${r.name} | ${rr.toFixed(2)} | ${pr.toFixed(2)} | ${rr >= 1 && pr <= 1 ? 'yes' : 'no'} |`)
-    }
+    const ratios = results
+      .filter((x) => x !== ref)
+      .map((r) => {
+        const rr = rps(r) / rps(ref)
+        const pr = percentile(r.load.latency.all, 99) / percentile(ref.load.latency.all, 99)
+        return [r.name, rr.toFixed(2), pr.toFixed(2), rr >= 1 && pr <= 1 ? 'yes' : 'no']
+      })
+    lines.push('', ...markdownTable([['Stowage ÷ distribution', 'left'], ['req/s ratio (target ≥ 1)', 'right'], ['p99 ratio (target ≤ 1)', 'right'], ['meets target', 'left']], ratios))
   }
   lines.push('', 'CPU ms per request (CPU seconds of the process over the measured window ÷ requests answered) is the steadier figure on a busy machine: req/s and latency depend on how much of the cores the other processes leave.')
   lines.push('', `${args.clients} keep-alive clients, ${args.seconds} s per target after a ${WARMUP_SECONDS} s warm-up; each client loops manifest → config → layer GETs (client i starts at request i mod 3). Every answer is checked (200 and the byte count; sha256 once before the load).`)
-  return lines.join('\n') + '\n'
+  return lines
 }
 
 async function main() {
@@ -191,6 +203,8 @@ async function main() {
         const authorization = await pullAuthorization(stowage.url)
         results.push(await measure(`Stowage ${name}`, `pull token, S3 bucket of its own`, { url: stowage.url, host: stowage.url.replace(/^http:\/\//, ''), serverPid: stowage.serverPid, s3Pid: stowage.s3Pid, authorization }, archive, args))
       } finally {
+        // READ_LOAD_SERVER_LOG=DIR keeps each server's output (its JSON request lines) for a closer look
+        if (process.env.READ_LOAD_SERVER_LOG) fs.writeFileSync(path.join(process.env.READ_LOAD_SERVER_LOG, `stowage-${name}.log`), stowage.output())
         await stowage.stop()
         if (dbName) {
           const admin = new pg.Client({ connectionString: args.pgUrl })
@@ -201,16 +215,12 @@ async function main() {
       }
     }
     const header = [
-      `${started.toISOString()} — ${machineSummary(ROOT)}; 1-min load average at start ${loadAverage.toFixed(2)}.`,
+      runHeader(ROOT, started, loadAverage),
       `S3: ${ownS3 ? `one s3rver process started by the benchmark (${s3.endpoint})` : `${s3.endpoint} (S3_ENDPOINT)`}, shared by all targets, each in a bucket of its own; the S3 column is that process's CPU (0 when not on this machine).`,
       `Image: generated archive of ${args.size} (${archive.diffIds.length} layers) pushed with skopeo copy into each target (gzip layers); the measured layer is the one nearest 122 KB.`,
       ...(args.serverEnv.length ? [`Stowage ran with ${args.serverEnv.join(' ')}.`] : []),
     ]
-    const text = report(results, args, header)
-    fs.mkdirSync(OUT_DIR, { recursive: true })
-    fs.writeFileSync(RESULTS_FILE, text)
-    console.log(text)
-    log(`written to ${path.relative(ROOT, RESULTS_FILE)}`)
+    writeReport(ROOT, RESULTS_FILE, report(results, args, header), log)
   } finally {
     await ownS3?.stop()
     fs.rmSync(work, { recursive: true, force: true })

@@ -15,7 +15,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { ensureArchive, type GeneratedArchive } from './generate-archive'
 import { parseSize } from './image-plan'
-import { machineSummary } from './proc-stats'
+import { markdownTable, median, runHeader, writeReport } from './harness'
 import { ensureNextBuild, startStowage, benchAuthorization } from './stowage-process'
 import { skopeoPush, pushedImage, uploadArchive } from './registry-push'
 import { startDistribution, distributionVersion } from './distribution'
@@ -98,11 +98,6 @@ async function intoStowage(work: string, how: 'skopeo' | 'upload', archive: Gene
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
 async function main() {
   const args = parseArgs(process.argv.slice(2))
   const version = distributionVersion()
@@ -142,29 +137,39 @@ async function main() {
     const lines = [
       '# Push side by side: raw S3, skopeo → distribution, skopeo → Stowage, console upload → Stowage',
       '',
-      `${started.toISOString()} — ${machineSummary(ROOT)}; 1-min load average at start ${loadAverage.toFixed(2)}.`,
+      runHeader(ROOT, started, loadAverage),
       `S3: ${ownS3 ? `one s3rver process started by the benchmark (${s3.endpoint})` : `${s3.endpoint} (S3_ENDPOINT)`}; every server in a fresh bucket of its own. distribution: ${version}, ${distS3 ? 'S3 driver on the same S3' : 'filesystem driver (its S3 driver needs ListMultipartUploads, which s3rver lacks)'}, no auth. Stowage: SQLite.`,
       `Archive: ${(archive.bytes / MiB).toFixed(1)} MiB, ${archive.diffIds.length} layers (bench/generate-archive.ts, seed "${args.seed}"); ${args.repeat} run(s), medians below.`,
       '',
-      '| path | wall s (median) | MiB sent | archive MiB/s | ÷ raw S3 | ÷ skopeo → distribution |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...paths.map((p) => {
-        const r = rows.find((x) => x.path === p)!
-        return `| ${p} | ${med.get(p)!.toFixed(1)} | ${(r.bytesSent / MiB).toFixed(1)} | ${rateOf(p).toFixed(1)} | ${(rateOf(p) / rateOf('raw S3 multipart write')).toFixed(2)} | ${(rateOf(p) / rateOf('skopeo → distribution')).toFixed(2)} |`
-      }),
+      ...markdownTable(
+        [
+          ['path', 'left'],
+          ['wall s (median)', 'right'],
+          ['MiB sent', 'right'],
+          ['archive MiB/s', 'right'],
+          ['÷ raw S3', 'right'],
+          ['÷ skopeo → distribution', 'right'],
+        ],
+        paths.map((p) => {
+          const r = rows.find((x) => x.path === p)!
+          return [p, med.get(p)!.toFixed(1), (r.bytesSent / MiB).toFixed(1), rateOf(p).toFixed(1), (rateOf(p) / rateOf('raw S3 multipart write')).toFixed(2), (rateOf(p) / rateOf('skopeo → distribution')).toFixed(2)]
+        }),
+      ),
       '',
       'Targets: console upload ≥ 0.8 × raw S3 write; console upload no slower than skopeo → distribution (÷ ≥ 1).',
       'MiB/s counts archive bytes for every path (the same image); "MiB sent" is what went over the wire: skopeo sends gzip layers (its CPU compresses them), the console upload the archive as is.',
       '',
-      '| run | path | wall s | note |',
-      '|---:|---|---:|---|',
-      ...rows.map((r) => `| ${r.run} | ${r.path} | ${r.seconds.toFixed(1)} | ${r.note} |`),
+      ...markdownTable(
+        [
+          ['run', 'right'],
+          ['path', 'left'],
+          ['wall s', 'right'],
+          ['note', 'left'],
+        ],
+        rows.map((r) => [r.run, r.path, r.seconds.toFixed(1), r.note]),
+      ),
     ]
-    const text = lines.join('\n') + '\n'
-    fs.mkdirSync(OUT_DIR, { recursive: true })
-    fs.writeFileSync(RESULTS_FILE, text)
-    console.log(text)
-    log(`written to ${path.relative(ROOT, RESULTS_FILE)}`)
+    writeReport(ROOT, RESULTS_FILE, lines, log)
   } finally {
     await ownS3?.stop()
     fs.rmSync(work, { recursive: true, force: true })

@@ -6,6 +6,7 @@
 import { lockRepositories } from '../registry/set-tag'
 import { insertRows } from '../registry/bulk-sql'
 import type { Services } from '../services'
+import { forgetBlobs, forgetManifest } from '../oci/read-queries'
 import { deleteInTransaction, lockRow, lockRows, type Tx } from './row-locks'
 import type { BlobCandidate, LinkCandidate, ManifestCandidate, RepositoryCandidate } from './candidates'
 import { filterUntagged, untaggedBeforeWhere } from './untagged'
@@ -25,6 +26,9 @@ export function deleteManifest(db: Db, c: Pick<ManifestCandidate, 'id' | 'reposi
     if (!row || !(await filterUntagged(tx, c.repositoryId, [row], cutoff)).length) return false
     await tx.manifest.delete({ where: { id: c.id } }) // cascades its ManifestBlob rows and its ManifestChild rows as parent
     return true
+  }).then((deleted) => {
+    if (deleted === 'deleted') forgetManifest(db, c.digest) // this instance's pull cache (lib/oci/read-queries.ts)
+    return deleted
   })
 }
 
@@ -91,7 +95,10 @@ async function deleteDeadBlobs(tx: Tx, digests: string[], cutoff: Date): Promise
 }
 
 export function deleteBlobRow(db: Db, c: BlobCandidate, cutoff: Date) {
-  return deleteInTransaction(db, async (tx) => (await deleteDeadBlobs(tx, [c.digest], cutoff)).length > 0)
+  return deleteInTransaction(db, async (tx) => (await deleteDeadBlobs(tx, [c.digest], cutoff)).length > 0).then((outcome) => {
+    if (outcome === 'deleted') forgetBlobs(db, [c.digest]) // this instance's pull cache (lib/oci/read-queries.ts)
+    return outcome
+  })
 }
 
 /**
@@ -104,7 +111,10 @@ export async function deleteBlobRows(db: Db, batch: BlobCandidate[], cutoff: Dat
     dead = new Set((await deleteDeadBlobs(tx, batch.map((b) => b.digest), cutoff)).map((b) => b.digest))
     return true
   })
-  if (outcome === 'deleted') return batch.filter((b) => dead.has(b.digest))
+  if (outcome === 'deleted') {
+    forgetBlobs(db, [...dead]) // this instance's pull cache (lib/oci/read-queries.ts)
+    return batch.filter((b) => dead.has(b.digest))
+  }
   const one: BlobCandidate[] = []
   for (const b of batch) if ((await deleteBlobRow(db, b, cutoff)) === 'deleted') one.push(b)
   return one

@@ -54,6 +54,9 @@ async function upsertLink(tx: Tx, repositoryId: number, digest: string) {
 /** How stale a link's touchedAt may get before a HEAD refreshes it: one cheap update a minute, not one per request. */
 export const TOUCH_THROTTLE_MS = 60_000
 
+/** The link's touchedAt is older than the throttle: a HEAD should refresh it. */
+export const linkIsStale = (touchedAt: Date, now = new Date()) => now.getTime() - touchedAt.getTime() > TOUCH_THROTTLE_MS
+
 /**
  * A client checked that the repository has this blob (docker push: HEAD, then skips the upload, then
  * PUTs the manifest): refresh the link's touchedAt so garbage collection keeps it through that push.

@@ -9,7 +9,7 @@ import type { BlobStore, ByteRange } from '../storage/blob-store'
  * pause/resume on backpressure: this is the registry's hot path (every pulled byte passes here), and
  * an async iterator would cost a promise per chunk.
  */
-function copyExactly(source: Readable, out: Writable, length: number): Promise<void> {
+function copyExactly(source: Readable, out: Writable, length: number, sink?: (chunk: Buffer) => void): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let left = length
     let settled = false
@@ -31,6 +31,7 @@ function copyExactly(source: Readable, out: Writable, length: number): Promise<v
         const exact = chunk.length === left
         const last = exact ? chunk : chunk.subarray(0, left)
         left = 0
+        sink?.(last)
         // Exactly what was asked (the normal case): let the store's response end, so its keep-alive socket
         // goes back to the pool; destroying it closed the socket and every blob GET paid a new connection
         // to the store. More than asked (s3rver ignores some ranges): nothing more is needed, stop it.
@@ -40,6 +41,7 @@ function copyExactly(source: Readable, out: Writable, length: number): Promise<v
         return
       }
       left -= chunk.length
+      sink?.(chunk)
       if (!out.write(chunk)) source.pause()
     }
     const onDrain = () => source.resume()
@@ -57,9 +59,9 @@ function copyExactly(source: Readable, out: Writable, length: number): Promise<v
 /**
  * Pipes `range` (or the whole object of `size` bytes) of `key` into `out`. `start` (writing the answer's
  * head) runs once the object store has answered, so a store that cannot be reached still gets a clean
- * error answer instead of a broken download.
+ * error answer instead of a broken download. `sink` also gets every chunk sent (a cache filling).
  */
-export async function streamObject(store: BlobStore, key: string, size: number, out: Writable, range?: ByteRange, start?: () => void) {
+export async function streamObject(store: BlobStore, key: string, size: number, out: Writable, range?: ByteRange, start?: () => void, sink?: (chunk: Buffer) => void) {
   const length = range ? range.end - range.start + 1 : size
   if (length === 0) {
     start?.()
@@ -68,5 +70,5 @@ export async function streamObject(store: BlobStore, key: string, size: number, 
   }
   const source = await store.read(key, range)
   start?.()
-  await copyExactly(source, out, length)
+  await copyExactly(source, out, length, sink)
 }

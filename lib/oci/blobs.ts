@@ -5,7 +5,8 @@ import { API_VERSION_HEADERS, sendDocument, sendEmpty } from './http'
 import { checkDigest } from './references'
 import { decideRange } from './range'
 import { streamObject } from './blob-stream'
-import { findLinkedBlob, findRepositoryId, touchLink, unlinkBlob } from './blob-links'
+import { linkIsStale, touchLink, unlinkBlob } from './blob-links'
+import { blobCache, lookupLinkedBlob, lookupManifest } from './read-queries'
 import { auditRegistryWrite } from './audit'
 
 const unknownBlob = (digest: string) => new OciError('BLOB_UNKNOWN', `blob ${digest} is not in this repository`, { detail: { digest } })
@@ -13,7 +14,7 @@ const unknownBlob = (digest: string) => new OciError('BLOB_UNKNOWN', `blob ${dig
 export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
   const { services, req, res } = ctx
   const digest = checkDigest(rawDigest)
-  const blob = await findLinkedBlob(services, name, digest)
+  const blob = await lookupLinkedBlob(services, name, digest)
   if (!blob) return serveManifestAsBlob(ctx, name, digest)
   const headers: Record<string, string> = {
     ...API_VERSION_HEADERS,
@@ -32,6 +33,9 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
     const location = await services.store.readUrl(blob.objectKey, services.blobRedirectSeconds)
     return sendEmpty(res, 307, { Location: location, 'Docker-Content-Digest': digest })
   }
+  const cache = blobCache(services.db)
+  const cached = req.method === 'GET' ? cache.get(digest) : undefined
+  if (cached) return sendCached(ctx, cached, range, headers)
   if (range.kind === 'partial') {
     return streamObject(services.store, blob.objectKey, blob.size, res, range, () =>
       res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${blob.size}`, 'Content-Length': String(range.end - range.start + 1) }),
@@ -40,18 +44,31 @@ export async function serveBlob(ctx: Ctx, name: string, rawDigest: string) {
   const head = () => res.writeHead(200, { ...headers, 'Content-Length': String(blob.size) })
   if (req.method === 'HEAD') {
     // "do you have it?" before a push skips the upload: keep the link through that push (garbage collection's grace)
-    await touchLink(services, name, digest)
+    // the query brought touchedAt: the update runs only when the link is due (at most once a minute)
+    if (linkIsStale(blob.touchedAt)) await touchLink(services, name, digest)
     return void head().end()
   }
-  return streamObject(services.store, blob.objectKey, blob.size, res, undefined, head)
+  // a blob small enough for the cache is kept once it has been sent whole
+  const chunks: Buffer[] | null = blob.size <= Math.min(cache.maxEntryBytes, cache.maxBytes) ? [] : null
+  await streamObject(services.store, blob.objectKey, blob.size, res, undefined, head, chunks ? (c) => chunks.push(c) : undefined)
+  if (chunks) cache.set(digest, Buffer.concat(chunks, blob.size))
+}
+
+/** A blob from this instance's cache (after the link check), whole or the range asked for. */
+function sendCached(ctx: Ctx, bytes: Buffer, range: ReturnType<typeof decideRange>, headers: Record<string, string>) {
+  if (range.kind === 'partial') {
+    ctx.res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${bytes.length}`, 'Content-Length': String(range.end - range.start + 1) })
+    return void ctx.res.end(bytes.subarray(range.start, range.end + 1))
+  }
+  ctx.res.writeHead(200, { ...headers, 'Content-Length': String(bytes.length) })
+  ctx.res.end(bytes)
 }
 
 /** Clients may fetch a manifest through the blob endpoint (the reference registry stores both alike). */
 async function serveManifestAsBlob(ctx: Ctx, name: string, digest: string) {
-  const repositoryId = await findRepositoryId(ctx.services, name)
-  const manifest = repositoryId === null ? null : await ctx.services.db.manifest.findUnique({ where: { repositoryId_digest: { repositoryId, digest } } })
+  const manifest = (await lookupManifest(ctx.services, name, { kind: 'digest', digest }))?.manifest
   if (!manifest) throw unknownBlob(digest)
-  const content = Buffer.from(manifest.content)
+  const { content } = manifest
   const headers = { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': digest, 'Accept-Ranges': 'bytes', ETag: `"${digest}"` }
   const range = ctx.req.method === 'GET' ? decideRange(ctx.req.headers.range, content.length) : ({ kind: 'full' } as const)
   if (range.kind === 'unsatisfiable') return rangeNotSatisfiable(ctx, content.length)

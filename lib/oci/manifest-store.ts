@@ -9,18 +9,10 @@ import { transaction } from './transaction'
 import { enforceQuotas } from '../accounts/quotas'
 import { isStoreUnavailable } from '../storage/store-errors'
 import { isForeignLayer, type Descriptor, type ParsedManifest } from './manifest-parse'
-import type { Reference } from './references'
 import { measureLater } from '../analysis/blob-analysis'
+import { forgetManifest } from './read-queries'
 
 type Tx = Services['db']
-
-export async function findManifest(services: Services, repositoryId: number, ref: Reference) {
-  if (ref.kind === 'digest') {
-    return services.db.manifest.findUnique({ where: { repositoryId_digest: { repositoryId, digest: ref.digest } } })
-  }
-  const tag = await services.db.tag.findUnique({ where: { repositoryId_name: { repositoryId, name: ref.tag } }, include: { manifest: true } })
-  return tag?.manifest ?? null
-}
 
 /** `tags`: the tags to point at the manifest (none for a push by digest without ?tag=). */
 export type StoreManifest = { repository: string; parsed: ParsedManifest; bytes: Buffer; digest: string; tags: string[] }
@@ -165,7 +157,7 @@ export async function deleteManifest(
   digest: string,
   opts: { listed: 'refuse' | 'unlist'; source: 'push' | 'console' },
 ): Promise<DeleteManifestOutcome> {
-  return transaction(services, async (tx) => {
+  const outcome = await transaction(services, async (tx): Promise<DeleteManifestOutcome> => {
     await lockRepositories(tx, [repositoryId]) // as every writer of the repository's tags
     const manifest = await tx.manifest.findUnique({ where: { repositoryId_digest: { repositoryId, digest } }, select: { id: true } })
     if (!manifest) return { deleted: false }
@@ -183,4 +175,6 @@ export async function deleteManifest(
     await tx.manifest.delete({ where: { id: manifest.id } })
     return { deleted: true, tags: tags.map((t) => t.name) }
   })
+  if (outcome.deleted) forgetManifest(services.db, digest)
+  return outcome
 }

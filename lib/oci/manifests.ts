@@ -7,7 +7,8 @@ import { parseReference, type Reference } from './references'
 import { acceptedTypes, clientAccepts } from './content-negotiation'
 import { parseManifest } from './manifest-parse'
 import { readSmallBody } from './request-body'
-import { findManifest, storeManifest, deleteManifest as deleteManifestRow } from './manifest-store'
+import { lookupManifest } from './read-queries'
+import { storeManifest, deleteManifest as deleteManifestRow } from './manifest-store'
 import { findRepositoryId } from './blob-links'
 import { DEFAULT_ALGORITHM, algorithmOf, digestOf } from './digest-algorithms'
 import { tagNameProblem } from '../registry/names'
@@ -22,22 +23,25 @@ const unknownManifest = (name: string, reference: string, why = 'is not in this 
 const lookupReference = (name: string, reference: string): Reference =>
   parseReference(reference, (problem) => new OciError('MANIFEST_UNKNOWN', problem, { detail: { name, reference } }))
 
+const unknownRepository = (name: string) => new OciError('NAME_UNKNOWN', `repository "${name}" does not exist`, { detail: { name } })
+
 async function repositoryOrThrow(ctx: Ctx, name: string) {
   const id = await findRepositoryId(ctx.services, name)
-  if (id === null) throw new OciError('NAME_UNKNOWN', `repository "${name}" does not exist`, { detail: { name } })
+  if (id === null) throw unknownRepository(name)
   return id
 }
 
 export async function getManifest(ctx: Ctx, name: string, reference: string) {
   const ref = lookupReference(name, reference)
-  const repositoryId = await repositoryOrThrow(ctx, name)
-  const manifest = await findManifest(ctx.services, repositoryId, ref)
+  const found = await lookupManifest(ctx.services, name, ref)
+  if (!found) throw unknownRepository(name)
+  const { manifest } = found
   if (!manifest) throw unknownManifest(name, reference)
   // A digest names exact bytes, so it is always served; a tag only in a form the client accepts.
   if (ref.kind === 'tag' && !clientAccepts(manifest.mediaType, acceptedTypes(ctx.req.headers.accept))) {
     throw unknownManifest(name, reference, `is a ${manifest.mediaType}, which the client's Accept header does not include`)
   }
-  sendDocument(ctx.req, ctx.res, 200, Buffer.from(manifest.content), {
+  sendDocument(ctx.req, ctx.res, 200, manifest.content, {
     'Content-Type': manifest.mediaType,
     'Docker-Content-Digest': manifest.digest,
     ETag: `"${manifest.digest}"`,
