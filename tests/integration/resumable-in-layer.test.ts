@@ -16,6 +16,8 @@ import { tusCreate, tusOffset, tusPatchFile, tusRequest, type TusAnswer } from '
 import { startInstanceProcess, type InstanceProcess } from '../helpers/instance-process'
 import { LAYER_PART_SIZE } from '../../lib/resumable/layer-parts'
 import { openDatabase } from '../../lib/db/client'
+import { listen } from '../../lib/http/stowage-server'
+import { sessionRegistry } from '../../lib/resumable/session-registry'
 
 const MiB = 1024 * 1024
 const ADMIN = 'admin'
@@ -28,6 +30,8 @@ type Checkpoint = { layer?: { path: string; dataStart: number; size: number; byt
 
 describe.each(providers)('resumable upload resumed inside a layer after SIGKILL (%s)', (provider) => {
   let stack: Stack
+  /** the manifest digest of the archive imported in one streaming POST */
+  let reference: string | undefined
   let layer: Buffer
   let archive: Buffer
   let file: string
@@ -96,7 +100,8 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
     const post = await fetch(`${b.url}/api/uploads?repository=inlayer/app&tag=plain`, { method: 'POST', headers: auth, body: new Uint8Array(archive) })
     const plain = await post.json()
     expect(post.status, JSON.stringify(plain)).toBe(201)
-    expect(outcome.result.images[0].manifestDigest).toBe(plain.images[0].manifestDigest)
+    reference = plain.images[0].manifestDigest
+    expect(outcome.result.images[0].manifestDigest).toBe(reference)
     expect(outcome.result.images[0].configDigest).toBe(plain.images[0].configDigest)
 
     // pulled byte for byte
@@ -144,5 +149,46 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
     expect(after.blobs).toEqual(before.blobs)
     // the layer's staged object (assembled from the parts before and after the resume) is gone too
     expect(after.objects.filter((k) => !before.objects.includes(k) && !k.startsWith('blobs/layer-index/'))).toEqual([])
+  })
+
+  it('a graceful stop inside the layer keeps its stored parts, and another instance continues them', async () => {
+    const open = {} // in-process servers of the stack: open access
+    const first = { ...stack } // the services of the stopping instance (its session registry)
+    const a = await listen(first, { port: 0, host: '127.0.0.1' })
+    const successor = await listen({ ...stack }, { port: 0, host: '127.0.0.1' })
+    try {
+      const location = await tusCreate(`${a.url}/api/uploads/tus`, archive.length, { filename: 'in-layer.tar', repository: 'inlayer/app', tag: 'graceful' }, open)
+      const id = location.split('/').pop()!
+      expect(((await tusPatchFile(location, file, 0, { end: 40 * 1000 * 1000, headers: open })) as TusAnswer).status).toBe(204)
+      await waitFor(async () => {
+        const row = await stack.db.resumableUpload.findUnique({ where: { id } })
+        return row?.checkpoint && (JSON.parse(row.checkpoint) as Checkpoint).layer?.parts.length! >= 2
+      }, 'a checkpoint after two stored parts of the layer', 120_000)
+      const there = `${successor.url}/api/uploads/tus/${id}`
+      expect(((await tusRequest(there, 'HEAD', open)) as TusAnswer).status).toBe(423)
+      await sessionRegistry(first).suspendAll()
+      // the stop aborted nothing: the layer's multipart upload is still there for the successor
+      expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(1)
+      const row = await stack.db.resumableUpload.findUnique({ where: { id } })
+      const cp = JSON.parse(row!.checkpoint!) as Checkpoint
+      const offset = await tusOffset(there, open)
+      expect(offset).toBe(Number(row!.checkpointOffset))
+      expect(offset).toBe(cp.layer!.dataStart + cp.layer!.bytes)
+      expect(cp.layer!.bytes).toBeGreaterThanOrEqual(2 * LAYER_PART_SIZE)
+      const rest = (await tusPatchFile(there, file, offset, { headers: open })) as TusAnswer
+      expect(rest.status, rest.body).toBe(204)
+      const outcome = JSON.parse(((await tusRequest(there, 'GET', open)) as TusAnswer).body)
+      expect(outcome.state).toBe('committed')
+      if (!reference) {
+        const post = await fetch(`${successor.url}/api/uploads?repository=inlayer/app&tag=plain`, { method: 'POST', headers: open, body: new Uint8Array(archive) })
+        reference = (await post.json()).images[0].manifestDigest
+      }
+      expect(outcome.result.images[0].manifestDigest).toBe(reference)
+      expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(0)
+      expect(await stack.db.stagedObject.count({ where: { ownerId: id } })).toBe(0)
+    } finally {
+      await successor.close()
+      await a.close()
+    }
   })
 })
