@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream'
 import type { BlobStore, MultipartHooks } from '../storage/blob-store'
 import { writeInParts, PartBufferPool, type PartStore } from '../storage/part-writer'
 import { MULTIPART_PART_SIZE, MULTIPART_PARTS_IN_FLIGHT } from '../storage/s3-blob-store'
+import { forgetMultipart } from '../lifecycle/multipart-records'
+import type { Services } from '../services'
 
 export type Part = { partNumber: number; etag: string }
 export type StoredParts = { uploadId: string; parts: Part[] }
@@ -78,4 +80,10 @@ export async function writeLayerParts(store: BlobStore, key: string, body: Reada
     onMultipartStart: opts.from ? undefined : opts.onMultipartStart,
     onMultipartEnd: opts.onMultipartEnd,
   })
+}
+
+/** Discards the kept parts of a layer whose upload was cancelled, and their record. */
+export async function abortStoredParts(services: Pick<Services, 'db' | 'store'>, key: string, uploadId: string) {
+  await services.store.abortMultipart(key, uploadId)
+  await forgetMultipart(services.db, uploadId)
 }

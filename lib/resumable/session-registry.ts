@@ -6,6 +6,7 @@ import type { Services } from '../services'
 import { ImportError, type ImportErrorCode } from '../archive/import-error'
 import { ResumableSession, SuspendReason } from './resumable-session'
 import { deserializeCheckpoint } from './checkpoint'
+import { abortStoredParts } from './layer-parts'
 import { discardAllStagedOf } from '../registry/staging'
 import { ApiError } from '../http/respond'
 
@@ -76,7 +77,12 @@ export class SessionRegistry {
       where: { id: session.id, state: 'receiving' },
       data: { state: 'failed', errorCode: reason.code, errorMessage: reason.message, finishedAt: new Date() },
     })
-    if (count) await discardAllStagedOf(this.services, session.id).catch(() => {}) // the sweeper retries whatever remains
+    if (count) {
+      await discardAllStagedOf(this.services, session.id).catch(() => {}) // the sweeper retries whatever remains
+      // the layer it stopped inside of: its parts (expiry would abort them too, by their record)
+      const layer = session.resumePoint?.layer
+      if (layer) await abortStoredParts(this.services, layer.key, layer.uploadId).catch(() => {})
+    }
     session.finish({ error: reason })
   }
 

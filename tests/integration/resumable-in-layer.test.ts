@@ -191,4 +191,31 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
       await a.close()
     }
   })
+
+  it('cancelling an upload stopped inside a layer discards the kept parts and their record', async () => {
+    const first = { ...stack }
+    const a = await listen(first, { port: 0, host: '127.0.0.1' })
+    const successor = await listen({ ...stack }, { port: 0, host: '127.0.0.1' })
+    try {
+      const location = await tusCreate(`${a.url}/api/uploads/tus`, archive.length, { filename: 'in-layer.tar', repository: 'inlayer/app', tag: 'cancelled' })
+      const id = location.split('/').pop()!
+      expect(((await tusPatchFile(location, file, 0, { end: 24 * 1000 * 1000 })) as TusAnswer).status).toBe(204)
+      await waitFor(async () => {
+        const row = await stack.db.resumableUpload.findUnique({ where: { id } })
+        return row?.checkpoint && (JSON.parse(row.checkpoint) as Checkpoint).layer?.parts.length! >= 1
+      }, 'a checkpoint inside the layer', 120_000)
+      await sessionRegistry(first).suspendAll()
+      expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(1)
+      const deleted = (await tusRequest(`${successor.url}/api/uploads/tus/${id}`, 'DELETE', {})) as TusAnswer
+      expect(deleted.status, deleted.body).toBe(204)
+      expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(0)
+      expect(await stack.db.stagedObject.count({ where: { ownerId: id } })).toBe(0)
+      const unfinished: string[] = []
+      for await (const u of stack.store.listMultipartUploads!('')) unfinished.push(u.key)
+      expect(unfinished).toEqual([])
+    } finally {
+      await successor.close()
+      await a.close()
+    }
+  })
 })
