@@ -26,7 +26,7 @@ const auth = { Authorization: `Basic ${Buffer.from(`${ADMIN}:${PASSWORD}`).toStr
 const sha256 = (b: Buffer) => 'sha256:' + createHash('sha256').update(b).digest('hex')
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-in-layer-'))
 
-type Checkpoint = { layer?: { path: string; dataStart: number; size: number; bytes: number; parts: unknown[] } }
+type Checkpoint = { layer?: { path: string; key: string; dataStart: number; size: number; bytes: number; parts: unknown[] } }
 
 describe.each(providers)('resumable upload resumed inside a layer after SIGKILL (%s)', (provider) => {
   let stack: Stack
@@ -66,13 +66,15 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
     const sent = 40 * 1000 * 1000
     const first = (await tusPatchFile(location, file, 0, { end: sent, headers: auth })) as TusAnswer
     expect(first.status, first.body).toBe(204)
-    const saved = await waitFor(async () => {
+    const read = async () => {
       const row = await stack.db.resumableUpload.findUnique({ where: { id } })
       const cp: Checkpoint | null = row?.checkpoint ? JSON.parse(row.checkpoint) : null
       return cp?.layer && cp.layer.parts.length >= 2 ? { offset: Number(row!.checkpointOffset), layer: cp.layer } : null
-    }, 'a checkpoint after two stored parts of the layer', 120_000)
+    }
+    await waitFor(read, 'a checkpoint after two stored parts of the layer', 120_000)
     process.kill(a.pid, 'SIGKILL')
     await a.stop()
+    const saved = (await read())! // the last one saved before the kill (a later part may have been stored meanwhile)
     // a crashed holder's mark ages out after 30 s (heldMs); the test ages it instead of waiting
     await stack.db.resumableUpload.update({ where: { id }, data: { updatedAt: new Date(0) } })
     return { id, saved }
@@ -205,6 +207,8 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
         return row?.checkpoint && (JSON.parse(row.checkpoint) as Checkpoint).layer?.parts.length! >= 1
       }, 'a checkpoint inside the layer', 120_000)
       await sessionRegistry(first).suspendAll()
+      const row = await stack.db.resumableUpload.findUnique({ where: { id } })
+      const key = (JSON.parse(row!.checkpoint!) as Checkpoint).layer!.key
       expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(1)
       const deleted = (await tusRequest(`${successor.url}/api/uploads/tus/${id}`, 'DELETE', {})) as TusAnswer
       expect(deleted.status, deleted.body).toBe(204)
@@ -212,7 +216,7 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
       expect(await stack.db.stagedObject.count({ where: { ownerId: id } })).toBe(0)
       const unfinished: string[] = []
       for await (const u of stack.store.listMultipartUploads!('')) unfinished.push(u.key)
-      expect(unfinished).toEqual([])
+      expect(unfinished).not.toContain(key)
     } finally {
       await successor.close()
       await a.close()
