@@ -3,7 +3,8 @@
 // of that layer is stored; a new process reports (HEAD) an offset inside the layer, receives the rest and
 // commits the same image an uninterrupted import gives, pulled byte for byte, with no multipart upload,
 // staged object or stray object left. A client that sends other bytes after the resume gets the layer
-// refused by digest verification (LAYER_DIGEST_MISMATCH) and nothing of the upload becomes visible.
+// refused by digest verification (LAYER_DIGEST_MISMATCH) and nothing of the upload becomes visible. In
+// process: a graceful stop keeps the parts for a successor; cancel and expiry abort them.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -18,6 +19,8 @@ import { LAYER_PART_SIZE } from '../../lib/resumable/layer-parts'
 import { openDatabase } from '../../lib/db/client'
 import { listen } from '../../lib/http/stowage-server'
 import { sessionRegistry } from '../../lib/resumable/session-registry'
+import { collectInterruptedUploads } from '../../lib/registry/staging'
+import { expireMultipartUploads } from '../../lib/lifecycle/expire-multipart'
 
 const MiB = 1024 * 1024
 const ADMIN = 'admin'
@@ -219,6 +222,38 @@ describe.each(providers)('resumable upload resumed inside a layer after SIGKILL 
       expect(unfinished).not.toContain(key)
     } finally {
       await successor.close()
+      await a.close()
+    }
+  })
+
+  it('an upload stopped inside a layer that nobody continues has its parts aborted by expiry', async () => {
+    const first = { ...stack }
+    const a = await listen(first, { port: 0, host: '127.0.0.1' })
+    try {
+      const location = await tusCreate(`${a.url}/api/uploads/tus`, archive.length, { filename: 'in-layer.tar', repository: 'inlayer/app', tag: 'abandoned' })
+      const id = location.split('/').pop()!
+      expect(((await tusPatchFile(location, file, 0, { end: 24 * 1000 * 1000 })) as TusAnswer).status).toBe(204)
+      await waitFor(async () => {
+        const row = await stack.db.resumableUpload.findUnique({ where: { id } })
+        return row?.checkpoint && (JSON.parse(row.checkpoint) as Checkpoint).layer?.parts.length! >= 1
+      }, 'a checkpoint inside the layer', 120_000)
+      await sessionRegistry(first).suspendAll()
+      const row = await stack.db.resumableUpload.findUnique({ where: { id } })
+      const key = (JSON.parse(row!.checkpoint!) as Checkpoint).layer!.key
+      // while its lease runs (the idle time) the parts wait for the client
+      await collectInterruptedUploads(stack)
+      await expireMultipartUploads(stack)
+      expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(1)
+      // after it: the upload is failed, its staged objects deleted, its multipart upload aborted
+      const later = new Date(Date.now() + 2 * 24 * 3600_000)
+      expect((await collectInterruptedUploads(stack, { now: later })).uploads).toBeGreaterThanOrEqual(1)
+      await expireMultipartUploads(stack, { now: later })
+      expect(await stack.db.multipartUpload.count({ where: { ownerId: id } })).toBe(0)
+      expect(await stack.db.stagedObject.count({ where: { ownerId: id } })).toBe(0)
+      const unfinished: string[] = []
+      for await (const u of stack.store.listMultipartUploads!('')) unfinished.push(u.key)
+      expect(unfinished).not.toContain(key)
+    } finally {
       await a.close()
     }
   })
