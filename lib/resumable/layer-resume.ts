@@ -2,8 +2,8 @@
 // the body's first bytes are the rest of that layer. They continue its multipart upload after the
 // stored parts; then the object is read back once to compute its digest. Node's SHA-256 (OpenSSL, SHA-NI
 // here) cannot save its state, and a hasher that can (hash-wasm) is 8-10x slower on every byte of every
-// upload (see the note of this change); a read-back costs only the rare import that was cut inside a
-// layer. The digest is verified like any other: a client that sends other bytes after the resume gets the
+// upload (measured: 85-128 against 580-1017 MB/s; tus/POST fell to 0.65 with it); a read-back costs only
+// the rare import that was cut inside a layer. The digest is verified like any other: a client that sends other bytes after the resume gets the
 // layer refused by the config's diff_ids, as an archive corrupt from the start would be.
 import { Transform, PassThrough, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
