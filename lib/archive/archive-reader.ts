@@ -24,7 +24,11 @@ export type ArchiveContents = {
   entryCount: number
 }
 
-export type Stager = (body: Readable, entryName: string) => Promise<StagedBlob>
+/**
+ * `before`: the reader's state before this entry (valid while its body is being read: a resumable
+ * import checkpoints inside the entry with it); `size`: the entry's size from its header.
+ */
+export type Stager = (body: Readable, entryName: string, at: { before: ReaderState; size: number }) => Promise<StagedBlob>
 
 /** What the reader has read so far: a resumed import (lib/resumable) starts from it. */
 export type ReaderState = { entries: Map<string, ArchiveEntry>; count: number; memory: number }
@@ -132,7 +136,8 @@ export async function readArchive(input: Readable, limits: Limits, stage: Stager
       }
       entry.unshift(first)
     }
-    return { kind: 'blob', path, staged: await stage(entry, path), entryBytes: tarEntryBytes(size) }
+    const before = { entries, count: count - 1, memory }
+    return { kind: 'blob', path, staged: await stage(entry, path, { before, size }), entryBytes: tarEntryBytes(size) }
   }
 }
 

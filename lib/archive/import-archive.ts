@@ -9,6 +9,8 @@ import { detectCompression, decompressorFor } from './compression'
 import { ArchiveMessage } from './archive-messages'
 import { readArchive, tarEntryBytes, type ArchiveContents, type ReaderState } from './archive-reader'
 import { TarBoundaries } from '../resumable/tar-boundaries'
+import { continueLayer, LayerTail } from '../resumable/layer-resume'
+import type { LayerCheckpoint } from '../resumable/checkpoint'
 import { stageBlob } from './staged-blob'
 import { ArchiveBudget, InflateGuard } from './inflate-guard'
 import { planImages, planMultiPlatformIndex, type ImagePlan, type IndexPlan } from './image-layout'
@@ -50,10 +52,15 @@ export type ImportHooks = {
   uploadId?: string
   /** the Upload row's lease length; a resumable upload's outlives its instance until the client comes back */
   leaseMs?: number
-  /** continue from a checkpoint: the body starts at this archive offset (a tar header), these entries read */
-  resume?: { offset: number; reader: ReaderState }
+  /**
+   * continue from a checkpoint: the body starts at this archive offset, these entries read; at a tar
+   * header, or inside `layer`, whose bytes before the offset are stored parts of its multipart upload
+   */
+  resume?: { offset: number; reader: ReaderState; layer?: LayerCheckpoint }
   /** called at each tar entry boundary of an uncompressed archive */
   onCheckpoint?: (offset: number, reader: ReaderState) => void
+  /** called inside an uncompressed layer of an uncompressed archive, each time more of it is stored */
+  onLayerCheckpoint?: (offset: number, reader: ReaderState, layer: LayerCheckpoint) => void
   /** true for an abort that must keep the staged objects and the Upload row (the server stops; a successor resumes) */
   keepOnAbort?: (reason: unknown) => boolean
 }
@@ -118,7 +125,7 @@ async function importInForeground(services: Services, req: ImportRequest): Promi
     req.body.destroy()
     // Let writes in flight settle first, or an object could land after its deletion.
     await Promise.allSettled(pendingWrites)
-    if (!lease.lost && req.signal?.aborted && req.keepOnAbort?.(req.signal.reason)) throw error // kept for a successor
+    if (!lease.lost && keptForSuccessor(req)) throw error // kept for a successor
     // the sweeper retries whatever remains; after a store failure it deletes the keys once more (late writes)
     await discardAllStagedOf(services, uploadId, { keepRows: error.code === 'STORAGE_UNAVAILABLE' }).catch(() => {})
     await services.db.upload
@@ -140,8 +147,10 @@ async function runImport(
 ): Promise<ImportResult> {
   const { limits } = services
   req.body.on('error', (e) => counter.destroy(e))
-  const { head, stream } = await peekStream(req.body.pipe(counter), 512)
-  if (head.length === 0) throw new ImportError('EMPTY_UPLOAD', ArchiveMessage.empty, 400)
+  // resumed inside a layer: that layer is finished first, the tar parser starts at the next header
+  const { input, resume } = req.resume?.layer ? await finishResumedLayer(services, req, counter) : { input: req.body.pipe(counter), resume: req.resume }
+  const { head, stream } = await peekStream(input, 512)
+  if (head.length === 0 && !resume) throw new ImportError('EMPTY_UPLOAD', ArchiveMessage.empty, 400)
   const compression = detectCompression(head)
   if (compression === 'zip') {
     throw new ImportError('NOT_A_TAR', ArchiveMessage.zip, 415)
@@ -152,15 +161,15 @@ async function runImport(
   }
   // The tar stream (inflated, for a .tar.gz) counts against the archive's budget; inflating it, against the ratio.
   const budget = new ArchiveBudget(limits.maxArchiveBytes)
-  budget.used = req.resume?.offset ?? 0 // a resumed import's tar bytes before its offset count too
+  budget.used = resume?.offset ?? 0 // a resumed import's tar bytes before its offset count too
   const guard = new InflateGuard({ what: 'the archive', compressedBytes: decompress ? () => counter.bytes : null, budget, limits })
   // a plain tar can be checkpointed at its entry boundaries (a resumable upload continues from one)
-  const boundaries = req.onCheckpoint && !decompress ? new TarBoundaries(req.resume?.offset ?? 0) : null
+  const boundaries = req.onCheckpoint && !decompress ? new TarBoundaries(resume?.offset ?? 0) : null
   const inner = decompress ?? boundaries
   const tarStream = (inner ? stream.pipe(inner) : stream).pipe(guard)
   if (inner) stream.on('error', (e) => inner.destroy(e))
   ;(inner ?? stream).on('error', (e) => guard.destroy(e))
-  const seeded = req.resume?.reader.count ?? 0
+  const seeded = resume?.reader.count ?? 0
   const onEntry = boundaries
     ? (state: ReaderState) => {
         const end = boundaries.ends[state.count - seeded - 1]
@@ -168,20 +177,31 @@ async function runImport(
       }
     : undefined
 
-  const contents = await readArchive(tarStream, limits, async (body, entryName) => {
+  const contents = await readArchive(tarStream, limits, async (body, entryName, at) => {
     // Overlap finishing one layer's upload with receiving the next one, a bounded number at a time.
     while (pendingWrites.length >= MAX_PENDING_WRITES) await pendingWrites.shift()
     const key = await registerStaged(services, uploadId)
+    const dataStart = boundaries?.starts[at.before.count - seeded]
+    const onLayer = req.onLayerCheckpoint
     const staged = await stageBlob(services.store, key, body, {
       maxLayerBytes: limits.maxLayerBytes,
       entryName,
       signal: req.signal,
       inflate: { budget, limits },
       multipart: recordedMultipart(services, key, uploadId),
+      resumable:
+        onLayer && dataStart !== undefined
+          ? {
+              keepParts: () => keptForSuccessor(req),
+              onStored: (bytes, stored) => {
+                if (bytes > 0 && bytes < at.size) onLayer(dataStart + bytes, at.before, { path: entryName, key, size: at.size, dataStart, bytes, ...stored })
+              },
+            }
+          : undefined,
     })
     pendingWrites.push(staged.written)
     return staged
-  }, { seed: req.resume?.reader, onEntry })
+  }, { seed: resume?.reader, onEntry })
   await Promise.all(pendingWrites) // kept in the list until all settled: the failure path waits for them too
   pendingWrites.length = 0
   checkManifestBounds(contents, limits) // before planning: a manifest.json can ask for 100,000 names
@@ -363,6 +383,30 @@ function toImportError(e: unknown, signal?: AbortSignal): ImportError {
     return new ImportError('CLIENT_ABORTED', 'the upload was aborted before the archive was complete', 400)
   }
   return new ImportError('STORAGE_FAILED', `the import failed on the server: ${msg}`, 500)
+}
+
+/** An abort that keeps what was staged, for the import that continues the upload (the server stops). */
+const keptForSuccessor = (req: ImportRequest) => Boolean(req.signal?.aborted && req.keepOnAbort?.(req.signal.reason))
+
+/**
+ * A resume point inside a layer: the first bytes of the body finish that layer (its multipart upload
+ * continued, lib/resumable/layer-resume.ts), the padding after it is skipped, and the rest is the tar
+ * stream from the next header on, read with that layer added to the entries.
+ */
+async function finishResumedLayer(services: Services, req: ImportRequest, counter: ByteCounter) {
+  const { reader, layer } = req.resume!
+  const tail = new LayerTail(layer!.size - layer!.bytes, tarEntryBytes(layer!.size) - 512 - layer!.size)
+  counter.on('error', (e) => tail.destroy(e))
+  const input = req.body.pipe(counter).pipe(tail)
+  const staged = await continueLayer(services, layer!, tail.layer, {
+    signal: req.signal,
+    multipart: recordedMultipart(services, layer!.key, req.uploadId!),
+    keepParts: () => keptForSuccessor(req),
+    onStored: req.onLayerCheckpoint && ((bytes, stored) => bytes < layer!.size && req.onLayerCheckpoint!(layer!.dataStart + bytes, reader, { ...layer!, bytes, ...stored })),
+  })
+  const entries = new Map(reader.entries).set(layer!.path, { kind: 'blob', path: layer!.path, staged, entryBytes: tarEntryBytes(layer!.size) })
+  const next = layer!.dataStart + tarEntryBytes(layer!.size) - 512
+  return { input, resume: { offset: next, reader: { entries, count: reader.count + 1, memory: reader.memory } } }
 }
 
 /** A resumed import takes over its Upload row, if no collector failed it meanwhile (its staged objects may be gone). */

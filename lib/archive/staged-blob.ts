@@ -8,6 +8,7 @@ import { ImportError } from './import-error'
 import { peekStream } from './stream-head'
 import { InflateGuard, type ArchiveBudget } from './inflate-guard'
 import type { Limits } from '../config'
+import { writeLayerParts, LAYER_PART_SIZE, type StoredParts } from '../resumable/layer-parts'
 
 export type StagedBlob = {
   key: string
@@ -35,6 +36,12 @@ export type StageOptions = {
   inflate?: { budget: ArchiveBudget | null; limits: Pick<Limits, 'maxInflateRatio' | 'inflateRatioAfterBytes'> }
   /** records the write's multipart upload (lib/lifecycle/multipart-records.ts) */
   multipart?: MultipartHooks
+  /**
+   * A resumable import: an uncompressed entry is written so that a successor can continue it after a
+   * restart (lib/resumable/layer-parts.ts). `onStored` hears, while the entry is being read, how many of
+   * its bytes are stored as whole parts; `keepParts` says whether an abort must leave them.
+   */
+  resumable?: { onStored(bytes: number, stored: StoredParts): void; keepParts(): boolean }
 }
 
 const tooLarge = (name: string, limit: number) => () =>
@@ -71,7 +78,17 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
     }
     throw e
   })
-  const writing = store.write(key, out, { signal: opts.signal, ...opts.multipart })
+  let reading = true
+  const resumable = compression === 'none' ? opts.resumable : undefined
+  const writing = resumable
+    ? writeLayerParts(store, key, out, {
+        signal: opts.signal,
+        ...opts.multipart,
+        keepParts: resumable.keepParts,
+        // once the entry is read the import has moved on: its next checkpoint is the entry's end
+        onDurable: (stored) => reading && resumable.onStored(stored.parts.length * LAYER_PART_SIZE, stored),
+      })
+    : store.write(key, out, { signal: opts.signal, ...opts.multipart })
   // Either failure tears the other side down so nothing hangs. A failure while reading (bad data,
   // a limit) explains more than the write failure it causes, so it is the one reported.
   piping.catch((e) => out.destroy(e))
@@ -81,6 +98,8 @@ export async function stageBlob(store: BlobStore, key: string, body: Readable | 
   } catch (e) {
     await writing.catch(() => {})
     throw e
+  } finally {
+    reading = false
   }
   const rawDigest = raw.digest()
   return {

@@ -85,7 +85,7 @@ function targetOf(meta: Record<string, string>, url?: URL): UploadTarget {
 
 type OpenedUpload = Awaited<ReturnType<typeof openArchiveUpload>>
 
-/** The session's import: checkpointed at tar entry boundaries, continued from its resume point if it has one. */
+/** The session's import: checkpointed at tar entry boundaries and inside layers, continued from its resume point if it has one. */
 function importRunner(ctx: ApiCtx, session: ResumableSession, opened: OpenedUpload) {
   const { services } = ctx
   const registry = sessionRegistry(services)
@@ -98,6 +98,7 @@ function importRunner(ctx: ApiCtx, session: ResumableSession, opened: OpenedUplo
         leaseMs: resumableLeaseMs(registry.settings),
         resume: session.resumePoint ?? undefined,
         onCheckpoint: (offset, reader) => checkpoints.record(offset, reader),
+        onLayerCheckpoint: (offset, reader, layer) => checkpoints.recordLayer(offset, reader, layer),
         keepOnAbort: (reason) => reason instanceof SuspendReason,
       })) as ImportResult
     } finally {

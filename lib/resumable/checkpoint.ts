@@ -1,7 +1,9 @@
-// Checkpoints of a resumable import, saved in the database at tar entry boundaries: the archive offset
-// of the next tar header and every entry read before it (staged layers by key and digest, small
-// documents inline). After a restart, an import resumed from a checkpoint starts a fresh tar parser at
-// that offset, seeded with these entries; the bytes before it are never needed again.
+// Checkpoints of a resumable import, saved in the database at tar entry boundaries (the archive offset
+// of the next tar header) and, inside an uncompressed layer, at each stored part of its multipart upload
+// (the offset right after that part, with the upload id and the parts' ETags), with every entry read
+// before (staged layers by key and digest, small documents inline). After a restart, an import resumed
+// from a checkpoint first finishes the layer it was inside (lib/resumable/layer-resume.ts), then starts a
+// fresh tar parser at the next header, seeded with these entries; the bytes before it are never needed again.
 import type { Services } from '../services'
 import type { ArchiveEntry, ReaderState } from '../archive/archive-reader'
 import type { StagedBlob } from '../archive/staged-blob'
@@ -20,12 +22,26 @@ type SavedEntry =
   | { kind: 'blob'; path: string; staged: Omit<StagedBlob, 'written'>; entryBytes: number }
   | Exclude<ArchiveEntry, { kind: 'doc' } | { kind: 'blob' }>
 
-type SavedReader = { v: 1; count: number; memory: number; entries: SavedEntry[] }
+/** The layer a checkpoint is inside of: its first `bytes` are stored as the multipart upload's parts. */
+export type LayerCheckpoint = {
+  path: string
+  /** the staged key the multipart upload assembles into */
+  key: string
+  /** the entry's size (tar header) and the archive offset of its first data byte */
+  size: number
+  dataStart: number
+  /** bytes of the entry stored: whole parts, so the checkpoint's offset is dataStart + bytes */
+  bytes: number
+  uploadId: string
+  parts: { partNumber: number; etag: string }[]
+}
 
-export type ResumePoint = { offset: number; reader: ReaderState }
+type SavedReader = { v: 1; count: number; memory: number; entries: SavedEntry[]; layer?: LayerCheckpoint }
+
+export type ResumePoint = { offset: number; reader: ReaderState; layer?: LayerCheckpoint }
 
 /** The entries as JSON, and the writes that must have finished before the JSON may be saved; null if too large. */
-export function serializeReader(state: ReaderState): { json: string; writes: Promise<void>[] } | null {
+export function serializeReader(state: ReaderState, layer?: LayerCheckpoint): { json: string; writes: Promise<void>[] } | null {
   const entries: SavedEntry[] = []
   const writes: Promise<void>[] = []
   let inline = 0
@@ -40,11 +56,16 @@ export function serializeReader(state: ReaderState): { json: string; writes: Pro
       entries.push({ kind: 'blob', path: e.path, staged, entryBytes: e.entryBytes })
     } else entries.push(e)
   }
-  const saved: SavedReader = { v: 1, count: state.count, memory: state.memory, entries }
+  const saved: SavedReader = { v: 1, count: state.count, memory: state.memory, entries, ...(layer ? { layer } : {}) }
   return { json: JSON.stringify(saved), writes }
 }
 
 export function deserializeReader(json: string): ReaderState {
+  return deserializeCheckpoint(json).reader
+}
+
+/** The entries of a saved checkpoint, and the layer it is inside of (if it is). */
+export function deserializeCheckpoint(json: string): { reader: ReaderState; layer?: LayerCheckpoint } {
   const saved = JSON.parse(json) as SavedReader
   if (saved.v !== 1) throw new Error(`unknown checkpoint version ${String(saved.v)}`)
   const entries = new Map<string, ArchiveEntry>()
@@ -53,7 +74,7 @@ export function deserializeReader(json: string): ReaderState {
     else if (e.kind === 'blob') entries.set(e.path, { ...e, staged: { ...e.staged, written: Promise.resolve() } })
     else entries.set(e.path, e)
   }
-  return { entries, count: saved.count, memory: saved.memory }
+  return { reader: { entries, count: saved.count, memory: saved.memory }, ...(saved.layer ? { layer: saved.layer } : {}) }
 }
 
 /**
@@ -74,14 +95,24 @@ export class CheckpointRecorder {
   ) {}
 
   record(offset: number, state: ReaderState) {
+    if (state.count === this.lastCount) return
+    if (this.save(offset, state)) this.lastCount = state.count
+  }
+
+  /** Inside a layer: `state` is the reader's before the layer, `layer.bytes` of it are stored parts. */
+  recordLayer(offset: number, state: ReaderState, layer: LayerCheckpoint) {
+    this.save(offset, state, layer)
+  }
+
+  private save(offset: number, state: ReaderState, layer?: LayerCheckpoint) {
     const now = Date.now()
-    if (state.count === this.lastCount || (state.entries.size > THROTTLE_FROM_ENTRIES && now - this.lastAt < MIN_INTERVAL_MS)) return
-    const s = serializeReader(state)
-    if (!s) return
+    if (state.entries.size > THROTTLE_FROM_ENTRIES && now - this.lastAt < MIN_INTERVAL_MS) return false
+    const s = serializeReader(state, layer)
+    if (!s) return false
     this.lastAt = now
-    this.lastCount = state.count
     this.pending = { offset, ...s }
     this.saving ??= this.drain()
+    return true
   }
 
   /** Resolves when no save is running. */

@@ -1,11 +1,12 @@
 // The resumable uploads this process holds, per Services (tests run several servers in one process).
 // An upload this process does not hold is read back from the database (ResumableUpload): after a
-// restart it continues from its last checkpoint. A finished session is kept a while so a client whose
-// last answer got lost can still read its outcome.
+// restart it continues from its last checkpoint (at a tar entry boundary, or inside a layer). A
+// finished session is kept a while so a client whose last answer got lost can still read its outcome.
 import type { Services } from '../services'
 import { ImportError, type ImportErrorCode } from '../archive/import-error'
 import { ResumableSession, SuspendReason } from './resumable-session'
-import { deserializeReader } from './checkpoint'
+import { deserializeCheckpoint } from './checkpoint'
+import { abortStoredParts } from './layer-parts'
 import { discardAllStagedOf } from '../registry/staging'
 import { ApiError } from '../http/respond'
 
@@ -76,7 +77,12 @@ export class SessionRegistry {
       where: { id: session.id, state: 'receiving' },
       data: { state: 'failed', errorCode: reason.code, errorMessage: reason.message, finishedAt: new Date() },
     })
-    if (count) await discardAllStagedOf(this.services, session.id).catch(() => {}) // the sweeper retries whatever remains
+    if (count) {
+      await discardAllStagedOf(this.services, session.id).catch(() => {}) // the sweeper retries whatever remains
+      // the layer it stopped inside of: its parts (expiry would abort them too, by their record)
+      const layer = session.resumePoint?.layer
+      if (layer) await abortStoredParts(this.services, layer.key, layer.uploadId).catch(() => {})
+    }
     session.finish({ error: reason })
   }
 
@@ -123,7 +129,7 @@ export class SessionRegistry {
     const saved = receiving && row.checkpoint ? Number(row.checkpointOffset) : 0
     const offset = saved < Number(row.length) ? saved : 0
     const session = new ResumableSession(id, Number(row.length), row.ownerId, JSON.parse(row.metadata), this.settings.idleMs, offset)
-    session.resumePoint = { offset, reader: offset > 0 ? deserializeReader(row.checkpoint!) : { entries: new Map(), count: 0, memory: 0 } }
+    session.resumePoint = offset > 0 ? { offset, ...deserializeCheckpoint(row.checkpoint!) } : { offset, reader: { entries: new Map(), count: 0, memory: 0 } }
     if (upload?.state === 'committed') session.finish({ result: JSON.parse(upload.result ?? 'null') })
     else if (upload?.state === 'failed') {
       session.finish({ error: new ImportError((upload.errorCode ?? 'UPLOAD_INTERRUPTED') as ImportErrorCode, upload.errorMessage ?? 'the upload failed', 422) })

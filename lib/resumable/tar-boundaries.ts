@@ -12,6 +12,8 @@ const MAX_PAX_BYTES = 4 * 1024 * 1024
 export class TarBoundaries extends Transform {
   /** ends[i]: the archive offset right after entry i (counted from the first entry after `start`) */
   readonly ends: number[] = []
+  /** starts[i]: the archive offset of entry i's first data byte (after its header) */
+  readonly starts: number[] = []
   private pos: number
   private header = Buffer.alloc(0)
   /** data bytes (with padding) of the current header still to pass */
@@ -65,6 +67,7 @@ export class TarBoundaries extends Transform {
     this.paxSize = null
     if (type === '5') size = 0 // tar-stream reads no data for a directory
     this.entryPending = true
+    this.starts.push(this.pos)
     this.skip = padded(size)
     if (this.skip === 0) this.dataDone()
   }
