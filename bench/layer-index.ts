@@ -5,7 +5,10 @@
 // combined pass (measurement + index, one read). Prints MiB/s and files/s, the index/raw ratio (target
 // >= 0.8x), the extra cost of the index in the combined pass, the peak RSS growth during the index build
 // (memory must not follow N), the index object size, and how long the API's reads of the index take
-// (root page, a deep directory page, a search, a file's lookup).
+// (root page, a deep directory page, a search, a file's lookup). Next to wall time it prints the CPU
+// time of the process (main thread and libuv's pool: the gzip streams) and the median of the per-round
+// index/raw ratios: on a shared machine these move less than the best wall times. With --expose-gc
+// (`node --expose-gc --import tsx bench/layer-index.ts`) the heap before and after a build is exact.
 // `npm run bench:layer-index [-- --files 200000 --file-size 256 --rounds 2]`. Not a test: time is only reported.
 import fs from 'node:fs'
 import os from 'node:os'
@@ -33,17 +36,28 @@ const FILE_SIZE = Number(arg('file-size', '256'))
 const ROUNDS = Number(arg('rounds', '2'))
 const MiB = 1024 * 1024
 
-/** Runs fn while sampling RSS every 10 ms; answers its time and the peak RSS growth over the start. */
-async function sampled<T>(fn: () => Promise<T>): Promise<{ ms: number; rssGrowth: number; value: T }> {
+type Sample<T> = { ms: number; cpuMs: number; rssGrowth: number; heapBefore: number; heapPeak: number; heapAfter: number; value: T }
+
+/** Runs fn while sampling RSS and heap every 10 ms; answers its wall and CPU time, the peak RSS growth and the heap before, at its peak and after. */
+async function sampled<T>(fn: () => Promise<T>): Promise<Sample<T>> {
   global.gc?.()
-  const base = process.memoryUsage().rss
-  let peak = base
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+  const start = process.memoryUsage()
+  let peak = start.rss
+  let heapPeak = start.heapUsed
+  const timer = setInterval(() => {
+    const m = process.memoryUsage()
+    peak = Math.max(peak, m.rss)
+    heapPeak = Math.max(heapPeak, m.heapUsed)
+  }, 10)
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   try {
     const value = await fn()
+    const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
     peak = Math.max(peak, process.memoryUsage().rss)
-    return { ms: performance.now() - t0, rssGrowth: peak - base, value }
+    global.gc?.()
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, rssGrowth: peak - start.rss, heapBefore: start.heapUsed, heapPeak, heapAfter: process.memoryUsage().heapUsed, value }
   } finally {
     clearInterval(timer)
   }
@@ -66,44 +80,54 @@ async function main() {
     console.log(`layer: ${FILES} files of ${FILE_SIZE} B in directories of 1000, ${(size / MiB).toFixed(1)} MiB stored uncompressed`)
 
     const runs: Record<string, number[]> = { raw: [], pass: [], index: [], measure: [], combined: [] }
+    const cpu: Record<string, number[]> = { raw: [], pass: [], index: [], measure: [], combined: [] }
+    const record = (k: string, r: Sample<unknown>) => {
+      runs[k].push(r.ms)
+      cpu[k].push(r.cpuMs)
+      return r
+    }
     let indexGrowth = 0
+    let heap = { before: Infinity, peak: 0, after: 0 }
     let indexKey = ''
     for (let round = 0; round < ROUNDS; round++) {
-      runs.raw.push(
-        (
-          await sampled(async () => {
-            let n = 0
-            for await (const c of await store.read(key)) n += (c as Buffer).length
-            if (n !== size) throw new Error(`raw read returned ${n} of ${size} bytes`)
-          })
-        ).ms,
+      record(
+        'raw',
+        await sampled(async () => {
+          let n = 0
+          for await (const c of await store.read(key)) n += (c as Buffer).length
+          if (n !== size) throw new Error(`raw read returned ${n} of ${size} bytes`)
+        }),
       )
-      runs.pass.push((await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: false, index: null }))).ms)
+      record('pass', await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: false, index: null })))
       const built = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored')
         await readLayerOnce(await store.read(key), { gzipped: false, measure: false, index })
         await finishIndex(services, digest, index)
         return index.key
       })
-      runs.index.push(built.ms)
+      record('index', built)
       indexGrowth = Math.max(indexGrowth, built.rssGrowth)
+      heap = { before: Math.min(heap.before, built.heapBefore), peak: Math.max(heap.peak, built.heapPeak), after: Math.max(heap.after, built.heapAfter) }
       if (indexKey) await store.delete([indexKey])
       indexKey = built.value
-      runs.measure.push((await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: true, index: null }))).ms)
+      record('measure', await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: true, index: null })))
       const combined = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored')
         await readLayerOnce(await store.read(key), { gzipped: false, measure: true, index })
         await finishIndex(services, digest, index)
         return index.key
       })
-      runs.combined.push(combined.ms)
+      record('combined', combined)
       await store.delete([indexKey])
       indexKey = combined.value
     }
     const best = (k: string) => Math.min(...runs[k])
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
     const line = (k: string, what: string) => {
       const s = best(k) / 1000
-      console.log(`${what.padEnd(34)} ${(best(k) / 1000).toFixed(2).padStart(6)} s  ${(size / MiB / s).toFixed(0).padStart(5)} MiB/s  ${Math.round(FILES / s).toLocaleString('en').padStart(9)} files/s`)
+      console.log(
+        `${what.padEnd(34)} ${(best(k) / 1000).toFixed(2).padStart(6)} s  ${(size / MiB / s).toFixed(0).padStart(5)} MiB/s  ${Math.round(FILES / s).toLocaleString('en').padStart(9)} files/s  CPU ${(median(cpu[k]) / 1000).toFixed(2)} s (median)`,
+      )
     }
     console.log(`best of ${ROUNDS} rounds:`)
     line('raw', 'raw read of the object')
@@ -111,11 +135,13 @@ async function main() {
     line('index', 'index build (read + scan + write)')
     line('measure', 'gzip -6 measurement (before)')
     line('combined', 'measurement + index, one read')
-    console.log(`index build / raw read throughput: ${(best('raw') / best('index')).toFixed(2)}x (target >= 0.8x)`)
+    console.log(`index build / raw read throughput: ${(best('raw') / best('index')).toFixed(2)}x best times, ${median(runs.raw.map((r, i) => r / runs.index[i])).toFixed(2)}x median of the rounds' ratios [${runs.raw.map((r, i) => (r / runs.index[i]).toFixed(2)).join(' ')}] (target >= 0.8x)`)
+    console.log(`index build CPU beyond the raw read: ${(((median(cpu.index) - median(cpu.raw)) / FILES) * 1e6).toFixed(2)} µs per entry`)
     console.log(`index added to the measuring pass: +${(((best('combined') - best('measure')) / best('measure')) * 100).toFixed(1)}% time`)
     const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } })
     console.log(`index object: ${(Number(row.indexBytes) / MiB).toFixed(2)} MiB gzip for ${row.entryCount} entries (${(Number(row.indexBytes) / row.entryCount!).toFixed(1)} B/entry)`)
-    console.log(`peak RSS growth during an index build: ${(indexGrowth / MiB).toFixed(1)} MiB`)
+    console.log(`peak RSS growth during an index build: ${(indexGrowth / MiB).toFixed(1)} MiB; heap ${(heap.before / MiB).toFixed(1)} MiB before, ${(heap.peak / MiB).toFixed(1)} MiB at most during, ${(heap.after / MiB).toFixed(1)} MiB after${global.gc ? '' : ' (run node with --expose-gc for exact figures)'}`)
+    console.log(`content: ${row.compressedContentBytes} B already compressed, ${row.compressibleBytes} B compressible`)
 
     const timeIt = async (what: string, fn: () => Promise<unknown>) => {
       const r = await sampled(fn)

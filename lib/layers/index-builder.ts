@@ -13,7 +13,7 @@ import { recordedMultipart } from '../lifecycle/multipart-records'
 export type OffsetsOf = 'stored' | 'decompressed'
 
 export type IndexOutcome =
-  | { state: 'ready'; entryCount: number; fileCount: number; fileBytes: number; indexBytes: number }
+  | { state: 'ready'; entryCount: number; fileCount: number; fileBytes: number; indexBytes: number; compressedContentBytes: number; compressibleBytes: number }
   | { state: 'not-a-tar'; error: string }
 
 /** gzip level of index objects: on 200,000 index lines level 6 took no longer than level 1 (306 vs 347 ms) and was a little smaller (1.33 vs 1.40 MiB) */
@@ -25,9 +25,11 @@ export class IndexBuilder {
   private stored: Promise<void>
   private storeError: unknown = null
   private notATar: string | null = null
-  private lines: string[] = []
+  /** index lines of the entries scanned from the current chunk */
+  private text = ''
   private fileCount = 0
   private fileBytes = 0
+  private compressedContentBytes = 0
   private indexBytes = 0
 
   private constructor(
@@ -61,7 +63,7 @@ export class IndexBuilder {
   /** Records the build in the database (state `building`, its object key) BEFORE the object is written. */
   static async start(services: Services, digest: string, offsetsOf: OffsetsOf): Promise<IndexBuilder> {
     const key = newIndexKey()
-    const data = { state: 'building', objectKey: key, offsetsOf, error: null, entryCount: null, fileCount: null, fileBytes: null, indexBytes: null }
+    const data = { state: 'building', objectKey: key, offsetsOf, error: null, entryCount: null, fileCount: null, fileBytes: null, indexBytes: null, compressedContentBytes: null, compressibleBytes: null }
     await services.db.layerIndex.upsert({ where: { digest }, create: { digest, ...data }, update: data })
     return new IndexBuilder(services, key, digest)
   }
@@ -70,8 +72,9 @@ export class IndexBuilder {
     if (e.t === 'file') {
       this.fileCount++
       this.fileBytes += e.s
+      if (e.z) this.compressedContentBytes += e.s
     }
-    this.lines.push(entryLine(e))
+    this.text += entryLine(e)
   }
 
   /** Feeds the next chunk of the (uncompressed) layer; resolves when the index stream can take more. */
@@ -83,9 +86,9 @@ export class IndexBuilder {
       if (!(e instanceof NotATarError)) throw e
       this.notATar = e.message
     }
-    if (this.lines.length) {
-      const text = this.lines.join('')
-      this.lines = []
+    if (this.text) {
+      const text = this.text
+      this.text = ''
       if (!this.gzip.write(text)) await new Promise<void>((resolve) => {
         // a failed object write destroys the stream: 'close' instead of 'drain'
         const done = () => {
@@ -116,7 +119,15 @@ export class IndexBuilder {
     this.gzip.end()
     await this.stored
     if (this.storeError) throw this.storeError
-    return { state: 'ready', entryCount: this.scanner.entries, fileCount: this.fileCount, fileBytes: this.fileBytes, indexBytes: this.indexBytes }
+    return {
+      state: 'ready',
+      entryCount: this.scanner.entries,
+      fileCount: this.fileCount,
+      fileBytes: this.fileBytes,
+      indexBytes: this.indexBytes,
+      compressedContentBytes: this.compressedContentBytes,
+      compressibleBytes: this.fileBytes - this.compressedContentBytes,
+    }
   }
 
   /** Stops the object write (the pass failed or the body is not a tar) and deletes what was stored. */
