@@ -231,6 +231,51 @@ describe.each(providers)('layer index (%s)', (provider) => {
     // the pushed image is still tagged: its layer keeps its index
     expect(await reg.stack.db.layerIndex.count({ where: { state: 'ready' } })).toBe(1)
   }, 60_000)
+
+  it('counts already-compressed and compressible bytes per layer (magic bytes, extension fallback) and shows them in the API', async () => {
+    // a PNG (its real 16-byte head, then arbitrary bytes) without an extension, gzip data named like
+    // text, a brotli file (no magic number: its .br name decides), an ELF library and text (compressible)
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(2000, 0x5a)])
+    const gz = zlib.gzipSync(Buffer.from('log line\n'.repeat(400)))
+    const br = zlib.brotliCompressSync(Buffer.from('body { color: red }\n'.repeat(100)))
+    const elf = Buffer.concat([Buffer.from('7f454c4602010100', 'hex'), Buffer.alloc(1500, 1)])
+    const text = Buffer.from('hello, compressible world\n'.repeat(60))
+    const layer = Buffer.concat([
+      tarEntry({ name: 'srv/', type: '5' }),
+      tarEntry({ name: 'srv/logo' }, png),
+      tarEntry({ name: 'srv/events.log' }, gz),
+      tarEntry({ name: 'srv/site.css.br' }, br),
+      tarEntry({ name: 'usr/lib/libapp.so.1' }, elf),
+      tarEntry({ name: 'srv/readme.txt' }, text),
+      tarEntry({ name: 'srv/empty.png' }),
+      tarEnd(),
+    ])
+    const { archive } = await makeDockerArchive({ repoTags: ['layers/content:v1'], layers: [layer] })
+    await importArchive(reg.stack, { body: Readable.from([archive]) })
+    await measured(reg.stack)
+    const d = digest(layer)
+    const compressed = png.length + gz.length + br.length
+    const compressible = elf.length + text.length
+    const row = await reg.stack.db.layerIndex.findUniqueOrThrow({ where: { digest: d } })
+    expect([row.state, Number(row.compressedContentBytes), Number(row.compressibleBytes), Number(row.fileBytes)]).toEqual(['ready', compressed, compressible, compressed + compressible])
+
+    const listing = await json(`/api/blobs/${d}/files?path=srv`)
+    expect(listing.body).toMatchObject({ state: 'ready', fileBytes: compressed + compressible, compressedContentBytes: compressed, compressibleBytes: compressible })
+    expect(listing.body.entries.map((e: any) => [e.name, e.compressedContent ?? false])).toEqual([
+      ['empty.png', false], // no bytes: neither kind
+      ['events.log', true],
+      ['logo', true],
+      ['readme.txt', false],
+      ['site.css.br', true],
+    ])
+    const search = await json(`/api/blobs/${d}/files?q=libapp`)
+    expect(search.body).toMatchObject({ compressedContentBytes: compressed, compressibleBytes: compressible, entries: [{ path: 'usr/lib/libapp.so.1' }] })
+    expect(search.body.entries[0].compressedContent).toBeUndefined()
+
+    // a layer indexed before these were counted keeps null (no reindex): the API says null, not 0
+    await reg.stack.db.layerIndex.update({ where: { digest: d }, data: { compressedContentBytes: null, compressibleBytes: null } })
+    expect((await json(`/api/blobs/${d}/files`)).body).toMatchObject({ state: 'ready', compressedContentBytes: null, compressibleBytes: null })
+  }, 60_000)
 })
 
 // One database is enough here: the database holds one row whatever the size of the layer.
