@@ -136,7 +136,7 @@ async function main() {
     line('measure', 'gzip -6 measurement (before)')
     line('combined', 'measurement + index, one read')
     console.log(`index build / raw read throughput: ${(best('raw') / best('index')).toFixed(2)}x best times, ${median(runs.raw.map((r, i) => r / runs.index[i])).toFixed(2)}x median of the rounds' ratios [${runs.raw.map((r, i) => (r / runs.index[i]).toFixed(2)).join(' ')}] (target >= 0.8x)`)
-    console.log(`index build CPU beyond the raw read: ${(((median(cpu.index) - median(cpu.raw)) / FILES) * 1e6).toFixed(2)} µs per entry`)
+    console.log(`index build CPU beyond the raw read: ${(((median(cpu.index) - median(cpu.raw)) / FILES) * 1000).toFixed(2)} µs per entry`)
     console.log(`index added to the measuring pass: +${(((best('combined') - best('measure')) / best('measure')) * 100).toFixed(1)}% time`)
     const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } })
     console.log(`index object: ${(Number(row.indexBytes) / MiB).toFixed(2)} MiB gzip for ${row.entryCount} entries (${(Number(row.indexBytes) / row.entryCount!).toFixed(1)} B/entry)`)
