@@ -3,7 +3,7 @@
 // (a multipart upload for big indexes), so memory stays flat whatever the number of entries. A body
 // that is not a tar is recorded as `not-a-tar` with the reason; it never fails the pass.
 import zlib from 'node:zlib'
-import { Transform } from 'node:stream'
+import { Transform, type TransformOptions } from 'node:stream'
 import type { Services } from '../services'
 import { TarScanner, NotATarError } from './tar-scanner'
 import { entryLine, type IndexEntry } from './index-entry'
@@ -40,7 +40,10 @@ export class IndexBuilder {
     digest: string,
     gzipLevel: number,
   ) {
-    this.gzip = zlib.createGzip({ level: gzipLevel, chunkSize: 64 * 1024 })
+    // room for a few pieces of text: the scan goes on while libuv's pool compresses the previous piece
+    // (with the default 16 KiB, every 64 KiB write waited for 'drain': scan and gzip took turns)
+    const options: zlib.ZlibOptions & TransformOptions = { level: gzipLevel, chunkSize: 64 * 1024, writableHighWaterMark: 4 * WRITE_AT }
+    this.gzip = zlib.createGzip(options)
     this.scanner = new TarScanner((e) => this.add(e))
     const counted = new Transform({
       transform: (chunk: Buffer, _e, cb) => {
