@@ -72,8 +72,10 @@ export class IndexBuilder {
     })
   }
 
-  /** Records the build in the database (state `building`, its object key) BEFORE the object is written. */
-  /** `gzipLevel` is for the benchmark's comparison; the server uses INDEX_GZIP_LEVEL */
+  /**
+   * Records the build in the database (state `building`, its object key) BEFORE the object is written.
+   * `gzipLevel` is for the benchmark's comparison; the server uses INDEX_GZIP_LEVEL.
+   */
   static async start(services: Services, digest: string, offsetsOf: OffsetsOf, gzipLevel = INDEX_GZIP_LEVEL): Promise<IndexBuilder> {
     const key = newIndexKey()
     const data = { state: 'building', objectKey: key, offsetsOf, error: null, entryCount: null, fileCount: null, fileBytes: null, indexBytes: null, compressedContentBytes: null, compressibleBytes: null }
