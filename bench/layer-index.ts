@@ -5,8 +5,15 @@
 // combined pass (measurement + index, one read). Prints MiB/s and files/s, the index/raw ratio (target
 // >= 0.8x), the extra cost of the index in the combined pass, the peak RSS growth during the index build
 // (memory must not follow N), the index object size, and how long the API's reads of the index take
-// (root page, a deep directory page, a search, a file's lookup).
+// (root page, a deep directory page, a search, a file's lookup). Next to wall time it prints the CPU
+// time of the process (main thread and libuv's pool: the gzip streams) and the median of the per-round
+// index/raw ratios: on a shared machine these move less than the best wall times. With --expose-gc
+// (`node --expose-gc --import tsx bench/layer-index.ts`) the heap before and after a build is exact.
 // `npm run bench:layer-index [-- --files 200000 --file-size 256 --rounds 2]`. Not a test: time is only reported.
+// `--in-memory` builds the index from the layer held in memory (64 KiB chunks) into a store that only
+// counts the bytes: no S3, no database, so the scan, the index lines and their gzip are all that is
+// measured, as CPU time of the main thread and of the whole process (Linux: /proc/self/task/*/schedstat),
+// for index gzip -1 (what the server uses) and -6 (what it used before). Use it with `node --cpu-prof` to profile the index pass.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -33,17 +40,28 @@ const FILE_SIZE = Number(arg('file-size', '256'))
 const ROUNDS = Number(arg('rounds', '2'))
 const MiB = 1024 * 1024
 
-/** Runs fn while sampling RSS every 10 ms; answers its time and the peak RSS growth over the start. */
-async function sampled<T>(fn: () => Promise<T>): Promise<{ ms: number; rssGrowth: number; value: T }> {
+type Sample<T> = { ms: number; cpuMs: number; rssGrowth: number; heapBefore: number; heapPeak: number; heapAfter: number; value: T }
+
+/** Runs fn while sampling RSS and heap every 10 ms; answers its wall and CPU time, the peak RSS growth and the heap before, at its peak and after. */
+async function sampled<T>(fn: () => Promise<T>): Promise<Sample<T>> {
   global.gc?.()
-  const base = process.memoryUsage().rss
-  let peak = base
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
+  const start = process.memoryUsage()
+  let peak = start.rss
+  let heapPeak = start.heapUsed
+  const timer = setInterval(() => {
+    const m = process.memoryUsage()
+    peak = Math.max(peak, m.rss)
+    heapPeak = Math.max(heapPeak, m.heapUsed)
+  }, 10)
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   try {
     const value = await fn()
+    const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
     peak = Math.max(peak, process.memoryUsage().rss)
-    return { ms: performance.now() - t0, rssGrowth: peak - base, value }
+    global.gc?.()
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, rssGrowth: peak - start.rss, heapBefore: start.heapUsed, heapPeak, heapAfter: process.memoryUsage().heapUsed, value }
   } finally {
     clearInterval(timer)
   }
@@ -65,57 +83,87 @@ async function main() {
     const digest = 'sha256:' + hash.digest('hex')
     console.log(`layer: ${FILES} files of ${FILE_SIZE} B in directories of 1000, ${(size / MiB).toFixed(1)} MiB stored uncompressed`)
 
-    const runs: Record<string, number[]> = { raw: [], pass: [], index: [], measure: [], combined: [] }
+    const runs: Record<string, number[]> = { raw: [], pass: [], index: [], index6: [], measure: [], combined: [] }
+    const cpu: Record<string, number[]> = { raw: [], pass: [], index: [], index6: [], measure: [], combined: [] }
+    const record = (k: string, r: Sample<unknown>) => {
+      runs[k].push(r.ms)
+      cpu[k].push(r.cpuMs)
+      return r
+    }
     let indexGrowth = 0
+    let readChunks = 0
+    let level6Bytes: bigint | null = null
+    let heap = { before: Infinity, peak: 0, after: 0 }
     let indexKey = ''
     for (let round = 0; round < ROUNDS; round++) {
-      runs.raw.push(
-        (
-          await sampled(async () => {
-            let n = 0
-            for await (const c of await store.read(key)) n += (c as Buffer).length
-            if (n !== size) throw new Error(`raw read returned ${n} of ${size} bytes`)
-          })
-        ).ms,
+      record(
+        'raw',
+        await sampled(async () => {
+          let n = 0
+          readChunks = 0
+          for await (const c of await store.read(key)) {
+            n += (c as Buffer).length
+            readChunks++
+          }
+          if (n !== size) throw new Error(`raw read returned ${n} of ${size} bytes`)
+        }),
       )
-      runs.pass.push((await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: false, index: null }))).ms)
+      record('pass', await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: false, index: null })))
       const built = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored')
         await readLayerOnce(await store.read(key), { gzipped: false, measure: false, index })
         await finishIndex(services, digest, index)
         return index.key
       })
-      runs.index.push(built.ms)
+      record('index', built)
       indexGrowth = Math.max(indexGrowth, built.rssGrowth)
+      heap = { before: Math.min(heap.before, built.heapBefore), peak: Math.max(heap.peak, built.heapPeak), after: Math.max(heap.after, built.heapAfter) }
       if (indexKey) await store.delete([indexKey])
       indexKey = built.value
-      runs.measure.push((await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: true, index: null }))).ms)
+      // the same with gzip -6 for the index object, the level used before (its size is printed below)
+      const built6 = await sampled(async () => {
+        const index = await IndexBuilder.start(services, digest, 'stored', 6)
+        await readLayerOnce(await store.read(key), { gzipped: false, measure: false, index })
+        await finishIndex(services, digest, index)
+        return index.key
+      })
+      record('index6', built6)
+      level6Bytes = (await db.layerIndex.findUniqueOrThrow({ where: { digest } })).indexBytes
+      await store.delete([built6.value])
+      record('measure', await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: true, index: null })))
       const combined = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored')
         await readLayerOnce(await store.read(key), { gzipped: false, measure: true, index })
         await finishIndex(services, digest, index)
         return index.key
       })
-      runs.combined.push(combined.ms)
+      record('combined', combined)
       await store.delete([indexKey])
       indexKey = combined.value
     }
     const best = (k: string) => Math.min(...runs[k])
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
     const line = (k: string, what: string) => {
       const s = best(k) / 1000
-      console.log(`${what.padEnd(34)} ${(best(k) / 1000).toFixed(2).padStart(6)} s  ${(size / MiB / s).toFixed(0).padStart(5)} MiB/s  ${Math.round(FILES / s).toLocaleString('en').padStart(9)} files/s`)
+      console.log(
+        `${what.padEnd(34)} ${(best(k) / 1000).toFixed(2).padStart(6)} s  ${(size / MiB / s).toFixed(0).padStart(5)} MiB/s  ${Math.round(FILES / s).toLocaleString('en').padStart(9)} files/s  CPU ${(median(cpu[k]) / 1000).toFixed(2)} s (median)`,
+      )
     }
-    console.log(`best of ${ROUNDS} rounds:`)
+    console.log(`best of ${ROUNDS} rounds (the object is read in ${readChunks} chunks, ${(size / readChunks / 1024).toFixed(1)} KiB on average):`)
     line('raw', 'raw read of the object')
     line('pass', 'the pass streams, no work')
     line('index', 'index build (read + scan + write)')
+    line('index6', 'the same, index gzip -6 (before)')
     line('measure', 'gzip -6 measurement (before)')
     line('combined', 'measurement + index, one read')
-    console.log(`index build / raw read throughput: ${(best('raw') / best('index')).toFixed(2)}x (target >= 0.8x)`)
+    console.log(`index build / raw read throughput: ${(best('raw') / best('index')).toFixed(2)}x best times, ${median(runs.raw.map((r, i) => r / runs.index[i])).toFixed(2)}x median of the rounds' ratios [${runs.raw.map((r, i) => (r / runs.index[i]).toFixed(2)).join(' ')}] (target >= 0.8x)`)
+    console.log(`with gzip -6 for the index: ${(best('raw') / best('index6')).toFixed(2)}x best times, ${median(runs.raw.map((r, i) => r / runs.index6[i])).toFixed(2)}x median of the rounds' ratios; index object ${(Number(level6Bytes) / MiB).toFixed(2)} MiB`)
+    console.log(`index build CPU beyond the raw read: ${(((median(cpu.index) - median(cpu.raw)) / FILES) * 1000).toFixed(2)} µs per entry`)
     console.log(`index added to the measuring pass: +${(((best('combined') - best('measure')) / best('measure')) * 100).toFixed(1)}% time`)
     const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } })
     console.log(`index object: ${(Number(row.indexBytes) / MiB).toFixed(2)} MiB gzip for ${row.entryCount} entries (${(Number(row.indexBytes) / row.entryCount!).toFixed(1)} B/entry)`)
-    console.log(`peak RSS growth during an index build: ${(indexGrowth / MiB).toFixed(1)} MiB`)
+    console.log(`peak RSS growth during an index build: ${(indexGrowth / MiB).toFixed(1)} MiB; heap ${(heap.before / MiB).toFixed(1)} MiB before, ${(heap.peak / MiB).toFixed(1)} MiB at most during, ${(heap.after / MiB).toFixed(1)} MiB after${global.gc ? '' : ' (run node with --expose-gc for exact figures)'}`)
+    console.log(`content: ${row.compressedContentBytes} B already compressed, ${row.compressibleBytes} B compressible`)
 
     const timeIt = async (what: string, fn: () => Promise<unknown>) => {
       const r = await sampled(fn)
@@ -134,7 +182,61 @@ async function main() {
   }
 }
 
-main().catch((e) => {
+/** CPU nanoseconds a thread of this process ran (Linux). */
+const threadNs = (tid: string) => Number(fs.readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+
+async function inMemory() {
+  const chunks: Buffer[] = []
+  let held: Buffer[] = []
+  let fill = 0
+  for await (const c of manyFilesLayer(FILES, { fileSize: FILE_SIZE })) {
+    held.push(c)
+    fill += c.length
+    while (fill >= 64 * 1024) {
+      const all = Buffer.concat(held)
+      chunks.push(all.subarray(0, 64 * 1024))
+      held = [all.subarray(64 * 1024)]
+      fill -= 64 * 1024
+    }
+  }
+  chunks.push(Buffer.concat(held))
+  let indexBytes = 0
+  const services = {
+    db: { layerIndex: { upsert: async () => ({}) } },
+    store: {
+      write: async (_key: string, body: AsyncIterable<Buffer>) => {
+        for await (const c of body) indexBytes += c.length
+      },
+      delete: async () => {},
+    },
+  } as unknown as Services
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+  console.log(`in memory: ${FILES} files of ${FILE_SIZE} B, ${chunks.length} chunks; medians of ${ROUNDS} rounds after one warm-up`)
+  for (const level of [1, 6]) {
+    const main: number[] = []
+    const all: number[] = []
+    const wall: number[] = []
+    for (let round = 0; round <= ROUNDS; round++) {
+      indexBytes = 0
+      const m0 = threadNs(String(process.pid))
+      const a0 = fs.readdirSync('/proc/self/task').reduce((sum, t) => sum + threadNs(t), 0)
+      const t0 = performance.now()
+      const index = await IndexBuilder.start(services, 'sha256:bench', 'stored', level)
+      for (const c of chunks) await index.feed(c)
+      await index.finish()
+      if (round === 0) continue
+      wall.push(performance.now() - t0)
+      main.push((threadNs(String(process.pid)) - m0) / 1e6)
+      all.push((fs.readdirSync('/proc/self/task').reduce((sum, t) => sum + threadNs(t), 0) - a0) / 1e6)
+    }
+    const perEntry = (ms: number) => ((ms / FILES) * 1000).toFixed(2)
+    console.log(
+      `index gzip -${level}: main thread ${median(main).toFixed(0)} ms (${perEntry(median(main))} µs/file, ${Math.round(FILES / (median(main) / 1000)).toLocaleString('en')} files/s), all threads ${median(all).toFixed(0)} ms, wall ${median(wall).toFixed(0)} ms, index ${(indexBytes / MiB).toFixed(2)} MiB`,
+    )
+  }
+}
+
+;(process.argv.includes('--in-memory') ? inMemory() : main()).catch((e) => {
   console.error(e)
   process.exit(1)
 })

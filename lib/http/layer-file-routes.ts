@@ -13,7 +13,15 @@ import { indexLater } from '../analysis/blob-analysis'
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 
-type ReadyIndex = { objectKey: string; offsetsOf: string | null; entryCount: number | null; fileCount: number | null; fileBytes: bigint | null }
+type ReadyIndex = {
+  objectKey: string
+  offsetsOf: string | null
+  entryCount: number | null
+  fileCount: number | null
+  fileBytes: bigint | null
+  compressedContentBytes: bigint | null
+  compressibleBytes: bigint | null
+}
 
 /**
  * The blob (after the access check) and its index when it is ready; otherwise answers for the caller:
@@ -82,6 +90,9 @@ export const layerFileRoutes: ApiRoute[] = [
         entryCount: index.entryCount,
         fileCount: index.fileCount,
         fileBytes: index.fileBytes,
+        // of fileBytes: already-compressed content and the rest (null: indexed before these were counted)
+        compressedContentBytes: index.compressedContentBytes,
+        compressibleBytes: index.compressibleBytes,
       }
       const q = ctx.url.searchParams.get('q')
       if (q) return sendJson(ctx.res, 200, { ...layer, ...(await searchIndex(ctx.services, index.objectKey, q, page, pageSize)) })

@@ -23,12 +23,31 @@ export type IndexEntry = {
   b?: 1
   /** what is odd about the name: absolute, leaves the root */
   x?: string
-  /** in a merged image index (merged-tree.ts): the position of the layer the entry comes from */
+  /** a regular file whose content is already compressed (content-kinds.ts); absent: compressible */
+  z?: 1
+  /** in a merged image index (merged-tree.ts appends it to a layer's line): the position of the layer the entry comes from */
   y?: number
 }
 
+/** '"' + s + '"' is the JSON of s unless s holds a quote, a backslash, a control character or a lone surrogate */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
+
+const jsonString = (s: string) => (PLAIN.test(s) ? '"' + s + '"' : JSON.stringify(s))
+
+/**
+ * The entry's index line: what JSON.stringify gives (same keys, same order: p, t, s first, as
+ * index-reader's lineHead expects), built by hand because JSON.stringify of each of 200,000 objects was
+ * a third of the index build's time.
+ */
 export function entryLine(e: IndexEntry): string {
-  return JSON.stringify(e) + '\n'
+  let line = '{"p":' + jsonString(e.p) + ',"t":"' + e.t + '","s":' + e.s + ',"m":' + e.m + ',"u":' + e.u + ',"g":' + e.g + ',"mt":' + e.mt
+  if (e.o !== undefined) line += ',"o":' + e.o
+  if (e.l !== undefined) line += ',"l":' + jsonString(e.l)
+  if (e.b) line += ',"b":1'
+  if (e.x !== undefined) line += ',"x":' + jsonString(e.x)
+  if (e.z) line += ',"z":1'
+  if (e.y !== undefined) line += ',"y":' + e.y
+  return line + '}\n'
 }
 
 /** The entry as the API shows it (long names). */
@@ -44,6 +63,7 @@ export function publicEntry(e: IndexEntry) {
     ...(e.l !== undefined ? { linkTarget: e.l } : {}),
     ...(e.b ? { nonUtf8Name: true } : {}),
     ...(e.x ? { note: e.x } : {}),
+    ...(e.z ? { compressedContent: true } : {}),
     ...(e.y !== undefined ? { layer: e.y } : {}),
   }
 }

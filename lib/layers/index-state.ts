@@ -45,6 +45,8 @@ export async function finishIndex(services: Services, digest: string, builder: I
       fileCount: outcome.fileCount,
       fileBytes: BigInt(outcome.fileBytes),
       indexBytes: BigInt(outcome.indexBytes),
+      compressedContentBytes: BigInt(outcome.compressedContentBytes),
+      compressibleBytes: BigInt(outcome.compressibleBytes),
     },
   })
   if (count === 0) await services.store.delete([builder.key]).catch(() => {}) // the blob was collected meanwhile

@@ -3,8 +3,12 @@
 // sees), headers are parsed in place, data bytes are only counted. Memory is one 512-byte header plus
 // the current PAX / GNU long-name record (capped). Understands ustar, GNU (long names, base-256
 // numbers) and PAX (path, linkpath, size, uid, gid, mtime), like Go's archive/tar that docker uses.
+// A regular file is reported once its first data bytes were seen (at most HEAD_BYTES of them, kept in
+// a small buffer only when a chunk boundary cuts them): they tell whether its content is already
+// compressed (content-kinds.ts). Headers that lie whole in a chunk are parsed in place, not copied.
 import { decodeName, normalizePath, whiteoutTarget, isOpaqueMarker } from './entry-names'
 import type { EntryType, IndexEntry } from './index-entry'
+import { HEAD_BYTES, isCompressedContent } from './content-kinds'
 
 const BLOCK = 512
 /** a PAX or GNU long-name record larger than this is not a name: the body is not a layer we can index */
@@ -33,8 +37,14 @@ export class TarScanner {
   /** data of a PAX / long-name record being collected */
   private meta: { kind: string; parts: Buffer[]; left: number; pad: number } | null = null
   private next: Meta = {}
+  private nextUsed = false
   private global: Meta = {}
   private zeroBlocks = 0
+  /** the regular file whose first data bytes are awaited, and those bytes when a chunk boundary cuts them */
+  private waiting: IndexEntry | null = null
+  private head = Buffer.alloc(HEAD_BYTES)
+  private headFill = 0
+  private headNeed = 0
 
   constructor(private readonly onEntry: (e: IndexEntry) => void) {}
 
@@ -59,9 +69,17 @@ export class TarScanner {
       }
       if (this.skip > 0) {
         const take = Math.min(this.skip, n - i)
+        if (this.waiting) this.takeHead(chunk, i, take)
         this.skip -= take
         i += take
         this.position += take
+        continue
+      }
+      if (this.headerFill === 0 && n - i >= BLOCK) {
+        // the common case: the whole header is in this chunk
+        this.position += BLOCK
+        this.readHeader(chunk, i, this.position - BLOCK)
+        i += BLOCK
         continue
       }
       const take = Math.min(BLOCK - this.headerFill, n - i)
@@ -71,7 +89,7 @@ export class TarScanner {
       this.position += take
       if (this.headerFill === BLOCK) {
         this.headerFill = 0
-        this.readHeader(this.position - BLOCK)
+        this.readHeader(this.header, 0, this.position - BLOCK)
       }
     }
     if (this.finished) this.position += n - i
@@ -89,17 +107,35 @@ export class TarScanner {
     this.finished = true
   }
 
-  private readHeader(at: number) {
-    const h = this.header
-    if (isZero(h)) {
+  /** `take` bytes of the waiting file's data start at chunk[i]: its first bytes decide its kind. */
+  private takeHead(chunk: Buffer, i: number, take: number) {
+    const want = this.headNeed - this.headFill
+    if (this.headFill === 0 && take >= want) return this.report(chunk, i, i + want)
+    const t = Math.min(want, take)
+    chunk.copy(this.head, this.headFill, i, i + t)
+    this.headFill += t
+    if (this.headFill === this.headNeed) this.report(this.head, 0, this.headNeed)
+  }
+
+  private report(bytes: Buffer, start: number, end: number) {
+    const e = this.waiting!
+    this.waiting = null
+    this.headFill = 0
+    if (isCompressedContent(e.p, bytes, start, end)) e.z = 1
+    this.onEntry(e)
+  }
+
+  /** The header is h[b, b + 512), at byte `at` of the stream. */
+  private readHeader(h: Buffer, b: number, at: number) {
+    if (isZero(h, b)) {
       if (++this.zeroBlocks >= 2) this.finished = true
       return
     }
     if (this.zeroBlocks) throw new NotATarError(`a header follows an end-of-archive block at byte ${at}`)
-    const stored = octal(h, 148, 8)
-    if (stored === null || !checksumMatches(h, stored)) throw new NotATarError(`no valid tar header at byte ${at} (checksum mismatch)`)
-    const type = String.fromCharCode(h[156])
-    const headerSize = number(h, 124, 12, at)
+    const stored = octal(h, b + 148, 8)
+    if (stored === null || !checksumMatches(h, b, stored)) throw new NotATarError(`no valid tar header at byte ${at} (checksum mismatch)`)
+    const type = String.fromCharCode(h[b + 156])
+    const headerSize = number(h, b, 124, 12, at)
     const dataAt = at + BLOCK
 
     if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
@@ -114,32 +150,26 @@ export class TarScanner {
       return
     }
 
-    const size = this.next.size ?? headerSize
+    const next = this.next
+    const size = next.size ?? headerSize
     const padded = Math.ceil(size / BLOCK) * BLOCK
-    const ustar = h.toString('latin1', 257, 263) === 'ustar\0'
-    let rawName = this.next.path ?? this.global.path
-    if (!rawName) {
-      const name = cstring(h, 0, 100)
-      const prefix = ustar ? cstring(h, 345, 155) : Buffer.alloc(0)
-      rawName = prefix.length ? Buffer.concat([prefix, Buffer.from('/'), name]) : name
-    }
-    const rawLink = this.next.linkpath ?? this.global.linkpath ?? cstring(h, 157, 100)
-    const name = decodeName(rawName)
+    const name = this.entryName(h, b)
     const { path, note } = normalizePath(name.text)
     let t: EntryType = TYPES[type] ?? 'other'
     const e: IndexEntry = {
       p: path,
       t,
       s: t === 'file' ? size : 0,
-      m: number(h, 100, 8, at) & 0o7777,
-      u: this.next.uid ?? this.global.uid ?? number(h, 108, 8, at),
-      g: this.next.gid ?? this.global.gid ?? number(h, 116, 8, at),
-      mt: this.next.mtime ?? this.global.mtime ?? number(h, 136, 12, at),
+      m: number(h, b, 100, 8, at) & 0o7777,
+      u: next.uid ?? this.global.uid ?? number(h, b, 108, 8, at),
+      g: next.gid ?? this.global.gid ?? number(h, b, 116, 8, at),
+      mt: next.mtime ?? this.global.mtime ?? number(h, b, 136, 12, at),
     }
     if (t === 'file') {
-      if (isOpaqueMarker(path)) t = e.t = 'opaque'
+      // ".wh." first: nearly no name has it, and the two checks below cost string slices
+      if (path.includes('.wh.') && isOpaqueMarker(path)) t = e.t = 'opaque'
       else {
-        const hidden = whiteoutTarget(path)
+        const hidden = path.includes('.wh.') ? whiteoutTarget(path) : null
         if (hidden !== null) {
           t = e.t = 'whiteout'
           e.l = hidden
@@ -148,34 +178,63 @@ export class TarScanner {
       if (t !== 'file') e.s = 0
     }
     if (t === 'symlink' || t === 'hardlink') {
-      const link = decodeName(rawLink)
+      const link = decodeName(next.linkpath ?? this.global.linkpath ?? h.subarray(b + 157, fieldEnd(h, b + 157, 100)))
       e.l = t === 'hardlink' ? normalizePath(link.text).path : link.text
       if (!link.utf8) e.b = 1
     }
     if (!name.utf8) e.b = 1
     if (note) e.x = note
-    this.next = {}
+    if (this.nextUsed) {
+      this.next = {}
+      this.nextUsed = false
+    }
     this.entries++
-    this.onEntry(e)
     this.skip = HEADER_ONLY.has(type) ? 0 : padded
+    if (t === 'file' && e.s > 0) {
+      this.waiting = e // reported once its first bytes were read
+      this.headNeed = Math.min(e.s, HEAD_BYTES)
+    } else this.onEntry(e)
+  }
+
+  /** The entry's name: a PAX or GNU long name, else the header's (ustar: prefix "/" name). */
+  private entryName(h: Buffer, b: number): { text: string; utf8: boolean } {
+    const long = this.next.path ?? this.global.path
+    if (long) return decodeName(long)
+    const nameEnd = fieldEnd(h, b, 100)
+    const ustar = h[b + 257] === 0x75 && h[b + 258] === 0x73 && h[b + 259] === 0x74 && h[b + 260] === 0x61 && h[b + 261] === 0x72 && h[b + 262] === 0
+    const prefixEnd = ustar ? fieldEnd(h, b + 345, 155) : b + 345
+    if (prefixEnd === b + 345) {
+      if (isAscii(h, b, nameEnd)) return { text: h.toString('latin1', b, nameEnd), utf8: true } // the common case: no copy
+      return decodeName(h.subarray(b, nameEnd))
+    }
+    return decodeName(Buffer.concat([h.subarray(b + 345, prefixEnd), SLASH, h.subarray(b, nameEnd)]))
   }
 
   private takeMeta(kind: string, data: Buffer) {
-    if (kind === 'L') this.next.path = cstring(data, 0, data.length)
-    else if (kind === 'K') this.next.linkpath = cstring(data, 0, data.length)
+    this.nextUsed = true
+    if (kind === 'L') this.next.path = data.subarray(0, fieldEnd(data, 0, data.length))
+    else if (kind === 'K') this.next.linkpath = data.subarray(0, fieldEnd(data, 0, data.length))
     else parsePax(data, kind === 'g' ? this.global : this.next)
   }
 }
 
-function isZero(b: Buffer) {
-  for (let i = 0; i < BLOCK; i++) if (b[i] !== 0) return false
+const SLASH = Buffer.from('/')
+
+function isZero(h: Buffer, b: number) {
+  for (let i = b; i < b + BLOCK; i++) if (h[i] !== 0) return false
   return true
 }
 
-/** The bytes of a NUL-terminated field. */
-function cstring(b: Buffer, start: number, length: number): Buffer {
-  const end = b.indexOf(0, start)
-  return b.subarray(start, end === -1 || end > start + length ? start + length : end)
+/** Where a NUL-terminated field of `length` bytes at `start` ends. */
+function fieldEnd(h: Buffer, start: number, length: number): number {
+  const end = start + length
+  for (let i = start; i < end; i++) if (h[i] === 0) return i
+  return end
+}
+
+function isAscii(h: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (h[i] >= 0x80) return false
+  return true
 }
 
 /** An octal field (NUL/space padded); null when it holds anything else. Byte by byte: this runs five
@@ -195,27 +254,40 @@ function octal(b: Buffer, start: number, length: number): number | null {
   return v
 }
 
-/** A numeric field: octal, or GNU base-256 when the high bit of its first byte is set. */
-function number(b: Buffer, start: number, length: number, at: number): number {
-  if (b[start] & 0x80) {
-    let v = b[start] & 0x7f
-    for (let i = start + 1; i < start + length; i++) v = v * 256 + b[i]
+/** The numeric field at `field` of the header h[b…]: octal, or GNU base-256 when the high bit of its first byte is set. */
+function number(h: Buffer, b: number, field: number, length: number, at: number): number {
+  const start = b + field
+  if (h[start] & 0x80) {
+    let v = h[start] & 0x7f
+    for (let i = start + 1; i < start + length; i++) v = v * 256 + h[i]
     return v
   }
-  const v = octal(b, start, length)
-  if (v === null) throw new NotATarError(`a numeric header field at byte ${at + start} is not a number`)
+  const v = octal(h, start, length)
+  if (v === null) throw new NotATarError(`a numeric header field at byte ${at + field} is not a number`)
   return v
 }
 
-function checksumMatches(h: Buffer, stored: number): boolean {
+/** 512 aligned bytes to sum the header a word at a time */
+const words = new Uint32Array(BLOCK / 4)
+const wordBytes = new Uint8Array(words.buffer)
+
+function checksumMatches(h: Buffer, b: number, stored: number): boolean {
+  // sums two bytes per 16-bit lane of each word (at most 128 * 510 < 65536 per lane): a quarter of the
+  // loop of a byte-wise sum, which was a third of the scanner's time
+  wordBytes.set(h.subarray(b, b + BLOCK))
+  let lanes = 0
+  for (let i = 0; i < BLOCK / 4; i++) {
+    const x = words[i]
+    lanes += (x & 0xff00ff) + ((x >>> 8) & 0xff00ff)
+  }
+  let unsigned = (lanes & 0xffff) + Math.floor(lanes / 0x10000)
   // the checksum field itself counts as eight spaces
-  let unsigned = 8 * 32
-  for (let i = 0; i < 148; i++) unsigned += h[i]
-  for (let i = 156; i < BLOCK; i++) unsigned += h[i]
+  for (let i = b + 148; i < b + 156; i++) unsigned -= h[i]
+  unsigned += 8 * 32
   if (stored === unsigned) return true
   // some old tars summed signed bytes
   let signed = 8 * 32
-  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) signed += h[i] > 127 ? h[i] - 256 : h[i]
+  for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) signed += h[b + i] > 127 ? h[b + i] - 256 : h[b + i]
   return stored === signed
 }
 

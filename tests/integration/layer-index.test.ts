@@ -4,6 +4,8 @@
 // an archive import and after a /v2 push (gzip layer: offsets of the decompressed stream), read back
 // through the API, paged, and single files are downloaded with exact bytes.
 import zlib from 'node:zlib'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { createHash, randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
@@ -16,6 +18,9 @@ import { MediaType } from '../../lib/registry/media-types'
 import { importArchive } from '../../lib/archive/import-archive'
 import { deleteTag } from '../../lib/registry/queries'
 import { runGc } from '../../lib/gc/run-gc'
+import { IndexBuilder } from '../../lib/layers/index-builder'
+import { finishIndex } from '../../lib/layers/index-state'
+import { readLayerOnce } from '../../lib/analysis/layer-pass'
 import { request, sha256, OCI_MANIFEST } from './oci-support'
 
 const big = Buffer.alloc(3000, 'big file content\n')
@@ -231,6 +236,51 @@ describe.each(providers)('layer index (%s)', (provider) => {
     // the pushed image is still tagged: its layer keeps its index
     expect(await reg.stack.db.layerIndex.count({ where: { state: 'ready' } })).toBe(1)
   }, 60_000)
+
+  it('counts already-compressed and compressible bytes per layer (magic bytes, extension fallback) and shows them in the API', async () => {
+    // a PNG (its real 16-byte head, then arbitrary bytes) without an extension, gzip data named like
+    // text, a brotli file (no magic number: its .br name decides), an ELF library and text (compressible)
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(2000, 0x5a)])
+    const gz = zlib.gzipSync(Buffer.from('log line\n'.repeat(400)))
+    const br = zlib.brotliCompressSync(Buffer.from('body { color: red }\n'.repeat(100)))
+    const elf = Buffer.concat([Buffer.from('7f454c4602010100', 'hex'), Buffer.alloc(1500, 1)])
+    const text = Buffer.from('hello, compressible world\n'.repeat(60))
+    const layer = Buffer.concat([
+      tarEntry({ name: 'srv/', type: '5' }),
+      tarEntry({ name: 'srv/logo' }, png),
+      tarEntry({ name: 'srv/events.log' }, gz),
+      tarEntry({ name: 'srv/site.css.br' }, br),
+      tarEntry({ name: 'usr/lib/libapp.so.1' }, elf),
+      tarEntry({ name: 'srv/readme.txt' }, text),
+      tarEntry({ name: 'srv/empty.png' }),
+      tarEnd(),
+    ])
+    const { archive } = await makeDockerArchive({ repoTags: ['layers/content:v1'], layers: [layer] })
+    await importArchive(reg.stack, { body: Readable.from([archive]) })
+    await measured(reg.stack)
+    const d = digest(layer)
+    const compressed = png.length + gz.length + br.length
+    const compressible = elf.length + text.length
+    const row = await reg.stack.db.layerIndex.findUniqueOrThrow({ where: { digest: d } })
+    expect([row.state, Number(row.compressedContentBytes), Number(row.compressibleBytes), Number(row.fileBytes)]).toEqual(['ready', compressed, compressible, compressed + compressible])
+
+    const listing = await json(`/api/blobs/${d}/files?path=srv`)
+    expect(listing.body).toMatchObject({ state: 'ready', fileBytes: compressed + compressible, compressedContentBytes: compressed, compressibleBytes: compressible })
+    expect(listing.body.entries.map((e: any) => [e.name, e.compressedContent ?? false])).toEqual([
+      ['empty.png', false], // no bytes: neither kind
+      ['events.log', true],
+      ['logo', true],
+      ['readme.txt', false],
+      ['site.css.br', true],
+    ])
+    const search = await json(`/api/blobs/${d}/files?q=libapp`)
+    expect(search.body).toMatchObject({ compressedContentBytes: compressed, compressibleBytes: compressible, entries: [{ path: 'usr/lib/libapp.so.1' }] })
+    expect(search.body.entries[0].compressedContent).toBeUndefined()
+
+    // a layer indexed before these were counted keeps null (no reindex): the API says null, not 0
+    await reg.stack.db.layerIndex.update({ where: { digest: d }, data: { compressedContentBytes: null, compressibleBytes: null } })
+    expect((await json(`/api/blobs/${d}/files`)).body).toMatchObject({ state: 'ready', compressedContentBytes: null, compressibleBytes: null })
+  }, 60_000)
 })
 
 // One database is enough here: the database holds one row whatever the size of the layer.
@@ -274,5 +324,39 @@ describe('layer index of a 100,000-file layer', () => {
     expect(found).toMatchObject({ total: 1, entries: [{ path: 'd00054/f0054321.txt' }] })
     const last = await request(`${reg.url}/api/blobs/${d}/files/d00099/f0099999.txt`)
     expect(Buffer.from(await last.arrayBuffer())).toEqual(generatedFileData(99_999, fileSize))
+  }, 60_000)
+
+  it('keeps the heap flat while indexing 200,000 entries: entries and index lines are not kept, the index streams to the bucket', async () => {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    const count = 200_000
+    const MiB = 1024 * 1024
+    // the live heap (after a full collection) every 50 chunks of the layer, while the pass runs
+    const live: number[] = []
+    let chunks = 0
+    gc()
+    const base = process.memoryUsage().heapUsed
+    const layer = manyFilesLayer(count, { sizeOf: (i) => (i % 10 === 0 ? 3 : 0) }).map((c: Buffer) => {
+      if (++chunks % 50 === 0) {
+        gc()
+        live.push(process.memoryUsage().heapUsed - base)
+      }
+      return c
+    })
+    const d = 'sha256:' + 'e'.repeat(64)
+    const index = await IndexBuilder.start(reg.stack, d, 'stored')
+    await readLayerOnce(layer, { gzipped: false, measure: false, index })
+    await finishIndex(reg.stack, d, index)
+    gc()
+    const after = process.memoryUsage().heapUsed - base
+    const row = await reg.stack.db.layerIndex.findUniqueOrThrow({ where: { digest: d } })
+    expect(row).toMatchObject({ state: 'ready', entryCount: count + count / 1000, fileCount: count })
+    expect(Number(row.compressibleBytes)).toBe((count / 10) * 3)
+    // keeping the entries (or their lines) would hold 15 MiB and more by the end
+    console.log(`heap while indexing ${count} entries: ${live.map((b) => (b / MiB).toFixed(1)).join(' ')} MiB over the start; after: ${(after / MiB).toFixed(1)} MiB`)
+    expect(live.length).toBeGreaterThanOrEqual(7)
+    expect(Math.max(...live)).toBeLessThan(6 * MiB)
+    expect(after).toBeLessThan(4 * MiB)
+    await reg.stack.store.delete([row.objectKey!])
   }, 60_000)
 })

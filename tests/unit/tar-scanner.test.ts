@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import { TarScanner, NotATarError } from '../../lib/layers/tar-scanner'
-import type { IndexEntry } from '../../lib/layers/index-entry'
+import zlib from 'node:zlib'
+import { entryLine, type IndexEntry } from '../../lib/layers/index-entry'
 import { normalizePath } from '../../lib/layers/entry-names'
 import { packToBuffer } from '../helpers/make-archive'
 import { tarEntry, paxEntry, gnuLongName, tarEnd } from '../helpers/layer-tar'
@@ -94,5 +95,68 @@ describe('tar scanner', () => {
   it('ignores whatever follows the end-of-archive blocks', () => {
     const tar = Buffer.concat([tarEntry({ name: 'a' }, Buffer.from('1')), tarEnd(), Buffer.from('trailing garbage')])
     expect(scan(tar).map((e) => e.p)).toEqual(['a'])
+  })
+
+  it('marks files whose first data bytes (or name) say the content is already compressed, whatever the chunk split', () => {
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(600, 7)])
+    const gz = zlib.gzipSync(Buffer.from('some text '.repeat(50)))
+    const tar = Buffer.concat([
+      tarEntry({ name: 'img/logo' }, png), // no extension: the magic decides
+      tarEntry({ name: 'data/notes.gz' }, Buffer.from('not gzip at all')), // the extension is the fallback
+      tarEntry({ name: 'data/archive' }, gz),
+      tarEntry({ name: 'usr/lib/libx.so.1' }, Buffer.concat([Buffer.from('7f454c46020101', 'hex'), Buffer.alloc(900)])),
+      tarEntry({ name: 'tiny' }, Buffer.from('\x1f')), // shorter than any magic number
+      tarEntry({ name: 'empty.png' }), // no data: neither kind
+      tarEntry({ name: 'static/app.js.br' }, zlib.brotliCompressSync(Buffer.from('x'.repeat(100)))),
+      tarEntry({ name: 'img/.wh.old.png' }),
+      tarEnd(),
+    ])
+    const want = [
+      ['img/logo', 'file', 1],
+      ['data/notes.gz', 'file', 1],
+      ['data/archive', 'file', 1],
+      ['usr/lib/libx.so.1', 'file', undefined],
+      ['tiny', 'file', undefined],
+      ['empty.png', 'file', undefined],
+      ['static/app.js.br', 'file', 1],
+      ['img/.wh.old.png', 'whiteout', undefined],
+    ]
+    for (const chunk of [1, 3, 11, 512, 515, 100_000]) {
+      const entries = scan(tar, chunk)
+      expect([chunk, entries.map((e) => [e.p, e.t, e.z])]).toEqual([chunk, want])
+      // offsets are unchanged by the wait for the first bytes
+      expect(tar.subarray(entries[2].o!, entries[2].o! + entries[2].s)).toEqual(gz)
+    }
+  })
+
+  it('reports entries in tar order although a file waits for its first bytes', () => {
+    const tar = Buffer.concat([tarEntry({ name: 'a' }, Buffer.from('0123456789abcdef')), tarEntry({ name: 'b', type: '5' }), tarEntry({ name: 'c' }, Buffer.from('x')), tarEnd()])
+    const order: string[] = []
+    const s = new TarScanner((e) => order.push(e.p))
+    s.write(tar.subarray(0, 515)) // the header of a and 3 of its bytes: a is not reported yet
+    expect(order).toEqual([])
+    s.write(tar.subarray(515))
+    s.end()
+    expect(order).toEqual(['a', 'b', 'c'])
+  })
+
+  it('writes index lines exactly as JSON.stringify would, hostile names included', () => {
+    const tar = Buffer.concat([
+      tarEntry({ name: 'q"uote\\back' }, Buffer.from('1')),
+      tarEntry({ name: 'ctl\u0001\ttab' }, Buffer.from('2')),
+      tarEntry({ name: Buffer.from([0x62, 0xff, 0x22]) }, Buffer.from('3')),
+      tarEntry({ name: '/abs/../../up.png' }, Buffer.from('4')),
+      tarEntry({ name: 'l', type: '2', linkname: 'target "x"' }),
+      paxEntry({ path: 'emoji/\u{1f600}/\u00e9t\u00e9.zip' }),
+      tarEntry({ name: 'ignored' }, Buffer.from('PK\x03\x04')),
+      tarEnd(),
+    ])
+    const entries = scan(tar, 5)
+    expect(entries).toHaveLength(6)
+    for (const e of entries) {
+      expect(entryLine(e)).toBe(JSON.stringify(e) + '\n')
+      expect(JSON.parse(entryLine(e))).toEqual(e)
+    }
+    expect(entries[5]).toMatchObject({ p: 'emoji/\u{1f600}/\u00e9t\u00e9.zip', z: 1 })
   })
 })

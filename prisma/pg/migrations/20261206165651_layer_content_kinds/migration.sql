@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "LayerIndex" ADD COLUMN     "compressedContentBytes" BIGINT,
+ADD COLUMN     "compressibleBytes" BIGINT;
