@@ -78,15 +78,18 @@ async function files(ctx: ApiCtx, img: ImageRef, a: ReadyAnalysis) {
 async function usage(ctx: ApiCtx, img: ImageRef, a: ReadyAnalysis) {
   const found = await imageUsage(ctx.services, a.objectKey)
   const digests = new Map(a.layers.map((l) => [l.position, l.digest]))
-  const rows = await ctx.services.db.layerIndex.findMany({ where: { digest: { in: img.layers.map((l) => l.digest) } }, select: { digest: true, fileBytes: true } })
-  const bytes = new Map(rows.map((r) => [r.digest, r.fileBytes]))
+  const rows = await ctx.services.db.layerIndex.findMany({ where: { digest: { in: img.layers.map((l) => l.digest) } }, select: { digest: true, fileBytes: true, compressedContentBytes: true, compressibleBytes: true } })
+  const byDigest = new Map(rows.map((r) => [r.digest, r]))
   sendJson(ctx.res, 200, {
     digest: img.digest,
     ...incomplete(a),
     largestFiles: found.largestFiles.map((f) => ({ ...f, layerDigest: digests.get(f.layer) ?? null })),
     largestDirectories: found.largestDirectories,
-    // compressedContentBytes / compressibleBytes: known once the layer index records them (layer-content)
-    layers: img.layers.map((l) => ({ position: l.position, digest: l.digest, fileBytes: bytes.get(l.digest) ?? null, compressedContentBytes: null, compressibleBytes: null })),
+    // the split of each layer's file bytes that explains its compressed size (null: indexed before it was recorded)
+    layers: img.layers.map((l) => {
+      const r = byDigest.get(l.digest)
+      return { position: l.position, digest: l.digest, fileBytes: r?.fileBytes ?? null, compressedContentBytes: r?.compressedContentBytes ?? null, compressibleBytes: r?.compressibleBytes ?? null }
+    }),
   })
 }
 

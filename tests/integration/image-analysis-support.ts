@@ -4,6 +4,8 @@
 import { tarEntry, tarEnd } from '../helpers/layer-tar'
 
 const file = (name: string, size: number, mtime = 1_700_000_000) => tarEntry({ name, mtime }, Buffer.alloc(size, name))
+/** a file that starts like a gzip stream: the layer index counts it as already-compressed content */
+const gzipFile = (name: string, size: number) => tarEntry({ name, mtime: 1_700_000_000 }, Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), Buffer.alloc(size - 3, name)]))
 const dir = (name: string) => tarEntry({ name, type: '5', mode: 0o755, mtime: 1_700_000_000 })
 
 export const base = Buffer.concat([
@@ -30,7 +32,7 @@ export const middle = Buffer.concat([
   tarEnd(),
 ])
 
-export const top = Buffer.concat([file('app/data.bin', 400), file('app/new', 5), tarEnd()])
+export const top = Buffer.concat([gzipFile('app/data.bin', 400), file('app/new', 5), tarEnd()])
 
 /** the top layer of the second image (v2 = base, middle, other) */
 export const other = Buffer.concat([file('app/data.bin', 450), file('app/extra', 60), tarEntry({ name: 'etc/.wh.config' }), tarEnd()])
