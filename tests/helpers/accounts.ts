@@ -2,14 +2,21 @@
 // on its own): users with passwords, organizations, memberships, access tokens, and the headers that
 // present them.
 import type { Db } from '../../lib/db/client'
-import { hashPassword } from '../../lib/auth/passwords'
+import { hash } from '@node-rs/argon2'
 import { createAccessToken, type TokenAccess } from '../../lib/auth/access-tokens'
 import type { Role } from '../../lib/auth/roles'
 
 export const PASSWORD = 'correct horse battery staple'
 
+// Seeded passwords are argon2id at its smallest cost (8 KiB, one pass). verify() takes the cost from the
+// stored string, so each Basic-auth request of an access test checks in microseconds instead of the real
+// cost (19 MiB, two passes: ~50 ms of CPU), which made walks of hundreds of requests CPU-bound. Accounts
+// made through the API (account-api.test.ts, first start) keep the real parameters (lib/auth/passwords.ts).
+const CHEAP_ARGON2ID = { algorithm: 2, memoryCost: 8, timeCost: 1, parallelism: 1 }
+export const seedPasswordHash = (password: string) => hash(password, CHEAP_ARGON2ID)
+
 export async function seedUser(db: Db, name: string, opts: { admin?: boolean; password?: string } = {}) {
-  return db.user.create({ data: { name, admin: !!opts.admin, passwordHash: await hashPassword(opts.password ?? PASSWORD) } })
+  return db.user.create({ data: { name, admin: !!opts.admin, passwordHash: await seedPasswordHash(opts.password ?? PASSWORD) } })
 }
 
 export async function seedOrganization(db: Db, name: string, members: Record<string, Role> = {}) {

@@ -1,5 +1,6 @@
 // A real stack for integration tests: s3rver (in-process, random port, temp dir) and a fresh
-// database, SQLite or PostgreSQL, migrated with the project's own migrations. With TEST_S3_* set
+// database, SQLite or PostgreSQL, migrated with the project's own migrations (a copy of a template they
+// were applied to once: migrated-template.ts). With TEST_S3_* set
 // (tests/helpers/test-s3.ts, `npm run test:ceph`) the stack uses that S3 service instead of s3rver,
 // in a bucket of its own that is emptied and deleted at close.
 import fs from 'node:fs'
@@ -8,7 +9,6 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { openDatabase } from '../../lib/db/client'
-import { migrateDatabase } from '../../lib/db/migrate'
 import { openS3Store } from '../../lib/storage/open-store'
 import { createS3rver } from '../../lib/storage/s3rver'
 import { defaultLimits, type Limits } from '../../lib/config'
@@ -17,6 +17,7 @@ import type { S3BlobStore } from '../../lib/storage/s3-blob-store'
 import type { DbProvider } from '../../lib/db/provider'
 import { sharedFixture } from './shared-fixtures'
 import { optionalPart } from './optional'
+import { copySqliteTemplate, createFromPgTemplate, urlOf } from './migrated-template'
 import { externalS3, randomBucketName, s3rverSettings, s3EnvOf, deleteTestBucket, type TestS3Settings } from './test-s3'
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'
@@ -49,17 +50,33 @@ export async function startS3(dir: string) {
   return { server, endpoint: `http://127.0.0.1:${port}` }
 }
 
+/** A fresh, empty database (what a first start migrates): SQLite in `dir`, or a new PostgreSQL database. */
 export async function createDatabase(provider: DbProvider, dir: string): Promise<{ url: string; drop(): Promise<void> }> {
-  if (provider === 'sqlite') return { url: `file:${path.join(dir, 'test.db')}`, drop: async () => {} }
+  return newDatabase(provider, dir, false)
+}
+
+/** A fresh database with every migration applied: a copy of a template that migrateDatabase made (migrated-template.ts). */
+export async function createMigratedDatabase(provider: DbProvider, dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  return newDatabase(provider, dir, true)
+}
+
+async function newDatabase(provider: DbProvider, dir: string, migrated: boolean): Promise<{ url: string; drop(): Promise<void> }> {
+  if (provider === 'sqlite') {
+    const file = path.join(dir, 'test.db')
+    if (migrated) await copySqliteTemplate(file)
+    return { url: `file:${file}`, drop: async () => {} }
+  }
   const name = `stowage_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL })
   await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(PG_ADMIN_URL)
-  url.pathname = `/${name}`
+  try {
+    if (migrated) await createFromPgTemplate(admin, PG_ADMIN_URL, name)
+    else await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
   return {
-    url: url.toString(),
+    url: urlOf(PG_ADMIN_URL, name),
     drop: async () => {
       const c = new pg.Client({ connectionString: PG_ADMIN_URL })
       await c.connect()
@@ -74,8 +91,7 @@ export async function startStack(provider: DbProvider, limits: Partial<Limits> =
   const external = externalS3()
   const s3 = external ? null : await startS3(path.join(dir, 's3'))
   const s3Settings: TestS3Settings = external ? { ...external, bucket: randomBucketName() } : s3rverSettings(s3!.endpoint)
-  const database = await createDatabase(provider, dir)
-  await migrateDatabase(database.url)
+  const database = await createMigratedDatabase(provider, dir)
   const db = await openDatabase(database.url)
   const store = await openS3Store(s3Settings) // creates the bucket when it is not there
   return {

@@ -127,7 +127,8 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     expect(JSON.parse(answer.body).tags[0]).toMatchObject({ repository: 'slow/image', tag: '1' })
   })
 
-  it('reads the whole body after an early rejection, then answers (no drain bound)', async () => {
+  // the two drain tests (48 MB, 256 MB bodies) are the HTTP layer alone, the same on either database: SQLite only
+  it.runIf(provider === 'sqlite')('reads the whole body after an early rejection, then answers (no drain bound)', async () => {
     const total = 48 * MB
     const r = await rawUpload(reg.url, total, zipBody(total))
     expect(r.sent).toBe(total)
@@ -137,7 +138,7 @@ describe.each(providers)('upload connections (%s)', (provider) => {
     await waitFor(async () => requestLines(lines, { method: 'POST', path: '/api/uploads', status: 415, code: 'NOT_A_TAR', bytesIn: total }).length > 0, 'the log line')
   })
 
-  it('stops reading past STOWAGE_REJECT_DRAIN_BYTES and closes the connection', async () => {
+  it.runIf(provider === 'sqlite')('stops reading past STOWAGE_REJECT_DRAIN_BYTES and closes the connection', async () => {
     const total = 256 * MB
     const r = await rawUpload(bounded.url, total, zipBody(total))
     // socket buffers hold a few MB at most: the server stopped reading long before the end

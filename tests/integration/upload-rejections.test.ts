@@ -1,6 +1,9 @@
 // A rejected upload reaches the client as its JSON error, wherever in the body the problem is found
 // (first bytes, middle, end) and however big the body (10 KB, 200 MB): curl and Node's fetch (undici)
 // against the real HTTP server. Nothing is staged afterwards and the upload is recorded as failed.
+// The 100-200 MB bodies run on SQLite only: what they add is the HTTP streaming (the same on either
+// database); PostgreSQL gets the 10 KB cases, which take the same failure record and staged-object cleanup
+// path (their tar cases stage a layer before the bad entry, as the big ones do).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,12 +16,12 @@ import { writeTarFile, writeRawFile, ZIP_HEAD } from '../helpers/stream-archive'
 const MB = 1024 * 1024
 const NOT_JSON = Buffer.from('{"this is": not json')
 
-type Case = { name: string; status: number; code: string; build(file: string): Promise<number> }
+type Case = { name: string; status: number; code: string; build(file: string): Promise<number>; big?: true }
 
 const cases: Case[] = [
   // found in the first bytes
   { name: '10 KB zip', status: 415, code: 'NOT_A_TAR', build: (f) => writeRawFile(f, ZIP_HEAD, 10 * 1024) },
-  { name: '200 MB zip', status: 415, code: 'NOT_A_TAR', build: (f) => writeRawFile(f, ZIP_HEAD, 200 * MB) },
+  { name: '200 MB zip', big: true, status: 415, code: 'NOT_A_TAR', build: (f) => writeRawFile(f, ZIP_HEAD, 200 * MB) },
   // found in the middle
   {
     name: '10 KB tar whose 2nd entry climbs out with ".."',
@@ -28,30 +31,35 @@ const cases: Case[] = [
   },
   {
     name: '200 MB tar whose 2nd entry climbs out with ".." after a 100 MB layer',
+    big: true,
     status: 422,
     code: 'ENTRY_PATH_INVALID',
     build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 100 * MB }, { name: '../evil', size: 100 }, { name: 'b/layer.tar', size: 100 * MB }]),
   },
   {
     name: '200 MB tar with the same entry twice, the 2nd after 100 MB',
+    big: true,
     status: 422,
     code: 'DUPLICATE_ENTRY',
     build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 100 * MB }, { name: 'a/layer.tar', size: 100 * MB }]),
   },
   {
     name: '200 MB tar whose first entry is larger than the layer limit (150 MiB)',
+    big: true,
     status: 413,
     code: 'LAYER_TOO_LARGE',
     build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 200 * MB }]),
   },
   {
     name: '105 MB tar whose first entry is a 5 MiB manifest.json (JSON limit 4 MiB)',
+    big: true,
     status: 413,
     code: 'JSON_TOO_LARGE',
     build: (f) => writeTarFile(f, [{ name: 'manifest.json', size: 5 * MB }, { name: 'a/layer.tar', size: 100 * MB }]),
   },
   {
     name: '100 MB tar with more entries than allowed (50) before its layer',
+    big: true,
     status: 422,
     code: 'TOO_MANY_ENTRIES',
     build: (f) => writeTarFile(f, [...Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, size: 10 })), { name: 'a/layer.tar', size: 100 * MB }]),
@@ -65,6 +73,7 @@ const cases: Case[] = [
   },
   {
     name: '200 MB tar whose manifest.json at the end is not JSON',
+    big: true,
     status: 422,
     code: 'JSON_INVALID',
     build: (f) => writeTarFile(f, [{ name: 'a/layer.tar', size: 100 * MB }, { name: 'b/layer.tar', size: 100 * MB }, { name: 'manifest.json', data: NOT_JSON }]),
@@ -102,29 +111,35 @@ async function fetchUpload(url: string, file: string): Promise<Answer> {
 
 const clients = { curl: curlUpload, fetch: fetchUpload }
 
+// the case files, written once for both databases
+let dir: string
+const files = new Map<string, string>()
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-rejections-'))
+  for (const [i, c] of cases.entries()) {
+    const file = path.join(dir, `case-${i}.bin`)
+    await c.build(file)
+    files.set(c.name, file)
+  }
+})
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+})
+
 describe.each(providers)('rejected uploads reach the client (%s)', (provider) => {
   let stack: Stack
   let server: RunningServer
-  let dir: string
-  const files = new Map<string, string>()
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-rejections-'))
     stack = await startStack(provider, { maxLayerBytes: 150 * MB, maxEntries: 50 })
     server = await listen(stack, { port: 0, host: '127.0.0.1' })
-    for (const [i, c] of cases.entries()) {
-      const file = path.join(dir, `case-${i}.bin`)
-      await c.build(file)
-      files.set(c.name, file)
-    }
   })
   afterAll(async () => {
     await server?.close()
     await stack?.close()
-    if (dir) fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  for (const c of cases) {
+  for (const c of cases.filter((c) => provider === 'sqlite' || !c.big)) {
     for (const [client, send] of Object.entries(clients)) {
       it(`${client}: ${c.name} → ${c.status} ${c.code}`, async () => {
         const before = await snapshot(stack)
