@@ -19,8 +19,8 @@ export type LifecycleSettings = {
   multipartExpirySeconds: number
   /**
    * An instance receiving an archive upload renews the upload's lease every third of this; once it has
-   * run out (the instance died), any instance may collect the upload. Not an environment setting: clocks
-   * of instances must agree to well within it (NTP), and tests shorten it.
+   * run out (the instance died), any instance may collect the upload (STOWAGE_UPLOAD_LEASE_SECONDS, at
+   * least 10): clocks of instances must agree to well within it (NTP).
    */
   uploadLeaseSeconds: number
 }

@@ -16,7 +16,8 @@ const s3Dir = path.join(dataDir, 's3')
 const servers: FullServer[] = []
 
 async function start() {
-  const s = await startFullServer({ env: { STOWAGE_DATA_DIR: dataDir } })
+  // a 15 s upload lease (default 60 s): the next start collects the crashed upload that much sooner
+  const s = await startFullServer({ env: { STOWAGE_DATA_DIR: dataDir, STOWAGE_UPLOAD_LEASE_SECONDS: '15' } })
   servers.push(s)
   return s
 }
@@ -88,7 +89,7 @@ describe.skipIf(!fs.existsSync('/proc/self/stat'))('embedded object store lifecy
     storePid() // exactly one
     const db = await openDatabase(`file:${path.join(dataDir, 'stowage.db')}`)
     try {
-      // The start does not assume it is alone: the crashed upload is taken once its lease (60 s, no longer
+      // The start does not assume it is alone: the crashed upload is taken once its lease (15 s here, no longer
       // renewed) has run out, by the collection the start schedules for then (lib/boot.ts), not at once.
       await waitFor(
         'the crashed upload to be collected',
