@@ -8,6 +8,7 @@ import { readLayerOnce } from './layer-pass'
 import { IndexBuilder } from '../layers/index-builder'
 import { wantsIndex, finishIndex, failIndex, pendingIndexDigests, layerCompression } from '../layers/index-state'
 import { backgroundPacer } from '../jobs/foreground'
+import { ZstdStreamError } from '../layers/zstd-stream'
 
 /** attempts after the first failure before a layer's state becomes `failed` */
 export const MEASURE_RETRY_LIMIT = 3
@@ -43,7 +44,9 @@ export async function measureBlob(services: Services, digest: string, attempt: {
       await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
     }
   } catch (e) {
-    const last = attempt.retryCount >= MEASURE_RETRY_LIMIT
+    // a corrupt zstd body fails the same way every time: recorded as failed at once, not retried
+    const corrupt = e instanceof ZstdStreamError
+    const last = corrupt || attempt.retryCount >= MEASURE_RETRY_LIMIT
     const error = String((e as Error)?.message ?? e).slice(0, 500)
     if (index) await failIndex(services, digest, index, error, last).catch(() => {})
     if (measure) {
@@ -51,7 +54,7 @@ export async function measureBlob(services: Services, digest: string, attempt: {
         .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error, analysisLeaseUntil: null } })
         .catch(() => {})
     }
-    throw e
+    if (!corrupt) throw e
   } finally {
     pacer.done()
   }
