@@ -88,7 +88,7 @@ async function main() {
     for (const [position, source] of sources.entries()) {
       const digest = `sha256:${String(position).repeat(64)}`
       const index = await IndexBuilder.start(services, digest, 'stored')
-      await readLayerOnce(source(), { gzipped: false, measure: false, index })
+      await readLayerOnce(source(), { compression: null, measure: false, index })
       await finishIndex(services, digest, index)
       const row = await db.layerIndex.findUniqueOrThrow({ where: { digest } })
       console.log(`layer ${position}: ${row.entryCount} entries, index ${(Number(row.indexBytes) / MiB).toFixed(2)} MiB`)

@@ -108,10 +108,10 @@ async function main() {
           if (n !== size) throw new Error(`raw read returned ${n} of ${size} bytes`)
         }),
       )
-      record('pass', await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: false, index: null })))
+      record('pass', await sampled(async () => readLayerOnce(await store.read(key), { compression: null, measure: false, index: null })))
       const built = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored')
-        await readLayerOnce(await store.read(key), { gzipped: false, measure: false, index })
+        await readLayerOnce(await store.read(key), { compression: null, measure: false, index })
         await finishIndex(services, digest, index)
         return index.key
       })
@@ -123,17 +123,17 @@ async function main() {
       // the same with gzip -6 for the index object, the level used before (its size is printed below)
       const built6 = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored', 6)
-        await readLayerOnce(await store.read(key), { gzipped: false, measure: false, index })
+        await readLayerOnce(await store.read(key), { compression: null, measure: false, index })
         await finishIndex(services, digest, index)
         return index.key
       })
       record('index6', built6)
       level6Bytes = (await db.layerIndex.findUniqueOrThrow({ where: { digest } })).indexBytes
       await store.delete([built6.value])
-      record('measure', await sampled(async () => readLayerOnce(await store.read(key), { gzipped: false, measure: true, index: null })))
+      record('measure', await sampled(async () => readLayerOnce(await store.read(key), { compression: null, measure: true, index: null })))
       const combined = await sampled(async () => {
         const index = await IndexBuilder.start(services, digest, 'stored')
-        await readLayerOnce(await store.read(key), { gzipped: false, measure: true, index })
+        await readLayerOnce(await store.read(key), { compression: null, measure: true, index })
         await finishIndex(services, digest, index)
         return index.key
       })

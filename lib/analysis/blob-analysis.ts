@@ -6,9 +6,9 @@
 import type { Services } from '../services'
 import { readLayerOnce } from './layer-pass'
 import { IndexBuilder } from '../layers/index-builder'
-import { wantsIndex, finishIndex, failIndex, pendingIndexDigests } from '../layers/index-state'
-import { MediaType } from '../registry/media-types'
+import { wantsIndex, finishIndex, failIndex, pendingIndexDigests, layerCompression } from '../layers/index-state'
 import { backgroundPacer } from '../jobs/foreground'
+import { ZstdStreamError } from '../layers/zstd-stream'
 
 /** attempts after the first failure before a layer's state becomes `failed` */
 export const MEASURE_RETRY_LIMIT = 3
@@ -28,23 +28,25 @@ export async function measureBlob(services: Services, digest: string, attempt: {
   if (!measure && !indexWanted) return // done already (a job sent twice)
   if (measure) await db.blob.update({ where: { digest }, data: { analysisState: 'running' } })
   const pacer = backgroundPacer(services.foreground)
-  const gzipped = blob.mediaType === MediaType.ociLayerGzip || blob.mediaType === MediaType.dockerLayerGzip
+  const compression = layerCompression(blob.mediaType)
   let index: IndexBuilder | null = null
   try {
     await pacer.turn() // foreground work first: wait before reading at all
     const body = await services.store.read(blob.objectKey)
-    if (indexWanted) index = await IndexBuilder.start(services, digest, gzipped ? 'decompressed' : 'stored')
-    const pass = await readLayerOnce(body, { gzipped, measure, index, pace: pacer.turn })
+    if (indexWanted) index = await IndexBuilder.start(services, digest, compression ? 'decompressed' : 'stored')
+    const pass = await readLayerOnce(body, { compression, measure, index, pace: pacer.turn })
     if (index) await finishIndex(services, digest, index)
     index = null
     if (measure) {
-      const data = gzipped
+      const data = compression
         ? { uncompressedSize: BigInt(pass.uncompressedBytes), compressedSize: blob.size }
         : { compressedSize: BigInt(pass.gzipBytes!), uncompressedSize: blob.size }
       await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
     }
   } catch (e) {
-    const last = attempt.retryCount >= MEASURE_RETRY_LIMIT
+    // a corrupt zstd body fails the same way every time: recorded as failed at once, not retried
+    const corrupt = e instanceof ZstdStreamError
+    const last = corrupt || attempt.retryCount >= MEASURE_RETRY_LIMIT
     const error = String((e as Error)?.message ?? e).slice(0, 500)
     if (index) await failIndex(services, digest, index, error, last).catch(() => {})
     if (measure) {
@@ -52,7 +54,7 @@ export async function measureBlob(services: Services, digest: string, attempt: {
         .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error, analysisLeaseUntil: null } })
         .catch(() => {})
     }
-    throw e
+    if (!corrupt) throw e
   } finally {
     pacer.done()
   }

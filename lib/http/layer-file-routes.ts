@@ -27,7 +27,7 @@ type ReadyIndex = {
  * The blob (after the access check) and its index when it is ready; otherwise answers for the caller:
  * 202 while pending/building, 422 when the layer is not a tar (or no layer), 500 when building failed.
  */
-async function readyIndex(ctx: ApiCtx, rawDigest: string): Promise<{ blob: { objectKey: string }; index: ReadyIndex } | null> {
+async function readyIndex(ctx: ApiCtx, rawDigest: string): Promise<{ blob: { objectKey: string; mediaType: string | null }; index: ReadyIndex } | null> {
   const { services } = ctx
   const digest = rawDigest.replace(/%3A/gi, ':')
   if (!DIGEST.test(digest)) throw new ApiError(400, 'DIGEST_INVALID', `${digest} is not a sha256 digest (sha256:<64 hex digits>)`)

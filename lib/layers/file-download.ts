@@ -1,15 +1,15 @@
 // One regular file of a layer, sent from the stored object at its indexed offset. For a layer stored
 // uncompressed (archive imports, pushed plain tar) that is one Range read: the file's bytes and nothing
-// else. For a layer pushed gzip, offsets are of the decompressed stream: the object is read from its
-// start and decompressed up to the file, so only files within the first MAX_SKIP_BYTES are served.
-import zlib from 'node:zlib'
+// else. For a layer pushed gzip or zstd, offsets are of the decompressed stream: the object is read from
+// its start and decompressed up to the file, so only files within the first MAX_SKIP_BYTES are served.
+import { layerCompression, layerDecompressor } from './index-state'
 import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 import type { Services } from '../services'
 import { streamObject } from '../oci/blob-stream'
 import type { IndexEntry } from './index-entry'
 
-/** decompressed bytes a download from a gzip layer may pass over before its file (time, CPU) */
+/** decompressed bytes a download from a gzip/zstd layer may pass over before its file (time, CPU) */
 export const MAX_SKIP_BYTES = 512 * 1024 * 1024
 
 export class DownloadError extends Error {
@@ -29,7 +29,7 @@ export function notDownloadable(e: IndexEntry, offsetsOf: string | null): Downlo
   if (e.t === 'hardlink') return new DownloadError(409, 'NOT_A_REGULAR_FILE', `${e.p} is a hard link to ${e.l}: download ${e.l}`)
   if (e.t !== 'file') return new DownloadError(409, 'NOT_A_REGULAR_FILE', `${e.p} is a ${e.t}, not a regular file`)
   if (offsetsOf === 'decompressed' && e.o! + e.s > MAX_SKIP_BYTES) {
-    return new DownloadError(409, 'TOO_DEEP_IN_COMPRESSED_LAYER', `${e.p} lies ${Math.round(e.o! / 2 ** 20)} MiB into a gzip-compressed layer; files are served from the first ${MAX_SKIP_BYTES / 2 ** 20} MiB of such layers only`)
+    return new DownloadError(409, 'TOO_DEEP_IN_COMPRESSED_LAYER', `${e.p} lies ${Math.round(e.o! / 2 ** 20)} MiB into a compressed (gzip/zstd) layer; files are served from the first ${MAX_SKIP_BYTES / 2 ** 20} MiB of such layers only`)
   }
   return null
 }
@@ -41,7 +41,7 @@ export function attachmentHeader(path: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`
 }
 
-export async function sendLayerFile(services: Services, blob: { objectKey: string }, offsetsOf: string | null, e: IndexEntry, res: Writable & { writeHead: Function }) {
+export async function sendLayerFile(services: Services, blob: { objectKey: string; mediaType: string | null }, offsetsOf: string | null, e: IndexEntry, res: Writable & { writeHead: Function }) {
   const head = () =>
     res.writeHead(200, {
       'Content-Type': 'application/octet-stream',
@@ -60,7 +60,7 @@ export async function sendLayerFile(services: Services, blob: { objectKey: strin
     res.end()
     return
   }
-  const gunzip = zlib.createGunzip({ chunkSize: 128 * 1024 })
+  const gunzip = layerDecompressor(layerCompression(blob.mediaType) ?? 'gzip')
   body.on('error', (err) => gunzip.destroy(err))
   body.pipe(gunzip)
   let at = 0

@@ -2,19 +2,33 @@
 // recorded before the object is written) → ready | not-a-tar | failed. Every finishing update names the
 // object key it built: when garbage collection deleted the row meanwhile (the blob went), nothing is
 // written back and the fresh object is deleted at once.
+import zlib from 'node:zlib'
+import type { Transform } from 'node:stream'
 import type { Services } from '../services'
+import { createZstdDecompress } from './zstd-stream'
 import { MediaType } from '../registry/media-types'
 import type { IndexBuilder } from './index-builder'
 
 const TAR_TYPES = new Set<string>([MediaType.ociLayer, 'application/vnd.docker.image.rootfs.diff.tar'])
 const GZIP_TYPES = new Set<string>([MediaType.ociLayerGzip, MediaType.dockerLayerGzip])
 
+/** How a layer of this media type is stored: its index offsets are of the decompressed stream unless null. */
+export type LayerCompression = 'gzip' | 'zstd' | null
+export function layerCompression(mediaType: string | null): LayerCompression {
+  if (mediaType && GZIP_TYPES.has(mediaType)) return 'gzip'
+  return mediaType === MediaType.ociLayerZstd ? 'zstd' : null
+}
+
+/** A streaming decompressor for a compressed layer (zstd: pure JS, yields between bounded steps). */
+export function layerDecompressor(c: 'gzip' | 'zstd'): Transform {
+  return c === 'gzip' ? zlib.createGunzip({ chunkSize: 128 * 1024 }) : createZstdDecompress()
+}
+
 export type Indexability = { indexable: true } | { indexable: false; reason: string }
 
 /** Whether a blob of this media type gets an index, and why not. */
 export function indexability(mediaType: string | null): Indexability {
-  if (mediaType && (TAR_TYPES.has(mediaType) || GZIP_TYPES.has(mediaType))) return { indexable: true }
-  if (mediaType === MediaType.ociLayerZstd) return { indexable: false, reason: 'zstd-compressed layers are not indexed (this server has no zstd decoder)' }
+  if (mediaType && (TAR_TYPES.has(mediaType) || layerCompression(mediaType))) return { indexable: true }
   return { indexable: false, reason: mediaType ? `a blob of type ${mediaType} is not a layer` : 'this blob is not known as a layer (no manifest names it with a layer type)' }
 }
 

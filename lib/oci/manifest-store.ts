@@ -95,11 +95,12 @@ async function verifyReferences(tx: Tx, repositoryId: number, parsed: ParsedMani
   return []
 }
 
-const GZIP_LAYERS = new Set<string>([MediaType.ociLayerGzip, MediaType.dockerLayerGzip])
+// zstd too (lib/layers/zstd-stream.ts): measured and indexed in the same decompressing pass
+const COMPRESSED_LAYERS = new Set<string>([MediaType.ociLayerGzip, MediaType.dockerLayerGzip, MediaType.ociLayerZstd])
 const TAR_LAYERS = new Set<string>([MediaType.ociLayer, 'application/vnd.docker.image.rootfs.diff.tar'])
 
 /**
- * A pushed blob learns its media type from the first manifest that references it. Gzip layers then get
+ * A pushed blob learns its media type from the first manifest that references it. Gzip/zstd layers then get
  * their uncompressed size measured in the background (compressed = what was pushed); uncompressed tar
  * layers get their gzip size measured, like imported ones. Blobs typed before (imports) are left alone.
  */
@@ -109,7 +110,7 @@ async function recordBlobMediaTypes(tx: Tx, parsed: ParsedManifest) {
   }
   for (const l of parsed.layers) {
     if (isForeignLayer(l)) continue
-    const data = GZIP_LAYERS.has(l.mediaType)
+    const data = COMPRESSED_LAYERS.has(l.mediaType)
       ? { mediaType: l.mediaType, compressedSize: BigInt(l.size), analysisState: 'pending' }
       : TAR_LAYERS.has(l.mediaType)
         ? { mediaType: l.mediaType, uncompressedSize: BigInt(l.size), analysisState: 'pending' }
