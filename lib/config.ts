@@ -177,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stagedExpirySeconds: int('STOWAGE_STAGED_EXPIRY_SECONDS', defaultLifecycle.stagedExpirySeconds, 60),
       multipartExpirySeconds: int('STOWAGE_MULTIPART_EXPIRY_SECONDS', defaultLifecycle.multipartExpirySeconds, 60),
       uploadLeaseSeconds: defaultLifecycle.uploadLeaseSeconds,
+      gcBatchRows: defaultLifecycle.gcBatchRows,
     },
   }
   if (config.metricsToken && !/^[\x21-\x7e]{16,}$/.test(config.metricsToken)) problems.push('STOWAGE_METRICS_TOKEN must be at least 16 printable characters without spaces')
