@@ -97,11 +97,11 @@ async function catalogRuns() {
       await seed(stack, STALE)
       await stack.db.$executeRawUnsafe('ANALYZE')
       console.error(`${provider}: catalog of ${catalog} repositories generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-      const dry = await measured(() => runGc(stack, { dryRun: true, trigger: 'manual' }))
-      rows.push(catalogLine(provider, 'dry run', dry))
+      const dry = await measured(() => runGc(stack, { dryRun: true, trigger: 'manual', onStep: stepStalls.onStep }))
+      rows.push(catalogLine(provider, 'dry run', dry) + ` ${stepStalls.report()}`)
       console.error(rows[rows.length - 1])
-      const real = await measured(() => runGc(stack, { dryRun: false, trigger: 'manual' }))
-      rows.push(catalogLine(provider, 'real run', real))
+      const real = await measured(() => runGc(stack, { dryRun: false, trigger: 'manual', onStep: stepStalls.onStep }))
+      rows.push(catalogLine(provider, 'real run', real) + ` ${stepStalls.report()}`)
       console.error(rows[rows.length - 1])
       const same = (['manifestsDeleted', 'linksDeleted', 'blobsDeleted', 'bytesFreed'] as const).every((k) => dry.value[k] === real.value[k])
       if (!same || real.value.blobsDeleted < STALE || real.value.errors.length) throw new Error(`wrong outcome for ${provider}: dry ${JSON.stringify(totals(dry.value))} real ${JSON.stringify(totals(real.value))}`)
@@ -109,12 +109,42 @@ async function catalogRuns() {
       await stack.close()
     }
   }
-  console.log(`| database | repositories | run | time | longest event-loop block (monitorEventLoopDelay) | 5 ms timer | freed |`)
+  console.log(`| database | repositories | run | time | longest event-loop block (monitorEventLoopDelay) | 5 ms timer | freed (longest block per step) |`)
   console.log('|---|---|---|---|---|---|---|')
   for (const r of rows) console.log(r)
 }
 
-const totals = ({ repositories: _, ...rest }: GcResult) => rest
+/** The longest event-loop gap (5 ms timer) within each GC step, to tell which step blocks. */
+const stepStalls = (() => {
+  let step = ''
+  let worst = new Map<string, number>()
+  let last = 0
+  let timer: NodeJS.Timeout | null = null
+  return {
+    onStep(s: string) {
+      if (!timer) {
+        last = performance.now()
+        timer = setInterval(() => {
+          const now = performance.now()
+          worst.set(step, Math.max(worst.get(step) ?? 0, now - last - 5))
+          last = now
+        }, 5)
+      }
+      step = s
+    },
+    report() {
+      if (timer) clearInterval(timer)
+      timer = null
+      const out = [...worst].map(([s, ms]) => `${s} ${Math.max(0, ms).toFixed(0)}`).join(', ')
+      worst = new Map()
+      return `(per step, ms: ${out})`
+    },
+  }
+})()
+
+function totals({ repositories: _, ...rest }: GcResult) {
+  return rest
+}
 
 function catalogLine(provider: string, what: string, r: Measured<GcResult>) {
   const v = r.value

@@ -89,17 +89,19 @@ export async function* deadBlobs(db: Db, cutoff: Date, opts: CandidateOptions = 
   for (let after = ''; ; ) {
     const upTo = await nthKeyAfter(db, 'Blob', 'digest', after, n)
     const inRange = upTo === null ? sql`b.digest > ${after}` : sql`b.digest > ${after} AND b.digest <= ${upTo}`
-    const unsure = sql`${inRange} AND ${t.atOrBefore('b."createdAt"', cutoff)} AND NOT ${blobPlainlyLive(db, cutoff)}`
-    const scopeCte = sql`unsure(rid) AS (
-        SELECT DISTINCT sm."repositoryId" FROM "Blob" b JOIN "ManifestBlob" smb ON smb.digest = b.digest JOIN "Manifest" sm ON sm.id = smb."manifestId"
-        WHERE ${unsure})`
-    const scope: RepositoryScope = (column) => sql`${raw(column)} IN (SELECT rid FROM unsure)`
+    // the blobs of the range no manifest plainly keeps, then the repositories of their referencing manifests
+    const scopeCtes = sql`unsure(digest) AS MATERIALIZED (
+        SELECT b.digest FROM "Blob" b WHERE ${inRange} AND ${t.atOrBefore('b."createdAt"', cutoff)} AND NOT ${blobPlainlyLive(db, cutoff)}
+      ), unsure_repositories(rid) AS MATERIALIZED (
+        SELECT DISTINCT sm."repositoryId" FROM unsure u JOIN "ManifestBlob" smb ON smb.digest = u.digest JOIN "Manifest" sm ON sm.id = smb."manifestId"
+      )`
+    const scope: RepositoryScope = (column) => sql`${raw(column)} IN (SELECT rid FROM unsure_repositories)`
     const rows = await candidateQuery(db, (db) => db.$queryRaw<{ digest: string; objectKey: string; size: unknown; repository: string | null }[]>`
-      ${liveManifestsCte(db, cutoff, scope, scopeCte)}
+      ${liveManifestsCte(db, cutoff, scope, scopeCtes)}
       SELECT b.digest, b."objectKey" AS "objectKey", b.size,
         (SELECT r.name FROM "RepositoryBlob" rb JOIN "Repository" r ON r.id = rb."repositoryId" WHERE rb.digest = b.digest ORDER BY rb."repositoryId" LIMIT 1) AS repository
       FROM "Blob" b
-      WHERE ${unsure} AND ${deadBlobCondition(db, cutoff)}
+      WHERE b.digest IN (SELECT digest FROM unsure) AND ${deadBlobCondition(db, cutoff)}
       ORDER BY b.digest`)
     for (const part of chunks(rows)) yield part.map((r) => ({ digest: r.digest, objectKey: r.objectKey, size: num(r.size), repository: r.repository }))
     if (upTo === null) return
