@@ -83,8 +83,6 @@ const line = (provider: string, n: number, what: string, r: Measured<GcResult>, 
   `| ${provider} | ${n.toLocaleString('en')} | ${what} | ${(r.ms / 1000).toFixed(2)} s | ${(storeMs / 1000).toFixed(2)} s | ${Math.round((n / (r.ms - storeMs)) * 1000).toLocaleString('en')} | ${r.stallMs.toFixed(0)} ms | ${r.value.blobsDeleted} blobs, ${r.value.objectsDeleted} objects, ${r.value.bytesFreed.toLocaleString('en')} B |`
 
 const rows: string[] = []
-if (catalog > 0) await catalogRuns()
-else await blobRuns()
 
 async function catalogRuns() {
   const STALE = 1000
@@ -178,3 +176,6 @@ async function blobRuns() {
   console.log('|---|---|---|---|---|---|---|---|')
   for (const r of rows) console.log(r)
 }
+
+if (catalog > 0) await catalogRuns()
+else await blobRuns()
