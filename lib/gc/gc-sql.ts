@@ -114,9 +114,14 @@ export function deadBlobCondition(db: Db, cutoff: Date): Prisma.Sql {
  */
 export async function candidateQuery<T>(db: Db, query: (db: Db) => Promise<T>): Promise<T> {
   if (!isPostgres(db)) return query(db)
-  return db.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe('SET LOCAL jit = off')
-    return query(tx as Db)
-  })
+  // a read that does not block the process (the driver is asynchronous): Prisma's default 5 s transaction
+  // timeout failed the whole blobs step on a loaded machine at 10,000 repositories
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe('SET LOCAL jit = off')
+      return query(tx as Db)
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  )
 }
 
