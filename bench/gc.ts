@@ -118,8 +118,10 @@ const stepStalls = (() => {
   let worst = new Map<string, number>()
   let last = 0
   let timer: NodeJS.Timeout | null = null
+  let started = new Map<string, number>()
   return {
     onStep(s: string) {
+      started.set(s, performance.now())
       if (!timer) {
         last = performance.now()
         timer = setInterval(() => {
@@ -134,8 +136,11 @@ const stepStalls = (() => {
       if (timer) clearInterval(timer)
       timer = null
       const out = [...worst].map(([s, ms]) => `${s} ${Math.max(0, ms).toFixed(0)}`).join(', ')
+      const times = [...started.values()]
+      const took = [...started.keys()].slice(0, -1).map((s, i) => `${s} ${((times[i + 1] - times[i]) / 1000).toFixed(1)}`).join(', ')
       worst = new Map()
-      return `(per step, ms: ${out})`
+      started = new Map()
+      return `(longest block per step, ms: ${out}; step time, s: ${took})`
     },
   }
 })()
