@@ -6,6 +6,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Services } from '../lib/services'
 import type { DbProvider } from '../lib/db/provider'
 import { machineSummary } from './proc-stats'
@@ -16,7 +17,8 @@ export function arg(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1] : fallback
 }
 
-export type Measured<T> = { ms: number; stallMs: number; value: T }
+/** stallMs: the 5 ms timer's longest gap; loopDelayMaxMs: perf_hooks monitorEventLoopDelay's maximum (10 ms resolution) */
+export type Measured<T> = { ms: number; stallMs: number; loopDelayMaxMs: number; value: T }
 
 /**
  * Runs fn while sampling the event loop every 5 ms; the longest gap beyond that is the worst stall.
@@ -24,6 +26,8 @@ export type Measured<T> = { ms: number; stallMs: number; value: T }
  */
 export async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   let worst = 0
+  const histogram = monitorEventLoopDelay({ resolution: 10 })
+  histogram.enable()
   let last = performance.now()
   const timer = setInterval(() => {
     const now = performance.now()
@@ -33,9 +37,12 @@ export async function measured<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   const t0 = performance.now()
   try {
     const value = await fn()
-    return { ms: performance.now() - t0, stallMs: Math.max(0, worst), value }
+    const ms = performance.now() - t0
+    histogram.disable()
+    return { ms, stallMs: Math.max(0, worst), loopDelayMaxMs: histogram.max / 1e6, value }
   } finally {
     clearInterval(timer)
+    histogram.disable()
   }
 }
 

@@ -177,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stagedExpirySeconds: int('STOWAGE_STAGED_EXPIRY_SECONDS', defaultLifecycle.stagedExpirySeconds, 60),
       multipartExpirySeconds: int('STOWAGE_MULTIPART_EXPIRY_SECONDS', defaultLifecycle.multipartExpirySeconds, 60),
       uploadLeaseSeconds: int('STOWAGE_UPLOAD_LEASE_SECONDS', defaultLifecycle.uploadLeaseSeconds, 10, 3600),
+      gcBatchRows: defaultLifecycle.gcBatchRows,
     },
   }
   if (config.metricsToken && !/^[\x21-\x7e]{16,}$/.test(config.metricsToken)) problems.push('STOWAGE_METRICS_TOKEN must be at least 16 printable characters without spaces')

@@ -41,7 +41,7 @@ export async function measureBlob(services: Services, digest: string, attempt: {
       const data = compression
         ? { uncompressedSize: BigInt(pass.uncompressedBytes), compressedSize: blob.size }
         : { compressedSize: BigInt(pass.gzipBytes!), uncompressedSize: blob.size }
-      await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null, analysisLeaseUntil: null } })
+      await db.blob.update({ where: { digest }, data: { ...data, analysisState: 'done', analysisError: null } })
     }
   } catch (e) {
     // a corrupt zstd body fails the same way every time: recorded as failed at once, not retried
@@ -51,7 +51,7 @@ export async function measureBlob(services: Services, digest: string, attempt: {
     if (index) await failIndex(services, digest, index, error, last).catch(() => {})
     if (measure) {
       await db.blob
-        .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error, analysisLeaseUntil: null } })
+        .updateMany({ where: { digest, analysisState: 'running' }, data: { analysisState: last ? 'failed' : 'pending', analysisError: error } })
         .catch(() => {})
     }
     if (!corrupt) throw e

@@ -76,6 +76,7 @@ async function runHoldingLease(services: Services, opts: GcOptions, lease: HeldL
     dryRun: opts.dryRun,
     cutoff: new Date(record.startedAt.getTime() - lifecycleOf(services).gcGraceSeconds * 1000),
     tally,
+    batchRows: lifecycleOf(services).gcBatchRows,
     async stillLeader() {
       if (Date.now() - lastCheck < LEADER_CHECK_MS) return
       if (!(await lease.renew())) throw new LeaseLostError()

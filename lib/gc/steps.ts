@@ -21,7 +21,7 @@ async function deleteManifests(ctx: GcContext) {
   const { db } = ctx.services
   for (let pass = 0; pass < (ctx.dryRun ? 1 : MAX_MANIFEST_PASSES); pass++) {
     let deleted = 0
-    for await (const batch of deadManifests(db, ctx.cutoff)) {
+    for await (const batch of deadManifests(db, ctx.cutoff, { batchRows: ctx.batchRows })) {
       if (ctx.dryRun) {
         for (const m of batch) ctx.tally.manifest(m.repository)
         continue
@@ -40,7 +40,7 @@ async function deleteManifests(ctx: GcContext) {
 
 async function links(ctx: GcContext) {
   const { db } = ctx.services
-  for await (const batch of deadLinks(db, ctx.cutoff)) {
+  for await (const batch of deadLinks(db, ctx.cutoff, { batchRows: ctx.batchRows })) {
     if (!ctx.dryRun) await ctx.stillLeader()
     for (const l of ctx.dryRun ? batch : await deleteLinks(db, batch, ctx.cutoff)) ctx.tally.link(l.repository, l.digest)
   }
@@ -48,7 +48,7 @@ async function links(ctx: GcContext) {
 
 async function blobs(ctx: GcContext) {
   const { db } = ctx.services
-  for await (const batch of deadBlobs(db, ctx.cutoff)) {
+  for await (const batch of deadBlobs(db, ctx.cutoff, { batchRows: ctx.batchRows })) {
     if (!ctx.dryRun) await ctx.stillLeader()
     for (const b of ctx.dryRun ? batch : await deleteBlobRows(db, batch, ctx.cutoff)) {
       ctx.tally.blob(b.digest, b.size, b.repository)
@@ -64,7 +64,7 @@ async function objects(ctx: GcContext) {
 
 async function repositories(ctx: GcContext) {
   const { db } = ctx.services
-  for await (const batch of emptyRepositories(db, ctx.cutoff)) {
+  for await (const batch of emptyRepositories(db, ctx.cutoff, { batchRows: ctx.batchRows })) {
     if (!ctx.dryRun) await ctx.stillLeader()
     for (const r of batch) {
       if (ctx.dryRun || (await deleteRepository(db, r)) === 'deleted') ctx.tally.repositoryRemoved(r.name)

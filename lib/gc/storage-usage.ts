@@ -28,7 +28,7 @@ export async function storageUsage(services: Services): Promise<StorageUsage> {
     db.$queryRaw<{ bytes: unknown }[]>`SELECT COALESCE(SUM(b.size), 0) AS bytes FROM "RepositoryBlob" rb JOIN "Blob" b ON b.digest = rb.digest`,
     db.$queryRaw<{ bytes: unknown; blobs: unknown }[]>`SELECT COALESCE(SUM(size), 0) AS bytes, COUNT(*) AS blobs FROM "Blob"`,
     db.$queryRaw<{ bytes: unknown }[]>`SELECT COALESCE(SUM(size), 0) AS bytes FROM "ObjectTombstone"`,
-    deadBlobTotals(db, cutoff),
+    deadBlobTotals(db, cutoff, { batchRows: lifecycleOf(services).gcBatchRows }),
     db.manifest.count(),
     db.repository.count(),
     lastGcRun(db),

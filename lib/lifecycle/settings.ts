@@ -23,6 +23,11 @@ export type LifecycleSettings = {
    * least 10): clocks of instances must agree to well within it (NTP).
    */
   uploadLeaseSeconds: number
+  /**
+   * Rows one garbage-collection candidate query looks at (lib/gc/candidates.ts): bounds how long a query
+   * holds the process on SQLite. Not an environment setting; tests make it small to force many batches.
+   */
+  gcBatchRows: number
 }
 
 export const defaultLifecycle: LifecycleSettings = {
@@ -34,6 +39,7 @@ export const defaultLifecycle: LifecycleSettings = {
   stagedExpirySeconds: 3600,
   multipartExpirySeconds: 24 * 3600,
   uploadLeaseSeconds: 60,
+  gcBatchRows: 500,
 }
 
 export function lifecycleOf(services: Pick<Services, 'lifecycle'>): LifecycleSettings {

@@ -2,6 +2,7 @@
 // every repository that received it (RepositoryBlob), by import, push or cross-repository mount.
 import type { Services } from '../services'
 import { transaction } from './transaction'
+import { OciError } from './errors'
 import { enforceQuotas } from '../accounts/quotas'
 import { shareBlob } from '../db/row-locks'
 import { lockRepositories } from '../registry/set-tag'
@@ -94,6 +95,10 @@ export async function commitPushedBlob(
   b: { repository: string; digest: string; size: number; objectKey: string; sessionId: string },
 ): Promise<boolean> {
   return transaction(services, async (tx) => {
+    // the session row first: whoever deletes it owns the session's objects, and an expiry sweep that
+    // claimed it (this request's lease ran out) is deleting them now (lib/oci/upload-sweeper.ts)
+    const { count } = await tx.blobUploadSession.deleteMany({ where: { id: b.sessionId } })
+    if (count !== 1) throw new OciError('BLOB_UPLOAD_UNKNOWN', `upload ${b.sessionId} expired or was cancelled before it was finished; upload the blob again`, { detail: { uuid: b.sessionId } })
     // a pushed layer's uncompressed size is measured later: its pushed size counts until then
     await enforceQuotas(tx, { tags: [], blobs: [{ repository: b.repository, digest: b.digest, size: b.size }] })
     const repo = await tx.repository.upsert({ where: { name: b.repository }, create: { name: b.repository }, update: {} })
@@ -109,7 +114,6 @@ export async function commitPushedBlob(
       await tx.stagedObject.deleteMany({ where: { objectKey: b.objectKey } })
     }
     await upsertLink(tx, repo.id, b.digest)
-    await tx.blobUploadSession.deleteMany({ where: { id: b.sessionId } })
     return !existing
   })
 }

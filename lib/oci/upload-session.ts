@@ -3,6 +3,7 @@
 // cancelled, expired or crashed session leaves nothing behind.
 import { randomUUID } from 'node:crypto'
 import type { Services } from '../services'
+import type { Prisma } from '../db/generated/sqlite/client'
 import { discardAllStagedOf, newObjectKey } from '../registry/staging'
 import { OciError } from './errors'
 import { forgetMultipart } from '../lifecycle/multipart-records'
@@ -77,15 +78,37 @@ export async function releaseSession(services: Services, id: string) {
   await services.db.blobUploadSession.updateMany({ where: { id }, data: { lockedUntil: null } })
 }
 
-/** Ends a session and deletes everything it stored. */
-export async function cancelSession(services: Services, session: Pick<UploadSession, 'id' | 'objectKey' | 'multipartId'>) {
-  forgetRunningDigest(services, session.id)
-  if (session.multipartId) await discardMultipart(services, session.id, session.objectKey, session.multipartId)
-  await discardAllStagedOf(services, stagingOwnerOf(session.id)) // includes objectKey, if it was assembled
-  await services.db.blobUploadSession.deleteMany({ where: { id: session.id } })
+export type CancelOptions = {
+  /** the session is ended only if its row still matches this (the sweeper's claim); otherwise nothing happens */
+  onlyIf?: Prisma.BlobUploadSessionWhereInput
+  /**
+   * A request may still be writing to the session (its lease ran out, it is not ours): the staged rows stay,
+   * their age restarted, so that expiry deletes the keys once more after STOWAGE_STAGED_EXPIRY_SECONDS
+   * and a write landing after our delete does not leave an object no row names.
+   */
+  keepRows?: boolean
 }
 
-async function discardMultipart(services: Services, sessionId: string, key: string, multipartId: string) {
+/**
+ * Ends a session and deletes everything it stored. The row goes first, in one conditional delete: whoever
+ * deletes it (this cancel, or the PUT that commits the blob) owns what the session stored, so a sweep never
+ * deletes the objects of a session a request is finishing. Returns false when `onlyIf` did not match.
+ */
+export async function cancelSession(services: Services, session: Pick<UploadSession, 'id' | 'objectKey' | 'multipartId'>, opts: CancelOptions = {}): Promise<boolean> {
+  const { db } = services
+  // read before the row goes (the parts go with it): completing the upload is the fallback to aborting it
+  const parts = session.multipartId ? await db.blobUploadPart.findMany({ where: { sessionId: session.id }, orderBy: { number: 'asc' } }) : []
+  const { count } = await db.blobUploadSession.deleteMany({ where: { ...opts.onlyIf, id: session.id } })
+  if (opts.onlyIf && count !== 1) return false
+  forgetRunningDigest(services, session.id)
+  const owner = stagingOwnerOf(session.id)
+  if (opts.keepRows) await db.stagedObject.updateMany({ where: { ownerId: owner }, data: { createdAt: new Date() } })
+  if (session.multipartId) await discardMultipart(services, session.objectKey, session.multipartId, parts)
+  await discardAllStagedOf(services, owner, { keepRows: opts.keepRows }) // includes objectKey, if it was assembled
+  return true
+}
+
+async function discardMultipart(services: Services, key: string, multipartId: string, parts: { number: number; etag: string }[]) {
   try {
     await services.store.abortMultipart(key, multipartId)
     await forgetMultipart(services.db, multipartId)
@@ -95,7 +118,6 @@ async function discardMultipart(services: Services, sessionId: string, key: stri
     // parts just as well (the object it makes is staged and deleted with the session). Otherwise the
     // record stays and expiry tries again (lib/lifecycle/expire-multipart.ts).
   }
-  const parts = await services.db.blobUploadPart.findMany({ where: { sessionId }, orderBy: { number: 'asc' } })
   if (!parts.length) return
   const completed = await services.store.completeMultipart(key, multipartId, parts.map((p) => ({ partNumber: p.number, etag: p.etag }))).then(() => true, () => false)
   if (completed) await forgetMultipart(services.db, multipartId)

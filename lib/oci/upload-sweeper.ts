@@ -1,6 +1,9 @@
 // Collects registry upload sessions nobody finished: a client that gave up, or a server that stopped
 // mid-push. A session idle longer than STOWAGE_UPLOAD_SESSION_EXPIRY_SECONDS (and not being written to:
-// its write lease ran out) is cancelled: its multipart upload aborted, its objects deleted, its row gone.
+// its write lease ran out) is cancelled: its row claimed first (a conditional delete that wins only if the
+// session is still expired and unchanged since it was listed: a PATCH or PUT that touched it meanwhile
+// keeps it), then its multipart upload aborted and its objects deleted. Their staged rows stay for one
+// more STOWAGE_STAGED_EXPIRY_SECONDS: a request whose lease ran out may still be writing a chunk.
 // Objects of sessions that vanished otherwise are expiry's (lib/lifecycle/expire-staged.ts).
 // Run only by expiry (lib/lifecycle/expire.ts: at start, after leases and every
 // STOWAGE_EXPIRY_INTERVAL_SECONDS, once across instances), never on a push's request path.
@@ -26,12 +29,13 @@ export async function cancelExpiredSessions(services: Services, opts: { now?: Da
       where: { id: { gt: after }, ...expired },
       orderBy: { id: 'asc' },
       take: BATCH,
-      select: { id: true, objectKey: true, multipartId: true, receivedBytes: true },
+      select: { id: true, objectKey: true, multipartId: true, receivedBytes: true, tailKey: true },
     })
     if (!batch.length) return cancelled
     after = batch[batch.length - 1].id
     for (const s of batch) {
-      await cancelSession(services, s)
+      const unchanged = { receivedBytes: s.receivedBytes, tailKey: s.tailKey, multipartId: s.multipartId }
+      if (!(await cancelSession(services, s, { onlyIf: { ...expired, ...unchanged }, keepRows: true }))) continue
       cancelled.sessions++
       cancelled.bytes += Number(s.receivedBytes)
     }

@@ -16,6 +16,7 @@ import { importArchive } from '../../lib/archive/import-archive'
 import { commitPushedBlob, linkBlob, TOUCH_THROTTLE_MS } from '../../lib/oci/blob-links'
 import { isRetryableConflict } from '../../lib/db/retryable'
 import { insertRows } from '../../lib/registry/bulk-sql'
+import { createSession } from '../../lib/oci/upload-session'
 import { registerStaged } from '../../lib/registry/staging'
 import type { Services } from '../../lib/services'
 
@@ -240,9 +241,11 @@ describe.each(providers)('garbage-collection guards of the writers (%s)', (provi
       const seen: boolean[] = []
       const hooked = servicesWithHook(async () => void seen.push(await blobDeletableNow(client, digest)))
       // the same blob pushed again (its new object would be discarded after the commit)
-      const key = await registerStaged(reg.stack, 'oci-upload:test')
+      // (its push session: the commit ends the session row, or refuses when expiry took it)
+      const session = await createSession(reg.stack, 'lock/src')
+      const key = await registerStaged(reg.stack, `blob-upload:${session.id}`)
       await reg.stack.store.write(key, layer)
-      expect(await commitPushedBlob(hooked, { repository: 'lock/src', digest, size: layer.length, objectKey: key, sessionId: 'none' })).toBe(false)
+      expect(await commitPushedBlob(hooked, { repository: 'lock/src', digest, size: layer.length, objectKey: key, sessionId: session.id })).toBe(false)
       // mounted again
       expect(await linkBlob(hooked, 'lock/mount', digest)).toBe(true)
       expect(seen).toEqual([false, false])
