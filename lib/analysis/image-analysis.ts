@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Services } from '../services'
 import { KEY_PREFIX } from '../registry/staging'
 import { indexability, requestIndex } from '../layers/index-state'
-import { writeMergedIndex, indexTextRuns, type MergeLayer } from '../layers/merged-tree'
+import { writeMergedIndex, mergeTextRuns, type MergeLayer } from '../layers/merged-tree'
 import { DiveEfficiency, type EfficiencyResult } from '../layers/efficiency'
 import { lineHead } from '../layers/index-reader'
 import { indexLater } from './blob-analysis'
@@ -114,7 +114,7 @@ export async function efficiencyOf(services: Services, layers: MergeLayer[]): Pr
   const dive = new DiveEfficiency()
   for (const layer of layers) {
     if (layer.objectKey) {
-      for await (const text of indexTextRuns(services, layer.objectKey)) {
+      for await (const text of mergeTextRuns(services, layer.objectKey)) {
         let start = 0
         for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
           const { p, t, s } = lineHead(text.slice(start, nl))

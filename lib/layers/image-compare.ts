@@ -5,7 +5,7 @@
 // metadata changes with any build): only what is in them.
 import type { Services } from '../services'
 import { lineHead } from './index-reader'
-import { indexTextRuns } from './merged-tree'
+import { mergeTextRuns } from './merged-tree'
 
 export type Change = { path: string; change: 'added' | 'removed' | 'changed'; fromSize: number | null; toSize: number | null; delta: number; fromMode?: number; toMode?: number }
 
@@ -26,7 +26,7 @@ const FIELDS = { s: /"s":(\d+)/, m: /"m":(\d+)/ }
 const field = (sig: string, name: 's' | 'm') => Number(FIELDS[name].exec(sig)?.[1] ?? 0)
 
 async function eachEntry(services: Services, key: string, visit: (path: string, size: number, sig: string) => void) {
-  for await (const text of indexTextRuns(services, key)) {
+  for await (const text of mergeTextRuns(services, key)) {
     let start = 0
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       const line = text.slice(start, nl)

@@ -3,7 +3,7 @@
 // per directory (a 200,000-file image has some thousands of directories), never the entries.
 import type { Services } from '../services'
 import { lineHead } from './index-reader'
-import { indexTextRuns } from './merged-tree'
+import { mergeTextRuns } from './merged-tree'
 
 export const USAGE_TOP = 50
 
@@ -40,7 +40,7 @@ class TopN<T> {
 export async function imageUsage(services: Services, mergedKey: string) {
   const files = new TopN<UsageFile>(USAGE_TOP, (f) => f.size)
   const dirs = new Map<string, { bytes: number; files: number }>()
-  for await (const text of indexTextRuns(services, mergedKey)) {
+  for await (const text of mergeTextRuns(services, mergedKey)) {
     let start = 0
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       const line = text.slice(start, nl)

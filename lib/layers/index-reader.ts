@@ -6,26 +6,39 @@ import zlib from 'node:zlib'
 import { StringDecoder } from 'node:string_decoder'
 import type { Services } from '../services'
 
-/** Calls `visit` with runs of whole lines (each ending in a newline), as they are decompressed. */
-export async function scanIndexText(services: Services, objectKey: string, visit: (lines: string) => void): Promise<void> {
+/**
+ * The text of an index object in runs of whole lines (each ending in a newline), as it is decompressed;
+ * `chunkSize` bounds each run (the caller's synchronous work between awaits).
+ */
+export async function* indexTextRuns(services: Services, objectKey: string, chunkSize = 256 * 1024): AsyncGenerator<string> {
   const body = await services.store.read(objectKey)
-  const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 })
+  const gunzip = zlib.createGunzip({ chunkSize })
   body.on('error', (e) => gunzip.destroy(e))
   body.pipe(gunzip)
   const decoder = new StringDecoder('utf8')
   let rest = ''
-  for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-    const text = rest + decoder.write(chunk)
-    const last = text.lastIndexOf('\n')
-    if (last === -1) {
-      rest = text
-      continue
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      const text = rest + decoder.write(chunk)
+      const last = text.lastIndexOf('\n')
+      if (last === -1) {
+        rest = text
+        continue
+      }
+      rest = text.slice(last + 1)
+      yield text.slice(0, last + 1)
     }
-    visit(text.slice(0, last + 1))
-    rest = text.slice(last + 1)
+  } finally {
+    gunzip.destroy()
+    body.destroy()
   }
   rest += decoder.end()
-  if (rest) visit(rest + '\n')
+  if (rest) yield rest + '\n'
+}
+
+/** Calls `visit` with runs of whole lines (each ending in a newline), as they are decompressed. */
+export async function scanIndexText(services: Services, objectKey: string, visit: (lines: string) => void): Promise<void> {
+  for await (const text of indexTextRuns(services, objectKey)) visit(text)
 }
 
 export async function scanIndex(services: Services, objectKey: string, visit: (line: string) => void): Promise<void> {

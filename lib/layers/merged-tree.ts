@@ -8,8 +8,7 @@
 import zlib from 'node:zlib'
 import type { Services } from '../services'
 import { PassThrough } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
-import { lineHead } from './index-reader'
+import { lineHead, indexTextRuns } from './index-reader'
 import { whiteoutTarget } from './entry-names'
 import { recordedMultipart } from '../lifecycle/multipart-records'
 
@@ -115,7 +114,7 @@ export async function writeMergedIndex(services: Services, layers: MergeLayer[],
       const layer = layers[i]
       tree.beginLayer(layer.position)
       if (layer.objectKey) {
-        for await (const text of indexTextRuns(services, layer.objectKey)) {
+        for await (const text of mergeTextRuns(services, layer.objectKey)) {
           let batch = ''
           let start = 0
           for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
@@ -147,33 +146,8 @@ export async function writeMergedIndex(services: Services, layers: MergeLayer[],
   return { ...counts, indexBytes }
 }
 
-/** The text of an index object in runs of whole lines, as it is decompressed (index-reader.ts, as an iterator). */
-export async function* indexTextRuns(services: Services, objectKey: string): AsyncGenerator<string> {
-  const body = await services.store.read(objectKey)
-  // 64 KiB of text (some 400 lines) per synchronous step: the merge does more per line than a listing
-  const gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 })
-  body.on('error', (e) => gunzip.destroy(e))
-  body.pipe(gunzip)
-  const decoder = new StringDecoder('utf8')
-  let rest = ''
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      const text = rest + decoder.write(chunk)
-      const last = text.lastIndexOf('\n')
-      if (last === -1) {
-        rest = text
-        continue
-      }
-      rest = text.slice(last + 1)
-      yield text.slice(0, last + 1)
-    }
-  } finally {
-    gunzip.destroy()
-    body.destroy()
-  }
-  rest += decoder.end()
-  if (rest) yield rest + '\n'
-}
+/** The text of a layer index in runs of 64 KiB (some 400 lines) per synchronous step: the merge does more per line than a listing. */
+export const mergeTextRuns = (services: Services, objectKey: string) => indexTextRuns(services, objectKey, 64 * 1024)
 
 function drained(stream: zlib.Gzip) {
   return new Promise<void>((resolve) => {
