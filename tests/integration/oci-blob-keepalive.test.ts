@@ -34,7 +34,8 @@ describe.each(['sqlite', 'postgresql'] as const)('blob reads reuse the object st
   })
 
   it('serves consecutive full and ranged GETs over one store connection, with the right bytes', async () => {
-    const data = randomBytes(300 * 1024)
+    // over STOWAGE_BLOB_CACHE_MAX_KB (1 MiB by default): every read goes to the store, none to the blob cache
+    const data = randomBytes(1536 * 1024)
     const digest = sha256(data)
     const put = await request(`${reg.url}/v2/keepalive/test/blobs/uploads/?digest=${digest}`, { method: 'POST', body: data })
     expect(put.status).toBe(201)
