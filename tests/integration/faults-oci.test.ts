@@ -6,12 +6,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { providers, snapshot } from '../helpers/stack'
-import { faultyRegistry, afterExpiry, type FaultyRegistry } from './faults-support'
+import { faultyRegistry, afterExpiry, type FaultyRegistry, faultsNeedEmbeddedS3 } from './faults-support'
 import { request, sha256, errorOf, locationPath, oneLayerImage, OCI_MANIFEST } from './oci-support'
 
 const MiB = 1024 * 1024
 
-describe.each(providers)('registry API under object store faults (%s)', (provider) => {
+describe.skipIf(faultsNeedEmbeddedS3()).each(providers)('registry API under object store faults (%s)', (provider) => {
   // a push session's progress is database state: both databases; the rest is the S3 client's and the
   // HTTP layer's behaviour, the same on both: once (time budget)
   const onceOnly = provider === 'sqlite' ? it : it.skip

@@ -6,11 +6,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { providers, snapshot } from '../helpers/stack'
 import { makeDockerArchive, makeLayer } from '../helpers/make-archive'
-import { faultyRegistry, afterExpiry, consoleUpload, type FaultyRegistry } from './faults-support'
+import { faultyRegistry, afterExpiry, consoleUpload, type FaultyRegistry, faultsNeedEmbeddedS3 } from './faults-support'
 
 const MiB = 1024 * 1024
 
-describe.each(providers)('console uploads under object store faults (%s)', (provider) => {
+describe.skipIf(faultsNeedEmbeddedS3()).each(providers)('console uploads under object store faults (%s)', (provider) => {
   // The retry and timeout behaviour is the S3 client's, the same on both databases: checked once (time
   // budget); what a failure leaves behind is database state, checked on both.
   const onceOnly = provider === 'sqlite' ? it : it.skip
