@@ -17,6 +17,40 @@ export function arg(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1] : fallback
 }
 
+export type Sample<T> = { ms: number; cpuMs: number; rssGrowth: number; heapBefore: number; heapPeak: number; heapAfter: number; loopMaxMs: number; value: T }
+
+/**
+ * Runs fn while sampling RSS and heap every 10 ms and the event loop's delay: its wall and CPU time, the peak
+ * RSS growth, the heap before, at its peak and after (exact with `node --expose-gc`), the longest loop delay.
+ */
+export async function sampled<T>(fn: () => Promise<T>): Promise<Sample<T>> {
+  global.gc?.()
+  const start = process.memoryUsage()
+  let rssPeak = start.rss
+  let heapPeak = start.heapUsed
+  const timer = setInterval(() => {
+    const m = process.memoryUsage()
+    rssPeak = Math.max(rssPeak, m.rss)
+    heapPeak = Math.max(heapPeak, m.heapUsed)
+  }, 10)
+  const loop = monitorEventLoopDelay({ resolution: 5 })
+  loop.enable()
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  try {
+    const value = await fn()
+    const ms = performance.now() - t0
+    const cpu = process.cpuUsage(cpu0)
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss)
+    global.gc?.()
+    const heapAfter = process.memoryUsage().heapUsed
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, rssGrowth: rssPeak - start.rss, heapBefore: start.heapUsed, heapPeak, heapAfter, loopMaxMs: loop.max / 1e6, value }
+  } finally {
+    loop.disable()
+    clearInterval(timer)
+  }
+}
+
 /** stallMs: the 5 ms timer's longest gap; loopDelayMaxMs: perf_hooks monitorEventLoopDelay's maximum (10 ms resolution) */
 export type Measured<T> = { ms: number; stallMs: number; loopDelayMaxMs: number; value: T }
 

@@ -10,7 +10,6 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createDatabase } from '../tests/helpers/stack'
 import { manyFilesLayer, tarEntry, tarEnd } from '../tests/helpers/layer-tar'
 import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
@@ -27,40 +26,20 @@ import { writeMergedIndex, type MergeLayer } from '../lib/layers/merged-tree'
 import { efficiencyOf } from '../lib/analysis/image-analysis'
 import { imageUsage } from '../lib/layers/image-usage'
 import { compareTrees } from '../lib/layers/image-compare'
+import { arg, sampled } from './harness'
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : fallback
-}
 const FILES = Number(arg('files', '200000'))
 const MiB = 1024 * 1024
 const dirOf = (i: number) => `d${String(Math.floor(i / 1000)).padStart(5, '0')}`
 const nameOf = (i: number) => `${dirOf(i)}/f${String(i).padStart(7, '0')}.txt`
 
-/** Runs fn sampling heap and RSS every 10 ms and the event loop's delay; answers its time and the growths. */
-async function sampled<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  global.gc?.()
-  const start = process.memoryUsage()
-  let heap = start.heapUsed
-  let rss = start.rss
-  const timer = setInterval(() => {
-    const m = process.memoryUsage()
-    heap = Math.max(heap, m.heapUsed)
-    rss = Math.max(rss, m.rss)
-  }, 10)
-  const loop = monitorEventLoopDelay({ resolution: 5 })
-  loop.enable()
-  const t0 = performance.now()
-  try {
-    return await fn()
-  } finally {
-    const ms = performance.now() - t0
-    loop.disable()
-    clearInterval(timer)
-    console.log(
-      `${what.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms  heap +${((heap - start.heapUsed) / MiB).toFixed(1).padStart(5)} MiB  RSS +${((rss - start.rss) / MiB).toFixed(1).padStart(5)} MiB  longest stall ${(loop.max / 1e6).toFixed(0)} ms`,
-    )
-  }
+/** Runs fn (harness.sampled) and prints its time, heap and RSS growth and the longest event-loop delay. */
+async function logged<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const r = await sampled(fn)
+  console.log(
+    `${what.padEnd(44)} ${r.ms.toFixed(0).padStart(6)} ms  heap +${((r.heapPeak - r.heapBefore) / MiB).toFixed(1).padStart(5)} MiB  RSS +${(r.rssGrowth / MiB).toFixed(1).padStart(5)} MiB  longest stall ${r.loopMaxMs.toFixed(0)} ms`,
+  )
+  return r.value
 }
 
 function* overwriteLayer() {
@@ -94,16 +73,16 @@ async function main() {
       console.log(`layer ${position}: ${row.entryCount} entries, index ${(Number(row.indexBytes) / MiB).toFixed(2)} MiB`)
       layers.push({ position, objectKey: index.key })
     }
-    const merged = await sampled('merged index build (3 layers)', () => writeMergedIndex(services, layers, 'blobs/image-index/bench', 'bench'))
+    const merged = await logged('merged index build (3 layers)', () => writeMergedIndex(services, layers, 'blobs/image-index/bench', 'bench'))
     console.log(`merged index: ${merged.entryCount} entries, ${merged.fileCount} files, ${(merged.indexBytes / MiB).toFixed(2)} MiB gzip`)
-    const eff = await sampled("dive's efficiency (second read)", () => efficiencyOf(services, layers))
+    const eff = await logged("dive's efficiency (second read)", () => efficiencyOf(services, layers))
     console.log(`efficiency ${eff.efficiency.toFixed(4)}, wasted ${eff.wastedBytes} B in ${eff.inefficiencyCount} paths`)
     const q = { page: 1, pageSize: 200, sort: 'name' as const }
-    await sampled('API: merged root page', () => listDirectory(services, 'blobs/image-index/bench', { ...q, path: '' }))
-    await sampled('API: merged directory page, by size', () => listDirectory(services, 'blobs/image-index/bench', { ...q, path: dirOf(FILES / 2), sort: 'size' }))
-    await sampled('API: usage', () => imageUsage(services, 'blobs/image-index/bench'))
+    await logged('API: merged root page', () => listDirectory(services, 'blobs/image-index/bench', { ...q, path: '' }))
+    await logged('API: merged directory page, by size', () => listDirectory(services, 'blobs/image-index/bench', { ...q, path: dirOf(FILES / 2), sort: 'size' }))
+    await logged('API: usage', () => imageUsage(services, 'blobs/image-index/bench'))
     await writeMergedIndex(services, layers.slice(0, 2), 'blobs/image-index/bench-2', 'bench')
-    const diff = await sampled('API: compare (without the top layer)', () => compareTrees(services, 'blobs/image-index/bench-2', 'blobs/image-index/bench', { page: 1, pageSize: 200 }))
+    const diff = await logged('API: compare (without the top layer)', () => compareTrees(services, 'blobs/image-index/bench-2', 'blobs/image-index/bench', { page: 1, pageSize: 200 }))
     console.log(`compare: ${JSON.stringify(diff.files)}`)
   } finally {
     await db.$disconnect()

@@ -30,42 +30,12 @@ import { readLayerOnce } from '../lib/analysis/layer-pass'
 import { IndexBuilder } from '../lib/layers/index-builder'
 import { finishIndex } from '../lib/layers/index-state'
 import { listDirectory, searchIndex, findEntry } from '../lib/layers/directory-listing'
+import { arg, sampled, type Sample } from './harness'
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`)
-  return i > 0 ? process.argv[i + 1] : fallback
-}
 const FILES = Number(arg('files', '200000'))
 const FILE_SIZE = Number(arg('file-size', '256'))
 const ROUNDS = Number(arg('rounds', '2'))
 const MiB = 1024 * 1024
-
-type Sample<T> = { ms: number; cpuMs: number; rssGrowth: number; heapBefore: number; heapPeak: number; heapAfter: number; value: T }
-
-/** Runs fn while sampling RSS and heap every 10 ms; answers its wall and CPU time, the peak RSS growth and the heap before, at its peak and after. */
-async function sampled<T>(fn: () => Promise<T>): Promise<Sample<T>> {
-  global.gc?.()
-  const start = process.memoryUsage()
-  let peak = start.rss
-  let heapPeak = start.heapUsed
-  const timer = setInterval(() => {
-    const m = process.memoryUsage()
-    peak = Math.max(peak, m.rss)
-    heapPeak = Math.max(heapPeak, m.heapUsed)
-  }, 10)
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  try {
-    const value = await fn()
-    const ms = performance.now() - t0
-    const cpu = process.cpuUsage(cpu0)
-    peak = Math.max(peak, process.memoryUsage().rss)
-    global.gc?.()
-    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, rssGrowth: peak - start.rss, heapBefore: start.heapUsed, heapPeak, heapAfter: process.memoryUsage().heapUsed, value }
-  } finally {
-    clearInterval(timer)
-  }
-}
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-layer-index-'))

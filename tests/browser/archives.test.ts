@@ -3,16 +3,15 @@
 // come down as ONE docker-load-able tar, or gzip; a refusal is shown on the page and nothing is saved,
 // also when it comes only with the download itself (the tag deleted between the check and the post).
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import zlib from 'node:zlib'
-import { describe, it, expect, afterAll } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
-import { createDatabase, providers } from '../helpers/stack'
+import { providers } from '../helpers/stack'
 import { fixtures } from '../helpers/fixtures'
 import { tarFiles } from '../helpers/read-tar'
 import { makeMultiPlatformArchive } from '../helpers/make-oci-archive'
+import { serverDatabase } from '../helpers/browser-database'
 
 const BUSYBOX = fixtures.facts.busybox
 const WEB = fixtures.facts.web
@@ -20,21 +19,11 @@ const WEB = fixtures.facts.web
 describe.each(providers)('download several tags as one archive (%s)', (provider) => {
   let page: Page
   let multi: Awaited<ReturnType<typeof makeMultiPlatformArchive>>
-  let database = { url: '', drop: async () => {} }
-  let dir = ''
-  // registered first, so it runs last: after the server has stopped
-  afterAll(async () => {
-    await database.drop()
-    if (dir) fs.rmSync(dir, { recursive: true, force: true })
-  })
 
+  const database = serverDatabase(provider, 'stowage-archives-page-')
   const suite = browserTests({
     timeout: 180_000,
-    env: async (): Promise<Record<string, string>> => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-archives-page-'))
-      if (provider === 'postgresql') database = await createDatabase(provider, dir)
-      return provider === 'postgresql' ? { DATABASE_URL: database.url } : {}
-    },
+    env: database.env,
     setup: async () => {
       for (const f of [fixtures.files.busybox, fixtures.files.web]) {
         const res = await suite.server.fetch('/api/uploads', { method: 'POST', body: new Uint8Array(fs.readFileSync(fixtures.path(f))) })

@@ -6,19 +6,19 @@
 // directory deleted; the wasted-space panel shows the API's figures; the compare page's headline names
 // the folder that grew; the image and compare pages fit 390 px without horizontal scroll.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, it, expect, afterAll } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
 import { overflowingElements } from '../helpers/layout'
 import { makeDockerArchive } from '../helpers/make-archive'
 import { tarEntry, tarEnd } from '../helpers/layer-tar'
-import { createDatabase, providers } from '../helpers/stack'
+import { providers } from '../helpers/stack'
 import { compareHeadline } from '../../components/compare/compare-types'
 import { percentOf } from '../../components/layers/analysis-types'
 import { formatBytes } from '../../lib/format'
+import { serverDatabase } from '../helpers/browser-database'
 
 const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots')
 const REPO = 'files/app'
@@ -51,20 +51,11 @@ const grown = Buffer.concat([tarEntry({ name: 'usr/lib/py/blob.bin' }, Buffer.al
 
 describe.each(providers)('file browser (%s)', (provider) => {
   let page: Page
-  let dir = ''
-  let database = { url: '', drop: async () => {} }
-  afterAll(async () => {
-    await database.drop()
-    if (dir) fs.rmSync(dir, { recursive: true, force: true })
-  })
 
+  const database = serverDatabase(provider, 'stowage-file-browser-')
   const suite = browserTests({
     timeout: 180_000,
-    env: async (): Promise<Record<string, string>> => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-file-browser-'))
-      if (provider === 'postgresql') database = await createDatabase(provider, dir)
-      return provider === 'postgresql' ? { DATABASE_URL: database.url } : {}
-    },
+    env: database.env,
     setup: async () => {
       fs.mkdirSync(screenshots, { recursive: true })
       for (const [tag, layers] of [

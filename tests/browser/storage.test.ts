@@ -8,10 +8,9 @@
 // it would delete, "Apply now" deleting them. Every page at 390 px without horizontal scroll. On SQLite
 // (in-process job queue) and PostgreSQL (pg-boss).
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, it, expect, afterAll } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import pg from 'pg'
 import type { Page } from 'playwright-core'
 import { browserTests } from '../helpers/browser'
@@ -22,8 +21,9 @@ import { openDatabase } from '../../lib/db/client'
 import { acquireLease } from '../../lib/db/leases'
 import { GC_LEASE } from '../../lib/gc/run-gc'
 import { JOB_NAMES } from '../../lib/jobs/job-queue'
-import { createDatabase, providers } from '../helpers/stack'
+import { providers } from '../helpers/stack'
 import type { DbProvider } from '../../lib/db/provider'
+import { serverDatabase } from '../helpers/browser-database'
 
 const screenshots = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots')
 const PHONE = { width: 390, height: 844 }
@@ -58,21 +58,10 @@ describe.each(providers)('storage lifecycle in the console (%s)', (provider) => 
   let page: Page
   const digests: Record<string, string> = {}
 
-  let database = { url: '', drop: async () => {} }
-  let dir = ''
-  // registered first, so it runs last: after the server has stopped
-  afterAll(async () => {
-    await database.drop()
-    if (dir) fs.rmSync(dir, { recursive: true, force: true })
-  })
-
+  const database = serverDatabase(provider, 'stowage-storage-page-', SETTINGS)
   const suite = browserTests({
     timeout: 180_000,
-    env: async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-storage-page-'))
-      if (provider === 'postgresql') database = await createDatabase(provider, dir)
-      return provider === 'postgresql' ? { ...SETTINGS, DATABASE_URL: database.url } : SETTINGS
-    },
+    env: database.env,
     setup: async () => {
       fs.mkdirSync(screenshots, { recursive: true })
       const shared = await makeLayer(150_000)
