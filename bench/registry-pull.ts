@@ -25,12 +25,18 @@ function drain(body: Readable, hash?: crypto.Hash): Promise<number> {
   })
 }
 
-/** GET `url` with a fresh connection (each client its own socket); fails unless 200 and complete. */
-export function pullHttp(url: string, opts: { verify?: boolean; authorization?: string } = {}): Promise<PullResult> {
-  const started = performance.now()
+/**
+ * GET `url` with a fresh connection (each client its own socket); fails unless 200 and complete. A 307
+ * (STOWAGE_BLOB_REDIRECT) is followed once, without the Authorization header, as registry clients do.
+ */
+export function pullHttp(url: string, opts: { verify?: boolean; authorization?: string; redirected?: boolean } = {}, started = performance.now()): Promise<PullResult> {
   const hash = opts.verify ? crypto.createHash('sha256') : undefined
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent: false, headers: opts.authorization ? { Authorization: opts.authorization } : {} }, (res) => {
+      if (res.statusCode === 307 && res.headers.location && !opts.redirected) {
+        res.resume()
+        return resolve(pullHttp(new URL(res.headers.location, url).toString(), { verify: opts.verify, redirected: true }, started))
+      }
       if (res.statusCode !== 200) {
         res.resume()
         return reject(new Error(`GET ${url} answered ${res.statusCode}`))
@@ -63,11 +69,16 @@ export function pullCurl(url: string, expectedBytes: number, authorization?: str
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const auth = authorization ? ['-H', `Authorization: ${authorization}`] : []
-    execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...auth, url], (err, stdout) => {
-      if (err) return reject(new Error(`curl ${url}: ${err.message}`))
-      const [status, size] = stdout.trim().split(' ').map(Number)
-      if (status !== 200 || size !== expectedBytes) return reject(new Error(`curl ${url}: status ${status}, ${size} of ${expectedBytes} bytes`))
-      resolve({ bytes: size, seconds: (performance.now() - started) / 1000 })
-    })
+    const get = (target: string, headers: string[], redirects: number) =>
+      execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{redirect_url}', ...headers, target], (err, stdout) => {
+        if (err) return reject(new Error(`curl ${target}: ${err.message}`))
+        const [statusText, sizeText, location] = stdout.trim().split(' ')
+        const [status, size] = [Number(statusText), Number(sizeText)]
+        // a 307 (STOWAGE_BLOB_REDIRECT) is followed once, without the Authorization header (a presigned URL carries its own)
+        if (status === 307 && location && redirects === 0) return get(location, [], 1)
+        if (status !== 200 || size !== expectedBytes) return reject(new Error(`curl ${target}: status ${status}, ${size} of ${expectedBytes} bytes`))
+        resolve({ bytes: size, seconds: (performance.now() - started) / 1000 })
+      })
+    get(url, auth, 0)
   })
 }
