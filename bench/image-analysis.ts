@@ -6,18 +6,8 @@
 // usage, a comparison with the image without its top layer. Reports time, the peak heap and RSS growth
 // over the start of each step, and the longest event-loop stall (perf_hooks, must stay short).
 // `npm run bench:image-analysis [-- --files 200000]`. Not a test: time is only reported.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { Readable } from 'node:stream'
-import { createDatabase } from '../tests/helpers/stack'
 import { manyFilesLayer, tarEntry, tarEnd } from '../tests/helpers/layer-tar'
-import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
-import { openS3Store } from '../lib/storage/open-store'
-import { openDatabase } from '../lib/db/client'
-import { migrateDatabase } from '../lib/db/migrate'
-import { defaultLimits } from '../lib/config'
-import type { Services } from '../lib/services'
 import { readLayerOnce } from '../lib/analysis/layer-pass'
 import { IndexBuilder } from '../lib/layers/index-builder'
 import { finishIndex } from '../lib/layers/index-state'
@@ -26,7 +16,7 @@ import { writeMergedIndex, type MergeLayer } from '../lib/layers/merged-tree'
 import { efficiencyOf } from '../lib/analysis/image-analysis'
 import { imageUsage } from '../lib/layers/image-usage'
 import { compareTrees } from '../lib/layers/image-compare'
-import { arg, sampled } from './harness'
+import { arg, sampled, startBenchStack } from './harness'
 
 const FILES = Number(arg('files', '200000'))
 const MiB = 1024 * 1024
@@ -54,13 +44,8 @@ function* addLayer() {
 }
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-image-analysis-'))
-  const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
-  const database = await createDatabase('sqlite', dir)
-  await migrateDatabase(database.url)
-  const db = await openDatabase(database.url)
-  const store = await openS3Store({ endpoint: s3.endpoint, bucket: 'layers', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
-  const services = { db, store, limits: defaultLimits } as unknown as Services
+  const services = await startBenchStack('sqlite', 'image-analysis')
+  const { db } = services
   try {
     const sources = [() => manyFilesLayer(FILES, { fileSize: 100 }), () => Readable.from(overwriteLayer()), () => Readable.from(addLayer())]
     const layers: MergeLayer[] = []
@@ -85,10 +70,7 @@ async function main() {
     const diff = await logged('API: compare (without the top layer)', () => compareTrees(services, 'blobs/image-index/bench-2', 'blobs/image-index/bench', { page: 1, pageSize: 200 }))
     console.log(`compare: ${JSON.stringify(diff.files)}`)
   } finally {
-    await db.$disconnect()
-    await s3.stop()
-    await database.drop()
-    fs.rmSync(dir, { recursive: true, force: true })
+    await services.close()
   }
 }
 

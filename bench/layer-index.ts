@@ -15,22 +15,14 @@
 // measured, as CPU time of the main thread and of the whole process (Linux: /proc/self/task/*/schedstat),
 // for index gzip -1 (what the server uses) and -6 (what it used before). Use it with `node --cpu-prof` to profile the index pass.
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { createHash } from 'node:crypto'
-import { createDatabase } from '../tests/helpers/stack'
 import { manyFilesLayer } from '../tests/helpers/layer-tar'
-import { startEmbeddedS3 } from '../lib/storage/embedded-s3'
-import { openS3Store } from '../lib/storage/open-store'
-import { openDatabase } from '../lib/db/client'
-import { migrateDatabase } from '../lib/db/migrate'
-import { defaultLimits } from '../lib/config'
 import type { Services } from '../lib/services'
 import { readLayerOnce } from '../lib/analysis/layer-pass'
 import { IndexBuilder } from '../lib/layers/index-builder'
 import { finishIndex } from '../lib/layers/index-state'
 import { listDirectory, searchIndex, findEntry } from '../lib/layers/directory-listing'
-import { arg, sampled, type Sample } from './harness'
+import { arg, sampled, startBenchStack, type Sample } from './harness'
 
 const FILES = Number(arg('files', '200000'))
 const FILE_SIZE = Number(arg('file-size', '256'))
@@ -38,13 +30,8 @@ const ROUNDS = Number(arg('rounds', '2'))
 const MiB = 1024 * 1024
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-bench-layer-index-'))
-  const s3 = await startEmbeddedS3(dir, 'layers', { log: () => {} })
-  const database = await createDatabase('sqlite', dir)
-  await migrateDatabase(database.url)
-  const db = await openDatabase(database.url)
-  const store = await openS3Store({ endpoint: s3.endpoint, bucket: 'layers', region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true })
-  const services = { db, store, limits: defaultLimits } as unknown as Services
+  const services = await startBenchStack('sqlite', 'layer-index')
+  const { db, store } = services
   try {
     const key = 'blobs/bench-layer'
     const hash = createHash('sha256')
@@ -145,10 +132,7 @@ async function main() {
     await timeIt('API read: path search', () => searchIndex(services, row.objectKey!, `f${String(Math.floor(FILES / 2000) * 1000).padStart(7, '0').slice(0, 5)}`, 1, 200))
     await timeIt('API read: one file lookup (before its Range read)', () => findEntry(services, row.objectKey!, `d${String(Math.floor(FILES / 2000)).padStart(5, '0')}/f${String(Math.floor(FILES / 2000) * 1000).padStart(7, '0')}.txt`))
   } finally {
-    await db.$disconnect()
-    await s3.stop()
-    await database.drop()
-    fs.rmSync(dir, { recursive: true, force: true })
+    await services.close()
   }
 }
 

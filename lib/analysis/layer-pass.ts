@@ -5,7 +5,7 @@ import zlib from 'node:zlib'
 import { layerDecompressor, type LayerCompression } from '../layers/index-state'
 import { Transform, Writable, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { PUSH_GZIP_LEVEL, type Pace } from './measure'
+import { PUSH_GZIP_LEVEL, paced, type Pace } from './measure'
 import type { IndexBuilder } from '../layers/index-builder'
 
 export type PassOptions = {
@@ -55,14 +55,4 @@ export async function readLayerOnce(body: Readable, opts: PassOptions): Promise<
   if (measureGzip) stages.push(zlib.createGzip({ level: PUSH_GZIP_LEVEL, chunkSize: 128 * 1024 }))
   await pipeline([body, ...stages, sink] as any)
   return { uncompressedBytes: uncompressed, gzipBytes: measureGzip ? sink.bytes : null }
-}
-
-function paced(pace: Pace) {
-  return new Transform({
-    transform(chunk, _e, cb) {
-      const wait = pace()
-      if (!wait) return cb(null, chunk)
-      wait.then(() => cb(null, chunk), cb)
-    },
-  })
 }

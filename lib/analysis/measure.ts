@@ -19,7 +19,7 @@ class ByteCount extends Writable {
 }
 
 /** Passes chunks on, each after `pace` allows it. */
-function paced(pace: Pace) {
+export function paced(pace: Pace) {
   return new Transform({
     transform(chunk, _e, cb) {
       const wait = pace()
