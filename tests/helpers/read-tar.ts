@@ -2,15 +2,17 @@
 import fs from 'node:fs'
 import tar from 'tar-stream'
 
-/** Every regular file of a tar archive (its bytes, or the path of a file), in memory (the archives here are a few MB). */
-export async function tarFiles(source: Buffer | string): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>()
+export type TarEntry = { name: string; type: string; data: Buffer }
+
+/** Every entry of a tar archive (its bytes, or the path of a file) in order, names repeated if the archive repeats them; in memory (the archives here are a few MB). */
+export async function tarEntries(source: Buffer | string): Promise<TarEntry[]> {
+  const out: TarEntry[] = []
   const extract = tar.extract()
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = []
     stream.on('data', (c) => chunks.push(c as Buffer))
     stream.on('end', () => {
-      if (header.type === 'file') files.set(header.name, Buffer.concat(chunks))
+      out.push({ name: header.name, type: header.type ?? 'file', data: Buffer.concat(chunks) })
       next()
     })
   })
@@ -19,5 +21,10 @@ export async function tarFiles(source: Buffer | string): Promise<Map<string, Buf
     if (typeof source === 'string') fs.createReadStream(source).on('error', reject).pipe(extract)
     else extract.end(source)
   })
-  return files
+  return out
+}
+
+/** Every regular file of a tar archive by name (a later entry of the same name wins). */
+export async function tarFiles(source: Buffer | string): Promise<Map<string, Buffer>> {
+  return new Map((await tarEntries(source)).filter((e) => e.type === 'file').map((e) => [e.name, e.data]))
 }

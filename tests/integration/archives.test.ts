@@ -10,7 +10,6 @@ import zlib from 'node:zlib'
 import http from 'node:http'
 import { Readable } from 'node:stream'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import tar from 'tar-stream'
 import { providers } from '../helpers/stack'
 import { fixtures } from '../helpers/fixtures'
 import { hasSkopeo } from '../helpers/optional'
@@ -23,31 +22,13 @@ import { importArchive } from '../../lib/archive/import-archive'
 import { MAX_ARCHIVE_IMAGES } from '../../lib/registry/export-archives'
 import type { Services } from '../../lib/services'
 import type { BlobStore } from '../../lib/storage/blob-store'
+import { tarEntries } from '../helpers/read-tar'
 
 const BUSYBOX = fixtures.facts.busybox
 const WEB = fixtures.facts.web
 const hex = (d: string) => d.slice(7)
 const skopeoPresent = hasSkopeo()
 const ADMIN = basic('admin')
-
-/** Every entry of a tar in order (names repeat if the archive repeats them). */
-async function tarEntries(bytes: Buffer): Promise<{ name: string; type: string; data: Buffer }[]> {
-  const out: { name: string; type: string; data: Buffer }[] = []
-  const extract = tar.extract()
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = []
-    stream.on('data', (c) => chunks.push(c as Buffer))
-    stream.on('end', () => {
-      out.push({ name: header.name, type: header.type ?? 'file', data: Buffer.concat(chunks) })
-      next()
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject)
-    extract.end(bytes)
-  })
-  return out
-}
 
 /** The store, counting the object reads that are open (a read the archive forgot would stay open). */
 function countingStore(store: BlobStore) {

@@ -6,35 +6,17 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import tar from 'tar-stream'
 import { snapshot, providers } from '../helpers/stack'
 import { fixtures } from '../helpers/fixtures'
 import { hasSkopeo } from '../helpers/optional'
 import { startRegistry, skopeo, sha256, request, type Registry } from './oci-support'
 import { importArchive } from '../../lib/archive/import-archive'
+import { tarEntries } from '../helpers/read-tar'
 
 const BUSYBOX_CONFIG = fixtures.facts.busybox.configDigest
 const BUSYBOX_DIFF_IDS = fixtures.facts.busybox.diffIds
 const skopeoPresent = hasSkopeo()
 const hex = (d: string) => d.slice(7)
-
-async function entriesOf(file: string): Promise<{ name: string; type: string; data: Buffer }[]> {
-  const out: { name: string; type: string; data: Buffer }[] = []
-  const extract = tar.extract()
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = []
-    stream.on('data', (c) => chunks.push(c as Buffer))
-    stream.on('end', () => {
-      out.push({ name: header.name, type: header.type, data: Buffer.concat(chunks) })
-      next()
-    })
-  })
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject)
-    fs.createReadStream(file).on('error', reject).pipe(extract)
-  })
-  return out
-}
 
 describe.each(providers)('image archive download (%s)', (provider) => {
   let reg: Registry
@@ -62,7 +44,7 @@ describe.each(providers)('image archive download (%s)', (provider) => {
 
   it('writes an imported image in the Docker 25 layout, and importing it again changes nothing', async () => {
     const file = await download('example.test/busybox', '1.0', path.join(work, 'imported.tar'))
-    const entries = await entriesOf(file)
+    const entries = await tarEntries(file)
     const manifestDigest = (await request(`${reg.url}/v2/example.test/busybox/manifests/1.0`, { method: 'HEAD' })).headers.get('docker-content-digest')!
     expect(entries.map((e) => e.name)).toEqual([
       'blobs/',
@@ -109,7 +91,7 @@ describe.each(providers)('image archive download (%s)', (provider) => {
     expect(await reg.stack.db.blob.count({ where: { digest: pushed.layers[0].digest, uncompressedSize: null } })).toBe(1)
 
     const file = await download('pushed/busybox', 'gz', path.join(work, 'pushed.tar'))
-    const [entry] = JSON.parse((await entriesOf(file)).find((e) => e.name === 'manifest.json')!.data.toString())
+    const [entry] = JSON.parse((await tarEntries(file)).find((e) => e.name === 'manifest.json')!.data.toString())
     expect(entry.Layers).toEqual(BUSYBOX_DIFF_IDS.map((d) => `blobs/sha256/${hex(d)}`))
     const layout = path.join(work, 'pushed-copy')
     await skopeo('copy', `docker-archive:${file}`, `oci:${layout}`) // reads and checks every layer
